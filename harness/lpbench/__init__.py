@@ -1,0 +1,27 @@
+"""lpbench: a benchmarking harness for generative models with flexible or learned latent priors.
+
+The public API for plugin authors is what this module exports; plugins import nothing else.
+torch-using helpers (``nets``) are loaded on first access so ``import lpbench`` stays cheap.
+"""
+from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig
+from .context import RunContext
+from .errors import DataError, LpbenchError, RegistryError, RunFailed, UnknownNameError
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "hookimpl",
+    "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
+    "Evaluation", "Budget", "RunContext",
+    "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
+    "nets", "__version__",
+]
+
+
+def __getattr__(name):
+    if name == "nets":  # the standardized architectures (imports torch)
+        import importlib
+
+        return importlib.import_module(".nets", __name__)
+    raise AttributeError(f"module 'lpbench' has no attribute {name!r}")

@@ -1,0 +1,283 @@
+"""Base classes plugin authors subclass. No torch import at module level: listing stays instant."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterator
+
+
+class _Plugin:
+    """Common metadata of everything a plugin registers."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    # Hyperparameters/settings with their default values; registry.yaml may override any of
+    # them and may not introduce others (a typo there is an error, not a silent no-op).
+    defaults: ClassVar[dict] = {}
+
+
+# ----------------------------------------------------------------------------------- datasets
+
+
+@dataclass
+class DataSplit:
+    """One split of a dataset held in memory.
+
+    Images: x is uint8 [N, C, H, W]; points: x is float32 [N, D]. y holds integer labels or None.
+    Move it to the device once (``to``) and draw batches from there.
+    """
+
+    x: Any
+    y: Any = None
+    kind: str = "image"  # "image" | "points"
+    dataset: str = ""
+    split: str = ""
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def item_shape(self) -> tuple:
+        return tuple(self.x.shape[1:])
+
+    def to(self, device) -> "DataSplit":
+        y = None if self.y is None else self.y.to(device)
+        return DataSplit(self.x.to(device), y, self.kind, self.dataset, self.split)
+
+    def as_float(self, x):
+        """uint8 images → float in [0, 1]; points pass through as float32."""
+        return x.float().div_(255.0) if self.kind == "image" else x.float()
+
+    def batch(self, idx):
+        return self.as_float(self.x[idx])
+
+    def batch_indices(self, batch_size: int, seed: int, start: int = 0) -> Iterator:
+        """Endless index batches: epoch e is a permutation drawn from (seed, e), and step k is
+        always the same batch, so a run resumed at step k sees exactly what it would have."""
+        import torch
+
+        n = len(self)
+        batch_size = min(batch_size, n)
+        per_epoch = n // batch_size
+        epoch, offset = divmod(start, per_epoch)
+        while True:
+            g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+            perm = torch.randperm(n, generator=g).to(self.x.device)
+            for i in range(offset, per_epoch):
+                yield perm[i * batch_size : (i + 1) * batch_size]
+            epoch, offset = epoch + 1, 0
+
+    def batches(self, batch_size: int, seed: int, start: int = 0) -> Iterator:
+        """Endless shuffled float batches (see ``batch_indices``)."""
+        for idx in self.batch_indices(batch_size, seed, start):
+            yield self.batch(idx)
+
+    def labelled_batches(self, batch_size: int, seed: int, start: int = 0) -> Iterator:
+        """Like ``batches`` but yields (x, y); y is None for unlabelled data."""
+        for idx in self.batch_indices(batch_size, seed, start):
+            yield self.batch(idx), (None if self.y is None else self.y[idx])
+
+
+class Dataset(_Plugin):
+    """A dataset plugin. ``settings`` are the registry's ``data`` entry merged over ``defaults``."""
+
+    kind: ClassVar[str] = "image"
+    shape: ClassVar[tuple] = ()  # per-item shape: (C, H, W) for images, (D,) for points
+    num_classes: ClassVar[int | None] = None  # number of label classes, None if unlabelled
+    # True when the data are drawn from the run's seed (synthetic mixtures): reference features
+    # are then cached per seed.
+    seeded: ClassVar[bool] = False
+
+    def __init__(self, settings: dict | None = None, data_root=None):
+        self.settings = {**self.defaults, **(settings or {})}
+        self.data_root = data_root
+
+    def load(self, split: str, seed: int = 0) -> DataSplit:  # pragma: no cover - abstract
+        """Return the split ("train" or "test") as a DataSplit on the CPU."""
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------ budgets
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much training every model on a dataset gets.
+
+    Counted in epochs of the main network (autoencoder or generator) over the training split;
+    auxiliary stages (a second-stage VAE, PGAN's secondary GAN, an ex-post flow) get
+    ``aux_epochs`` passes over the training codes on top, timed separately.
+    """
+
+    name: str
+    epochs: float
+    batch_size: int
+    eval_samples: int
+    aux_epochs: float = 0.0
+    max_wall_s: float | None = None
+    checkpoint_every: int = 1000
+    log_every: int = 10
+
+    def steps(self, n_train: int, batch_size: int | None = None) -> int:
+        """Optimizer steps of the main network: epochs × batches per epoch (at least 1)."""
+        bs = min(batch_size or self.batch_size, n_train)
+        return max(1, math.ceil(self.epochs * (n_train // bs)))
+
+    def aux_steps(self, n_train: int, batch_size: int | None = None) -> int:
+        bs = min(batch_size or self.batch_size, n_train)
+        return max(0, math.ceil(self.aux_epochs * (n_train // bs)))
+
+
+# ------------------------------------------------------------------------------------- models
+
+
+@dataclass
+class ModelConfig:
+    """Everything a model is built from, resolved from registry.yaml and --set overrides."""
+
+    hparams: dict
+    architecture: dict
+    latent_dim: int
+    data_kind: str  # "image" | "points"
+    data_shape: tuple  # per-item shape: (C, H, W) or (D,)
+    num_classes: int | None = None
+
+
+class Model(_Plugin):
+    """A generative model plugin.
+
+    Required: ``fit`` and ``sample``. Optional capabilities, detected by overriding: ``encode``,
+    ``decode``, ``sample_prior`` (latent codes). Latent-space metrics and figures use them on
+    every model that has them. ``state_dict``/``load_state_dict`` save and restore the model
+    for sampling; ``ctx.save_checkpoint`` holds the full training state for resume.
+    """
+
+    family: ClassVar[str] = ""  # "autoencoder", "gan", ...
+    # Standard deviation of the latent prior N(0, σ²I) the model is trained against (PAG's σ).
+    prior_sigma: ClassVar[float] = 1.0
+
+    def __init__(self, config: ModelConfig):
+        self.config = config
+        self.hp = dict(config.hparams)
+        self.latent_dim = config.latent_dim
+
+    # -- required
+    def fit(self, data: DataSplit, budget: Budget, ctx: "RunContext") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def sample(self, n: int, generator):  # pragma: no cover
+        """n samples in data space: images float [n, C, H, W] in [0, 1]; points float [n, D]."""
+        raise NotImplementedError
+
+    # -- optional capabilities
+    def encode(self, x):  # pragma: no cover
+        raise NotImplementedError
+
+    def decode(self, z):  # pragma: no cover
+        raise NotImplementedError
+
+    def sample_prior(self, n: int, generator):  # pragma: no cover
+        """n codes from the model's (possibly learned) prior, in latent space."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def load_state_dict(self, state: dict) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def capabilities(cls) -> list[str]:
+        return [m for m in ("encode", "decode", "sample_prior") if getattr(cls, m) is not getattr(Model, m)]
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities()
+
+
+# ------------------------------------------------------------------------------------ metrics
+
+
+class FeatureExtractor(_Plugin):
+    """Maps samples to feature arrays. ``extract`` returns {feature-set name: float array [N, F]}."""
+
+    kinds: ClassVar[tuple] = ("image",)
+
+    def weights_id(self) -> str:
+        """A hash of the weights (or a version string for weight-free extractors): part of the
+        reference-feature cache key so changed weights never reuse stale features."""
+        return "none"
+
+    def extract(self, x, device="cpu") -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Metric(_Plugin):
+    """A metric plugin.
+
+    ``needs`` names what ``compute`` reads from the Evaluation: "samples" (raw generated and
+    reference samples), "features" (from the dataset's feature extractor, computed once per
+    evaluation for all metrics), "model" (a trained model with the capabilities in
+    ``model_capabilities``). ``compute`` returns {value name: float}; the first key is the
+    metric's headline value, the others are companions (e.g. pag_raw).
+    """
+
+    higher_is_better: ClassVar[bool] = False
+    needs: ClassVar[tuple] = ("features",)
+    model_capabilities: ClassVar[tuple] = ()
+    kinds: ClassVar[tuple] = ("image", "points")
+    min_samples: ClassVar[int] = 2
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = {**self.defaults, **(settings or {})}
+
+    def compute(self, ev: "Evaluation") -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass
+class Evaluation:
+    """What metrics read. Feature sets are computed on first request and shared by all metrics."""
+
+    dataset: str
+    kind: str
+    samples: Any  # generated, data space, float
+    reference: Any  # reference split, data space, float
+    extractor: FeatureExtractor | None = None
+    model: Model | None = None
+    seed: int = 0
+    device: str = "cpu"
+    reference_split: str = "test"
+    out_dir: Any = None  # where metrics may save figures (run folder), or None
+    reference_features_loader: Any = None  # callable → cached reference features, or None
+    _features: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=lambda: {"extractions": 0})
+
+    def features(self, which: str = "generated") -> dict:
+        """{feature-set name: np.ndarray [N, F]} for "generated" or "reference"."""
+        if which not in ("generated", "reference"):
+            raise ValueError(f"which must be 'generated' or 'reference', not {which!r}")
+        if which not in self._features:
+            if self.extractor is None:
+                raise ValueError(f"dataset '{self.dataset}' has no feature extractor configured")
+            if which == "reference" and self.reference_features_loader is not None:
+                self._features[which] = self.reference_features_loader()
+            else:
+                x = self.samples if which == "generated" else self.reference
+                self._features[which] = self.extractor.extract(x, device=self.device)
+                self.stats["extractions"] += 1
+        return self._features[which]
+
+    def generator(self, offset: int = 0):
+        """A fresh CPU torch.Generator seeded from the run's seed (metrics must be seeded)."""
+        import torch
+
+        return torch.Generator().manual_seed(self.seed * 1000003 + offset)
+
+    def provenance(self, metric: Metric) -> dict:
+        uses_features = "features" in metric.needs
+        return {
+            "extractor": self.extractor.name if (uses_features and self.extractor) else "samples",
+            "n_generated": int(len(self.samples)),
+            "n_reference": int(len(self.reference)),
+            "reference_split": self.reference_split,
+        }

@@ -1,0 +1,343 @@
+"""The command line: parse, call the library, render. Data on stdout; progress and warnings on stderr."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import LpbenchError
+
+LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor"}
+
+
+class _Group(click.Group):
+    """Turns user errors into one clear line and exit code 2; tracebacks only with --debug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except LpbenchError as e:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(e.exit_code)
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def _seeds(ctx, param, value):
+    try:
+        seeds = [int(s) for s in _csv(value)]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers like 0,1,2, got '{value}'") from None
+    if any(s < 0 for s in seeds):
+        raise click.BadParameter("seeds must be non-negative integers")
+    return seeds or [0]
+
+
+def _registry(ctx):
+    from .registry import Registry
+
+    return Registry.load(ctx.obj.get("registry_path"))
+
+
+def _plugins():
+    from .plugins import get_plugins
+
+    return get_plugins()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False), envvar="LPBENCH_REGISTRY",
+              help="registry.yaml to use instead of the project's (env: LPBENCH_REGISTRY).")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.version_option(package_name="lpbench")
+@click.pass_context
+def main(ctx, registry_path, debug):
+    """lpbench: train generative models with flexible or learned latent priors under one
+    standardized architecture and budget, evaluate them with the same metrics, and tabulate.
+
+    \b
+    Main job:   lpbench run --models vae --dataset digits
+    Tables:     lpbench leaderboard
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(registry_path=registry_path, debug=debug)
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+@main.command()
+@click.option("--models", required=True, help="Comma-separated model names (see 'lpbench list models').")
+@click.option("--dataset", required=True, help="Dataset name (see 'lpbench list datasets').")
+@click.option("--budget", default=None, help="Budget tier (smoke|cpu|paper…); default from the registry.")
+@click.option("--seeds", default="0", callback=_seeds, help="Comma-separated integer seeds.  [default: 0]")
+@click.option("--metrics", default=None, help="Comma-separated metrics; default: the dataset's.")
+@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
+@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting: <model>.<hparam>, budget.<field>, data.<setting>, latent_dim.")
+@click.option("--force", is_flag=True, help="Rerun runs that already completed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.pass_context
+def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet):
+    """Train each model × seed on DATASET under its standardized architecture and budget,
+    evaluate, record one run folder each, and refresh the dataset's leaderboard.
+
+    Exit code 0 when every run completed, 1 when some failed (the others still run)."""
+    from .progress import Reporter
+    from .registry import parse_overrides
+    from .runner import RunOptions, plan, resolve_device, run_grid
+
+    registry, plugins = _registry(ctx), _plugins()
+    model_names = _csv(models)
+    overrides = parse_overrides(sets, model_names)
+    specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
+    device = resolve_device(device)
+    runs_path = _writable_dir(runs_dir)
+    reporter = Reporter(total=len(specs), quiet=quiet)
+    opts = RunOptions(
+        runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
+        force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
+    )
+    with reporter:
+        results = run_grid(specs, opts, registry, plugins, on_done=reporter.done)
+    _refresh_leaderboard(registry, plugins, runs_path, dataset)
+    reporter.summary(results)
+    if any(r["status"] != "completed" for r in results):
+        ctx.exit(1)
+
+
+def _writable_dir(path) -> Path:
+    import os
+
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LpbenchError(f"cannot create runs directory {p}: {e.strerror}") from None
+    if not os.access(p, os.W_OK):
+        raise LpbenchError(f"runs directory {p} is not writable; choose another with --runs-dir")
+    return p
+
+
+def _refresh_leaderboard(registry, plugins, runs_dir, dataset):
+    from . import leaderboard
+
+    tables = leaderboard.tables(runs_dir, _higher_is_better(plugins), _primaries(registry), dataset=dataset)
+    leaderboard.write(tables, Path(runs_dir) / "leaderboard", formats=("md", "csv"))
+
+
+def _higher_is_better(plugins) -> dict:
+    return {name: e.cls.higher_is_better for name, e in plugins.all("metric").items()}
+
+
+def _primaries(registry) -> dict:
+    return {name: ds["evaluation"]["primary"] for name, ds in registry.datasets.items()}
+
+
+# ----------------------------------------------------------------------------------------- list
+
+
+@main.command("list")
+@click.argument("what", type=click.Choice(["models", "metrics", "datasets", "budgets", "extractors"]))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
+@click.pass_context
+def list_(ctx, what, as_json):
+    """List registered models, metrics, datasets, feature extractors, or the registry's budgets."""
+    if what == "budgets":
+        registry = _registry(ctx)
+        items = [
+            {"name": b, "dataset": ds, "plugin": "registry", "description": spec.get("description", ""),
+             **{k: v for k, v in spec.items() if k != "description"}}
+            for ds, d in registry.datasets.items() for b, spec in d["budgets"].items()
+        ]
+    else:
+        items = []
+        for name, entry in _plugins().all(LIST_KINDS[what]).items():
+            cls = entry.cls
+            item = {"name": name, "plugin": entry.plugin, "description": cls.description}
+            if what == "models":
+                item.update(family=cls.family, capabilities=cls.capabilities())
+            if what == "metrics":
+                item.update(higher_is_better=cls.higher_is_better, needs=list(cls.needs))
+            if what == "datasets":
+                item.update(kind=cls.kind, shape=list(cls.shape))
+            items.append(item)
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    cols = ["name", "dataset", "plugin", "description"] if what == "budgets" else ["name", "plugin", "description"]
+    _print_table(items, cols)
+
+
+def _print_table(items, cols):
+    from rich.console import Console
+    from rich.table import Table
+
+    if not sys.stdout.isatty():
+        for it in items:
+            click.echo("\t".join(str(it.get(c, "")) for c in cols))
+        return
+    t = Table(*cols)
+    for it in items:
+        t.add_row(*(str(it.get(c, "")) for c in cols))
+    Console().print(t)
+
+
+# -------------------------------------------------------------------------------------- plugins
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def plugins(as_json):
+    """Installed plugins, their versions, what each registers, and load errors."""
+    report = _plugins().report()
+    items = [
+        {"name": p.name, "version": p.version, "source": p.source, "registers": p.registers,
+         "errors": [{"stage": s, "message": m} for s, m, _tb in p.errors]}
+        for p in report
+    ]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    for it in items:
+        regs = "; ".join(f"{k}s: {', '.join(v)}" for k, v in it["registers"].items()) or "nothing"
+        click.echo(f"{it['name']} {it['version'] or ''}  ({it['source']})\n  registers {regs}")
+        for e in it["errors"]:
+            click.echo(f"  ERROR during {e['stage']}: {e['message']}")
+
+
+# ---------------------------------------------------------------------------------- leaderboard
+
+
+@main.command()
+@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@click.option("--dataset", default=None, help="Only this dataset.")
+@click.option("--format", "fmt", default=None, type=click.Choice(["md", "csv", "json", "latex", "html"]),
+              help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
+@click.pass_context
+def leaderboard(ctx, runs_dir, dataset, fmt, out):
+    """One row per (dataset, budget, model): each metric's mean ± std over seeds, the seed count
+    and train seconds, sorted by the dataset's primary metric."""
+    from . import leaderboard as lb
+
+    registry, plugins_ = _registry(ctx), _plugins()
+    if dataset:
+        registry.dataset(dataset)
+    if not Path(runs_dir).is_dir():
+        raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
+    tables = lb.tables(runs_dir, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
+    if not tables:
+        click.echo(f"No completed runs under {runs_dir}.", err=True)
+        return
+    if out:
+        for path in lb.write(tables, out, formats=[fmt] if fmt else list(lb.FORMATS)):
+            click.echo(str(path))
+        return
+    if fmt is None and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        for (ds, b), table in tables.items():
+            disp = lb.display_frame(table)
+            t = Table(*disp.columns, title=f"{ds} / {b}")
+            for row in disp.itertuples(index=False):
+                t.add_row(*map(str, row))
+            console.print(t)
+        return
+    for (ds, b), table in tables.items():
+        if (fmt or "md") == "md":
+            click.echo(f"## {ds} / {b}\n")
+        click.echo(lb.render(table, fmt or "md"))
+
+
+# ---------------------------------------------------------------------------------------- score
+
+
+@main.command()
+@click.argument("samples", type=click.Path())
+@click.option("--dataset", required=True)
+@click.option("--metrics", default=None, help="Comma-separated metrics; default: the dataset's.")
+@click.option("--reference", default=None, type=click.Path(), help="An array file to use as the reference set.")
+@click.option("--data-root", default=None, type=click.Path(file_okay=False))
+@click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
+@click.pass_context
+def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
+    """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
+    dataset's reference split with the same metric plugins as 'lpbench run'."""
+    from .evaluation import evaluate
+    from .runner import _extractor, reference_subset
+    from .samples_io import load_samples
+
+    registry, plugins_ = _registry(ctx), _plugins()
+    ds = registry.dataset(dataset)
+    names = _csv(metrics) or ds["evaluation"]["metrics"]
+    metric_objs = {m: plugins_.get("metric", m)(registry.data.get("metrics", {}).get(m)) for m in names}
+    ds_cls = plugins_.get("dataset", dataset)
+    x = load_samples(samples, ds_cls.kind, ds_cls.shape)
+    split = ds.get("evaluation", {}).get("reference_split", "test")
+    if reference:
+        ref = load_samples(reference, ds_cls.kind, ds_cls.shape, what="reference samples")
+        n = min(len(x), len(ref))
+        ref, split = ref[:n], f"file:{Path(reference).name}"
+    else:
+        settings = registry.data_settings(dataset, plugins_)
+        data = ds_cls(settings, data_root=Path(data_root) if data_root else None).load(split, seed=seed)
+        n = min(len(x), len(data))
+        ref = reference_subset(data, n)
+    values, prov, _ = evaluate(
+        metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
+        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs),
+        seed=seed, reference_split=split, use_cache=reference is None,
+        cache_seed=seed if ds_cls.seeded else None,
+    )
+    if as_json:
+        click.echo(json.dumps(values))
+        return
+    for k, v in values.items():
+        p = prov[k]
+        click.echo(f"{k}\t{v:.6g}\t(extractor {p['extractor']}, n={p['n_generated']} vs {p['n_reference']} {p['reference_split']})")
+
+
+# ----------------------------------------------------------------------------------------- show
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole run.json.")
+def show(run_dir, as_json):
+    """Show one run's record: status, metrics, timings, and where its artifacts are."""
+    from . import records
+
+    try:
+        rec = records.read_record(run_dir)
+    except ValueError as e:
+        raise LpbenchError(str(e)) from None
+    if rec is None:
+        raise LpbenchError(f"{run_dir} holds no run.json (expected RUNS_DIR/<dataset>/<budget>/<model>/seed<k>)")
+    if as_json:
+        click.echo(json.dumps(rec, indent=2))
+        return
+    click.echo(f"{rec['model']} on {rec['dataset']}/{rec['budget']} seed {rec['seed']}: {rec['status']}")
+    if rec.get("error"):
+        click.echo(f"error: {rec['error']}")
+    for k, v in (rec.get("metrics") or {}).items():
+        ex = rec.get("metric_provenance", {}).get(k, {}).get("extractor", "")
+        click.echo(f"  {k:<14} {v:.6g}" + (f"   [{ex}]" if ex not in ("", "samples", "raw") else ""))
+    t = rec.get("timings") or {}
+    click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
+    for k, v in (rec.get("artifacts") or {}).items():
+        click.echo(f"  {k}: {Path(run_dir) / v}")

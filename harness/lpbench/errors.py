@@ -1,0 +1,33 @@
+"""Errors the CLI turns into clear messages instead of tracebacks."""
+import difflib
+
+
+class LpbenchError(Exception):
+    """A user-facing error: bad input or configuration. The CLI exits with code 2."""
+
+    exit_code = 2
+
+
+class UnknownNameError(LpbenchError):
+    def __init__(self, kind, name, known):
+        self.kind, self.name, self.known = kind, name, sorted(known)
+        close = difflib.get_close_matches(name, self.known, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        listing = ", ".join(self.known) if self.known else "(none registered)"
+        super().__init__(f"Unknown {kind} '{name}'.{hint} Known {kind}s: {listing}.")
+
+
+class RegistryError(LpbenchError):
+    """registry.yaml (or a --set override) does not match the expected schema."""
+
+    def __init__(self, path, key, message):
+        self.path, self.key = path, key
+        super().__init__(f"{path}: {key}: {message}")
+
+
+class DataError(LpbenchError):
+    """Dataset files missing or unreadable, or samples of the wrong shape/type."""
+
+
+class RunFailed(Exception):
+    """Raised inside a run to end it as failed with a recorded reason (not a usage error)."""

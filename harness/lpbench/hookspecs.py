@@ -1,0 +1,25 @@
+"""Hook specifications: the whole surface a plugin can implement."""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("lpbench")
+hookimpl = pluggy.HookimplMarker("lpbench")
+
+
+@hookspec
+def register_models(register):
+    """Register model classes (subclasses of lpbench.Model) by calling register(cls)."""
+
+
+@hookspec
+def register_metrics(register):
+    """Register metric classes (subclasses of lpbench.Metric) by calling register(cls)."""
+
+
+@hookspec
+def register_datasets(register):
+    """Register dataset classes (subclasses of lpbench.Dataset) by calling register(cls)."""
+
+
+@hookspec
+def register_feature_extractors(register):
+    """Register feature extractor classes (subclasses of lpbench.FeatureExtractor) by calling register(cls)."""

@@ -1,0 +1,147 @@
+"""Run records → leaderboard tables (pandas) → md/csv/json/latex/html."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from . import records
+
+FORMATS = {"md": "md", "csv": "csv", "json": "json", "latex": "tex", "html": "html"}
+PLAIN_EXTRACTORS = ("samples", "raw")
+
+
+def run_rows(runs_dir) -> list[dict]:
+    """One flat row per completed run and metric value, with its provenance."""
+    rows = []
+    for rec in records.iter_records(runs_dir):
+        if rec.get("status") != "completed":
+            continue
+        prov = rec.get("metric_provenance", {})
+        for name, value in (rec.get("metrics") or {}).items():
+            p = prov.get(name, {})
+            rows.append({
+                "dataset": rec["dataset"], "budget": rec["budget"], "model": rec["model"],
+                "seed": rec["seed"], "train_s": (rec.get("timings") or {}).get("train_s"),
+                "value_name": name, "metric": p.get("metric", name), "value": value,
+                "signature": (p.get("extractor", "samples"), p.get("n_generated"),
+                              p.get("n_reference"), p.get("reference_split")),
+            })
+    return rows
+
+
+def _labels(df):
+    """Column label per (value name, provenance): never two provenances in one column."""
+    labels = {}
+    for (ds, b, name), g in df.groupby(["dataset", "budget", "value_name"]):
+        sigs = set(g["signature"])
+        base = {sig: name if sig[0] in PLAIN_EXTRACTORS else f"{name} [{sig[0]}]" for sig in sigs}
+        for sig in sigs:
+            label = base[sig]
+            if sum(1 for other in sigs if base[other] == label) > 1:
+                label += f" (n={sig[1]}, {sig[3]})"
+            labels[(ds, b, name, sig)] = label
+    return labels
+
+
+def tables(runs_dir, higher_is_better=None, primary=None, dataset=None) -> dict:
+    """{(dataset, budget): DataFrame} with one row per model: each metric's mean and std over
+    seeds, the seed count and mean train seconds, sorted by the dataset's primary metric.
+
+    higher_is_better: metric name → bool; primary: dataset → primary metric name.
+    """
+    import pandas as pd
+
+    higher_is_better = higher_is_better or {}
+    primary = primary or {}
+    rows = run_rows(runs_dir)
+    if dataset:
+        rows = [r for r in rows if r["dataset"] == dataset]
+    if not rows:
+        return {}
+    df = pd.DataFrame(rows)
+    labels = _labels(df)
+    df["label"] = [labels[(r.dataset, r.budget, r.value_name, r.signature)] for r in df.itertuples()]
+    out = {}
+    for (ds, b), g in df.groupby(["dataset", "budget"], sort=True):
+        seeds = g.groupby("model")["seed"].nunique().rename("seeds")
+        train = g.drop_duplicates(["model", "seed"]).groupby("model")["train_s"].mean().rename("train_s")
+        stats = g.groupby(["model", "label"])["value"].agg(["mean", "std"]).unstack("label")
+        cols = []
+        order = list(dict.fromkeys(g.sort_values(["metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
+        table = pd.concat([seeds, train], axis=1)
+        for label in order:
+            table[label] = stats[("mean", label)]
+            table[f"{label} std"] = stats[("std", label)]
+            cols.append(label)
+        table = table.reset_index().rename(columns={"index": "model"})
+        key = _sort_column(primary.get(ds), cols, g)
+        if key is not None:
+            metric = g.loc[g["label"] == key, "metric"].iloc[0]
+            table = table.sort_values(key, ascending=not higher_is_better.get(metric, False), na_position="last")
+        table.attrs["metrics"] = cols
+        table.attrs["primary"] = key
+        out[(ds, b)] = table.reset_index(drop=True)
+    return out
+
+
+def _primary_first(primary):
+    def key(series):
+        if series.name == "metric":
+            return series.map(lambda m: (m != primary, m))
+        return series
+    return key
+
+
+def _sort_column(primary, cols, g):
+    if primary is None:
+        return cols[0] if cols else None
+    for label in cols:
+        if g.loc[g["label"] == label, "metric"].iloc[0] == primary:
+            return label
+    return cols[0] if cols else None
+
+
+def _fmt(mean, std) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "–"
+    s = f"{mean:.4g}"
+    if std is not None and not (isinstance(std, float) and math.isnan(std)):
+        s += f" ± {std:.2g}"
+    return s
+
+
+def display_frame(table):
+    """Human-facing frame: "mean ± std" strings, seconds rounded."""
+    import pandas as pd
+
+    disp = pd.DataFrame({"model": table["model"], "seeds": table["seeds"]})
+    for label in table.attrs.get("metrics", []):
+        disp[label] = [_fmt(m, s) for m, s in zip(table[label], table[f"{label} std"])]
+    disp["train s"] = [f"{t:.1f}" if t == t else "–" for t in table["train_s"]]
+    return disp
+
+
+def render(table, fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if fmt == "csv":
+        return table.to_csv(index=False)
+    if fmt == "json":
+        return table.to_json(orient="records", indent=2) + "\n"
+    disp = display_frame(table)
+    if fmt == "md":
+        return disp.to_markdown(index=False) + "\n"
+    if fmt == "html":
+        return disp.to_html(index=False, escape=True, border=0)
+    # LaTeX: Styler escapes special characters (model names with '_', '±').
+    return disp.style.hide(axis="index").format(escape="latex").to_latex(hrules=True)
+
+
+def write(tables_by_key: dict, out_dir, formats=("md",)) -> list[Path]:
+    written = []
+    for (ds, b), table in tables_by_key.items():
+        for fmt in formats:
+            path = Path(out_dir) / ds / f"{b}.{FORMATS[fmt]}"
+            records.atomic_write_bytes(path, render(table, fmt).encode())
+            written.append(path)
+    return written

@@ -1,0 +1,111 @@
+"""The standardized architectures every model is built from (registry.yaml: architectures).
+
+conv: the InfoGAN-style networks of the GLF paper (App. A, after Lucic et al. 2018) —
+  encoder Conv(64,4,s2)-ReLU, Conv(128,4,s2)-BN-ReLU, FC(1024)-BN-ReLU, FC(out);
+  decoder FC(1024)-BN-ReLU, FC(128·s·s)-BN-ReLU, Deconv(64,4,s2)-BN-ReLU, Deconv(C,4,s2)-Sigmoid,
+  s = image size / 4. The GAN generator is this decoder; the discriminator mirrors the encoder
+  (LeakyReLU, scalar output, optional spectral norm).
+mlp: fully connected nets for 2-D data with the hidden widths named in the registry.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _act(name: str) -> nn.Module:
+    return {"relu": nn.ReLU(), "lrelu": nn.LeakyReLU(0.2), "tanh": nn.Tanh()}[name]
+
+
+def _mlp(sizes, act: str, out_act: nn.Module | None = None, sn: bool = False) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        lin = nn.Linear(a, b)
+        layers.append(nn.utils.parametrizations.spectral_norm(lin) if sn else lin)
+        if i < len(sizes) - 2:
+            layers.append(_act(act))
+    if out_act is not None:
+        layers.append(out_act)
+    return nn.Sequential(*layers)
+
+
+def mlp(sizes, activation: str = "relu") -> nn.Sequential:
+    """A plain MLP (sizes include input and output), for auxiliary nets: flows, code GANs."""
+    return _mlp(list(sizes), activation)
+
+
+def _image_side(shape) -> int:
+    c, h, w = shape
+    if h != w or h % 4:
+        raise ValueError(f"the conv architecture needs square images with side divisible by 4, got {shape}")
+    return h // 4
+
+
+def encoder(arch: dict, shape, out_dim: int) -> nn.Module:
+    """Data → out_dim (encoder; out_dim = 2·d for a Gaussian posterior)."""
+    if arch["type"] == "mlp":
+        return _mlp([shape[0], *arch["encoder_hidden"], out_dim], arch.get("activation", "relu"))
+    return _ConvTrunk(arch, shape, out_dim, act="relu", norm_first=False, sn=False)
+
+
+def discriminator(arch: dict, shape, out_dim: int = 1, spectral_norm: bool = False) -> nn.Module:
+    """Data → out_dim scores (no output activation: losses choose their own link)."""
+    if arch["type"] == "mlp":
+        hidden = arch.get("discriminator_hidden", arch["encoder_hidden"])
+        return _mlp([shape[0], *hidden, out_dim], arch.get("discriminator_activation", "relu"), sn=spectral_norm)
+    return _ConvTrunk(arch, shape, out_dim, act="lrelu", norm_first=False, sn=spectral_norm)
+
+
+def decoder(arch: dict, latent_dim: int, shape) -> nn.Module:
+    """Latent → data (images in [0, 1] through a sigmoid; points unbounded)."""
+    if arch["type"] == "mlp":
+        return _mlp([latent_dim, *arch["decoder_hidden"], shape[0]], arch.get("activation", "relu"))
+    return _ConvDecoder(arch, latent_dim, shape)
+
+
+class _ConvTrunk(nn.Module):
+    def __init__(self, arch, shape, out_dim, act, norm_first, sn):
+        super().__init__()
+        c1, c2 = arch.get("conv_channels", [64, 128])
+        fc = arch.get("fc_hidden", 1024)
+        s = _image_side(shape)
+        wrap = nn.utils.parametrizations.spectral_norm if sn else (lambda m: m)
+        # BN fights spectral norm's Lipschitz bound, so an SN critic drops it.
+        bn2d = (lambda n: nn.Identity()) if sn else nn.BatchNorm2d
+        bn1d = (lambda n: nn.Identity()) if sn else nn.BatchNorm1d
+        self.features = nn.Sequential(
+            wrap(nn.Conv2d(shape[0], c1, 4, 2, 1)), _act(act),
+            wrap(nn.Conv2d(c1, c2, 4, 2, 1)), bn2d(c2), _act(act),
+            nn.Flatten(),
+            wrap(nn.Linear(c2 * s * s, fc)), bn1d(fc), _act(act),
+        )
+        self.head = wrap(nn.Linear(fc, out_dim))
+
+    def forward(self, x, return_features: bool = False):
+        h = self.features(x)
+        out = self.head(h)
+        return (out, h) if return_features else out
+
+
+class _ConvDecoder(nn.Module):
+    def __init__(self, arch, latent_dim, shape):
+        super().__init__()
+        c1, c2 = arch.get("conv_channels", [64, 128])
+        fc = arch.get("fc_hidden", 1024)
+        self.s = _image_side(shape)
+        self.c2 = c2
+        self.fc = nn.Sequential(
+            nn.Linear(latent_dim, fc), nn.BatchNorm1d(fc), nn.ReLU(),
+            nn.Linear(fc, c2 * self.s * self.s), nn.BatchNorm1d(c2 * self.s * self.s), nn.ReLU(),
+        )
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.BatchNorm2d(c1), nn.ReLU(),
+            nn.ConvTranspose2d(c1, shape[0], 4, 2, 1),
+        )
+
+    def logits(self, z):
+        h = self.fc(z).view(-1, self.c2, self.s, self.s)
+        return self.deconv(h)
+
+    def forward(self, z):
+        return torch.sigmoid(self.logits(z))

@@ -1,0 +1,87 @@
+"""Run folders and run.json: atomic writes, discovery, skip-on-rerun."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+RUN_JSON = "run.json"
+STATUSES = ("completed", "failed", "running")
+
+
+def run_dir(runs_dir, dataset: str, budget: str, model: str, seed: int) -> Path:
+    return Path(runs_dir) / dataset / budget / model / f"seed{seed}"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder + rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_json(path: Path, obj) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n").encode())
+
+
+def _jsonable(o):
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def read_record(folder) -> dict | None:
+    """The run.json in ``folder``, or None if absent. Unreadable files raise ValueError."""
+    path = Path(folder) / RUN_JSON
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not valid JSON ({e})") from None
+
+
+def write_record(folder, record: dict) -> None:
+    atomic_write_json(Path(folder) / RUN_JSON, record)
+
+
+def is_completed(folder) -> bool:
+    try:
+        rec = read_record(folder)
+    except ValueError:
+        return False
+    return bool(rec) and rec.get("status") == "completed"
+
+
+def iter_records(runs_dir):
+    """Every readable run.json below ``runs_dir`` (unreadable ones are skipped with a warning)."""
+    import warnings
+
+    root = Path(runs_dir)
+    if not root.exists():
+        return
+    for path in sorted(root.rglob(RUN_JSON)):
+        try:
+            rec = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            warnings.warn(f"skipping unreadable run record {path}")
+            continue
+        rec["_dir"] = str(path.parent)
+        yield rec

@@ -1,0 +1,352 @@
+"""registry.yaml: loading, validation, and resolution of one run's settings."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .api import Budget, ModelConfig
+from .errors import RegistryError, UnknownNameError
+
+ENV_VAR = "LPBENCH_REGISTRY"
+PACKAGED = Path(__file__).with_name("registry.yaml")
+
+_BUDGET = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["epochs", "batch_size", "eval_samples"],
+    "properties": {
+        "description": {"type": "string"},
+        "epochs": {"type": "number", "exclusiveMinimum": 0},
+        "aux_epochs": {"type": "number", "minimum": 0},
+        "batch_size": {"type": "integer", "minimum": 1},
+        "eval_samples": {"type": "integer", "minimum": 2},
+        "max_wall_s": {"type": ["number", "null"], "exclusiveMinimum": 0},
+        "checkpoint_every": {"type": "integer", "minimum": 1},
+        "log_every": {"type": "integer", "minimum": 1},
+        "expected_s": {"type": "object"},
+    },
+}
+_NAME_LIST = {"type": "array", "items": {"type": "string"}}
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["datasets", "models"],
+    "properties": {
+        "version": {"type": "integer"},
+        "architectures": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"enum": ["conv", "mlp"]}},
+            },
+        },
+        "datasets": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["architecture", "latent_dim", "evaluation", "budgets", "default_budget"],
+                "properties": {
+                    "description": {"type": "string"},
+                    "data": {"type": "object"},
+                    "architecture": {"type": "string"},
+                    "latent_dim": {"type": "integer", "minimum": 1},
+                    "default_budget": {"type": "string"},
+                    "budgets": {"type": "object", "minProperties": 1, "additionalProperties": _BUDGET},
+                    "evaluation": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["metrics", "primary"],
+                        "properties": {
+                            "metrics": _NAME_LIST,
+                            "primary": {"type": "string"},
+                            "feature_extractor": {"type": "string"},
+                            "reference_split": {"enum": ["train", "test"]},
+                        },
+                    },
+                },
+            },
+        },
+        "models": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "description": {"type": "string"},
+                    "hparams": {"type": "object"},
+                    "datasets": {"type": "object", "additionalProperties": {"type": "object"}},
+                },
+            },
+        },
+        "metrics": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+}
+
+
+def default_path() -> Path:
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else PACKAGED.resolve()
+
+
+@dataclass
+class ResolvedRun:
+    """Every setting one run uses; recorded whole in run.json's "config"."""
+
+    model: str
+    dataset: str
+    budget: Budget
+    model_config: ModelConfig
+    data_settings: dict
+    evaluation: dict
+    metric_settings: dict
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return {
+            "model": self.model,
+            "dataset": self.dataset,
+            "budget": asdict(self.budget),
+            "hparams": self.model_config.hparams,
+            "architecture": self.model_config.architecture,
+            "latent_dim": self.model_config.latent_dim,
+            "data": self.data_settings,
+            "evaluation": self.evaluation,
+            "metric_settings": self.metric_settings,
+        }
+
+
+class Registry:
+    def __init__(self, data: dict, path: Path | str = "registry.yaml"):
+        self.path = str(path)
+        self.data = data
+        self._validate()
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Registry":
+        path = Path(path) if path else default_path()
+        if not path.exists():
+            raise RegistryError(path, "(file)", "does not exist")
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as e:
+            raise RegistryError(path, "(file)", f"is not valid YAML: {e}") from None
+        if not isinstance(data, dict):
+            raise RegistryError(path, "(top level)", "expected a mapping with 'datasets' and 'models'")
+        return cls(data, path)
+
+    # ---------------------------------------------------------------------------- validation
+
+    def _validate(self) -> None:
+        import jsonschema
+
+        validator = jsonschema.Draft202012Validator(SCHEMA)
+        errors = sorted(validator.iter_errors(self.data), key=lambda e: list(e.absolute_path))
+        if errors:
+            e = errors[0]
+            key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+            raise RegistryError(self.path, key, f"expected {_expectation(e)}; {e.message}")
+        archs = self.data.get("architectures", {})
+        for name, ds in self.data["datasets"].items():
+            if ds["architecture"] not in archs:
+                raise RegistryError(
+                    self.path, f"datasets.{name}.architecture",
+                    f"'{ds['architecture']}' is not defined under 'architectures' ({', '.join(archs)})",
+                )
+            if ds["default_budget"] not in ds["budgets"]:
+                raise RegistryError(
+                    self.path, f"datasets.{name}.default_budget",
+                    f"'{ds['default_budget']}' is not one of its budgets ({', '.join(ds['budgets'])})",
+                )
+            ev = ds["evaluation"]
+            if ev["primary"] not in ev["metrics"]:
+                raise RegistryError(
+                    self.path, f"datasets.{name}.evaluation.primary",
+                    f"'{ev['primary']}' must be one of evaluation.metrics ({', '.join(ev['metrics'])})",
+                )
+
+    # ------------------------------------------------------------------------------- lookups
+
+    @property
+    def datasets(self) -> dict:
+        return self.data["datasets"]
+
+    @property
+    def models(self) -> dict:
+        return self.data["models"]
+
+    def dataset(self, name: str) -> dict:
+        if name not in self.datasets:
+            raise UnknownNameError("dataset", name, self.datasets)
+        return self.datasets[name]
+
+    def budget_names(self, dataset: str) -> list[str]:
+        return list(self.dataset(dataset)["budgets"])
+
+    def budget(self, dataset: str, name: str | None) -> Budget:
+        ds = self.dataset(dataset)
+        name = name or ds["default_budget"]
+        if name not in ds["budgets"]:
+            raise UnknownNameError(f"budget (for {dataset})", name, ds["budgets"])
+        b = {k: v for k, v in ds["budgets"][name].items() if k not in ("description", "expected_s")}
+        return Budget(name=name, **b)
+
+    def primary_metric(self, dataset: str) -> str:
+        return self.dataset(dataset)["evaluation"]["primary"]
+
+    def data_settings(self, dataset: str, plugins) -> dict:
+        """The dataset class's defaults with the registry's ``data`` entry merged over them."""
+        cls = plugins.get("dataset", dataset)
+        return _merge_checked(
+            dict(cls.defaults), self.dataset(dataset).get("data", {}), f"datasets.{dataset}.data",
+            self.path, cls.defaults,
+        )
+
+    # ---------------------------------------------------------------------------- resolution
+
+    def resolve(self, model: str, dataset: str, budget: str | None, plugins, overrides=None) -> ResolvedRun:
+        """Merge class defaults ← registry ← per-dataset registry ← --set for one run."""
+        overrides = overrides or {}
+        ds = self.dataset(dataset)
+        model_cls = plugins.get("model", model)
+        dataset_cls = plugins.get("dataset", dataset)
+
+        entry = self.models.get(model, {})
+        hparams = dict(model_cls.defaults)
+        for where, values in (
+            (f"models.{model}.hparams", entry.get("hparams", {})),
+            (f"models.{model}.datasets.{dataset}", entry.get("datasets", {}).get(dataset, {})),
+            (f"--set {model}", overrides.get(model, {})),
+        ):
+            source = "command line" if where.startswith("--set") else self.path
+            hparams = _merge_checked(hparams, values, where, source, model_cls.defaults)
+
+        data_settings = self.data_settings(dataset, plugins)
+        data_settings = _merge_checked(data_settings, overrides.get("data", {}), "--set data", "command line", dataset_cls.defaults)
+
+        b = self.budget(dataset, budget)
+        if overrides.get("budget"):
+            from dataclasses import asdict
+
+            fields = asdict(b)
+            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", fields)
+            b = Budget(**merged)
+            _validate_budget(b, "command line")
+
+        latent_dim = overrides.get("latent_dim", ds["latent_dim"])
+        arch = dict(self.data["architectures"][ds["architecture"]], name=ds["architecture"])
+        evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
+        metric_settings = {m: dict(self.data.get("metrics", {}).get(m, {})) for m in evaluation["metrics"]}
+
+        config = ModelConfig(
+            hparams=hparams,
+            architecture=arch,
+            latent_dim=int(latent_dim),
+            data_kind=dataset_cls.kind,
+            data_shape=tuple(dataset_cls.shape),
+            num_classes=dataset_cls.num_classes,
+        )
+        return ResolvedRun(model, dataset, b, config, data_settings, evaluation, metric_settings)
+
+
+def _expectation(err) -> str:
+    s = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "additionalProperties":
+        allowed = ", ".join(sorted(s.get("properties", {}))) or "no other keys"
+        return f"only these keys: {allowed}"
+    if err.validator == "required":
+        return f"the keys {', '.join(s.get('required', []))}"
+    if "enum" in s:
+        return "one of " + ", ".join(map(str, s["enum"]))
+    if "type" in s:
+        t = s["type"]
+        desc = " or ".join(t) if isinstance(t, list) else t
+        for bound in ("minimum", "exclusiveMinimum"):
+            if bound in s:
+                desc += f" {'>=' if bound == 'minimum' else '>'} {s[bound]}"
+        return desc
+    return "a valid value"
+
+
+def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict) -> dict:
+    out = dict(base)
+    for k, v in (new or {}).items():
+        if k not in allowed:
+            raise UnknownNameError(f"key in {where} ({path})", k, allowed)
+        expected = allowed[k]
+        if not _type_ok(expected, v):
+            raise RegistryError(
+                path, f"{where}.{k}",
+                f"expected {type(expected).__name__} (like the default {expected!r}), got {v!r}",
+            )
+        out[k] = float(v) if isinstance(expected, float) and isinstance(v, int) else v
+    return out
+
+
+def _type_ok(expected, v) -> bool:
+    if expected is None or v is None:
+        return True
+    if isinstance(expected, bool):
+        return isinstance(v, bool)
+    if isinstance(expected, float):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if isinstance(expected, int):
+        return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, type(expected))
+
+
+def _validate_budget(b: Budget, path: str) -> None:
+    checks = {
+        "epochs": b.epochs > 0, "batch_size": b.batch_size >= 1, "eval_samples": b.eval_samples >= 2,
+        "aux_epochs": b.aux_epochs >= 0, "checkpoint_every": b.checkpoint_every >= 1,
+        "log_every": b.log_every >= 1, "max_wall_s": b.max_wall_s is None or b.max_wall_s > 0,
+    }
+    for k, ok in checks.items():
+        if not ok:
+            raise RegistryError(path, f"--set budget.{k}", f"expected a positive value, got {getattr(b, k)!r}")
+
+
+def parse_overrides(pairs, model_names) -> dict:
+    """--set KEY=VALUE pairs → {"budget": {...}, "data": {...}, "latent_dim": n, model: {...}}.
+
+    Keys: budget.<field>, data.<setting>, latent_dim, <model>.<hparam> (model must be in the run).
+    Values are parsed as YAML scalars (1e-4, true, [64, 128]) and type-checked on resolution.
+    """
+    from .errors import LpbenchError
+
+    out: dict = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise LpbenchError(f"--set expects KEY=VALUE, got '{pair}'")
+        key, raw = pair.split("=", 1)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            raise LpbenchError(f"--set {key}: cannot parse value '{raw}'") from None
+        if isinstance(value, str):  # YAML 1.1 reads 1e-4 (no dot) as a string
+            for number in (int, float):
+                try:
+                    value = number(raw)
+                    break
+                except ValueError:
+                    pass
+        if key == "latent_dim":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise LpbenchError(f"--set latent_dim: expected a positive integer, got '{raw}'")
+            out["latent_dim"] = value
+            continue
+        head, _, tail = key.partition(".")
+        if not tail:
+            raise LpbenchError(
+                f"--set key '{key}' must look like budget.<field>, data.<setting>, latent_dim "
+                f"or <model>.<hparam>"
+            )
+        if head not in ("budget", "data") and head not in model_names:
+            raise UnknownNameError("--set prefix", head, ["budget", "data", *model_names])
+        out.setdefault(head, {})[tail] = value
+    return out

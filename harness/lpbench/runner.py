@@ -1,0 +1,279 @@
+"""One run: seed → build → fit under budget → sample → evaluate → record. And grids of them."""
+from __future__ import annotations
+
+import logging
+import platform
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import records
+from .context import CHECKPOINT, RunContext, seed_everything
+from .errors import DataError, LpbenchError, RunFailed
+from .evaluation import check_samples, evaluate
+from .plugins import Plugins, get_plugins
+from .registry import Registry, ResolvedRun
+
+MODEL_FILE = "model.pt"
+ERROR_FILE = "error.txt"
+log = logging.getLogger("lpbench.runner")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    model: str
+    dataset: str
+    budget: str
+    seed: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} on {self.dataset}/{self.budget} seed {self.seed}"
+
+
+@dataclass
+class RunOptions:
+    runs_dir: Path = Path("runs")
+    device: str = "auto"
+    data_root: Path | None = None
+    force: bool = False
+    metrics: list[str] | None = None  # None: the dataset's default metrics
+    overrides: dict = field(default_factory=dict)
+    # progress(spec, step, total, latest values) while a model trains
+    progress: Callable | None = None
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise LpbenchError("--device cuda was requested but CUDA is not available here; use --device cpu or auto")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise LpbenchError(f"unknown device '{device}'; expected auto, cpu or cuda")
+    return device
+
+
+def plan(registry: Registry, plugins: Plugins, models, dataset, budget, seeds, metrics=None, overrides=None):
+    """Validate every name and setting up front (usage errors before any training) → specs."""
+    registry.dataset(dataset)
+    budget = budget or registry.dataset(dataset)["default_budget"]
+    registry.budget(dataset, budget)
+    for m in metrics or registry.dataset(dataset)["evaluation"]["metrics"]:
+        plugins.get("metric", m)
+    if not models:
+        raise LpbenchError("no models given; pass --models NAME[,NAME...] (see 'lpbench list models')")
+    for m in models:
+        registry.resolve(m, dataset, budget, plugins, overrides)
+    return [RunSpec(m, dataset, budget, int(s)) for m in models for s in seeds]
+
+
+def environment(device: str, plugins: Plugins) -> dict:
+    import torch
+
+    from . import __version__
+
+    return {
+        "lpbench": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": device,
+        "cuda": torch.version.cuda if device.startswith("cuda") else None,
+        "plugins": plugins.versions(),
+    }
+
+
+_data_cache: dict = {}
+
+
+def load_split(plugins: Plugins, resolved: ResolvedRun, split: str, seed: int, data_root):
+    cls = plugins.get("dataset", resolved.dataset)
+    key = (resolved.dataset, repr(sorted(resolved.data_settings.items())), split,
+           seed if cls.seeded else None, str(data_root))
+    if key not in _data_cache:
+        _data_cache[key] = cls(resolved.data_settings, data_root=data_root).load(split, seed=seed)
+    return _data_cache[key]
+
+
+def reference_subset(data, n: int):
+    """The first n items of a fixed permutation of the reference split (float, data space)."""
+    import torch
+
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:n]
+    return data.as_float(data.x[perm])
+
+
+def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugins | None = None) -> dict:
+    """Run (or skip, if completed) one model × dataset × budget × seed. Returns its record."""
+    plugins = plugins or get_plugins()
+    folder = records.run_dir(opts.runs_dir, spec.dataset, spec.budget, spec.model, spec.seed)
+    if not opts.force and records.is_completed(folder):
+        rec = records.read_record(folder)
+        rec["skipped"] = True
+        return rec
+    if opts.force and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    device = resolve_device(opts.device)
+    resolved = registry.resolve(spec.model, spec.dataset, spec.budget, plugins, opts.overrides)
+    metric_names = opts.metrics or resolved.evaluation["metrics"]
+    record = {
+        "model": spec.model, "dataset": spec.dataset, "budget": spec.budget, "seed": spec.seed,
+        "status": "running", "error": None, "metrics": {}, "metric_provenance": {},
+        "timings": {}, "config": resolved.as_dict(), "environment": environment(device, plugins),
+        "artifacts": {}, "registry": str(registry.path),
+        "started_at": _now(),
+    }
+    record["config"]["metrics"] = metric_names
+    records.write_record(folder, record)
+    t_start = time.perf_counter()
+    try:
+        _execute(spec, opts, registry, plugins, resolved, metric_names, device, folder, record)
+        record["status"] = "completed"
+        (folder / ERROR_FILE).unlink(missing_ok=True)
+    except KeyboardInterrupt:
+        record.update(status="failed", error="interrupted (Ctrl-C); rerun the same command to resume")
+        records.write_record(folder, record)
+        raise
+    except Exception as e:
+        record["status"] = "failed"
+        record["error"] = _describe(e)
+        (folder / ERROR_FILE).write_text(traceback.format_exc())
+        log.debug("run %s failed", spec.label, exc_info=True)
+    record["timings"]["total_s"] = time.perf_counter() - t_start
+    record["finished_at"] = _now()
+    records.write_record(folder, record)
+    return record
+
+
+def _execute(spec, opts, registry, plugins, resolved, metric_names, device, folder, record):
+    import torch
+
+    seed_everything(spec.seed)
+    budget = resolved.budget
+    train = load_split(plugins, resolved, "train", spec.seed, opts.data_root)
+    model_cls = plugins.get("model", spec.model)
+    model = model_cls(resolved.model_config)
+    model.name = spec.model
+    total = budget.steps(len(train))
+    ctx = RunContext(
+        device=device, seed=spec.seed, run_dir=folder, total_steps=total,
+        log_every=budget.log_every, checkpoint_every=budget.checkpoint_every,
+        max_wall_s=budget.max_wall_s,
+        progress=(lambda step, tot, row: opts.progress(spec, step, tot, row)) if opts.progress else None,
+    )
+    record["steps"] = total
+
+    t0 = time.perf_counter()
+    model.fit(train.to(ctx.device), budget, ctx)
+    record["timings"]["train_s"] = time.perf_counter() - t0
+    if ctx.resumed_from is not None:
+        record["resumed_from_step"] = ctx.resumed_from
+    ctx.finish()
+    _save_model(model, folder)
+    record["artifacts"].update(model=MODEL_FILE, curves="curves.json")
+
+    test = load_split(plugins, resolved, resolved.evaluation["reference_split"], spec.seed, opts.data_root)
+    n = min(budget.eval_samples, len(test))
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        gen = torch.Generator().manual_seed(spec.seed + 10_000)
+        samples = model.sample(n, gen)
+    samples = samples.detach().float().cpu() if torch.is_tensor(samples) else samples
+    check_samples(samples, train.kind, train.item_shape, what=f"samples from model '{spec.model}'")
+    record["timings"]["sample_s"] = time.perf_counter() - t0
+
+    from .figures import save_samples_figure
+
+    record["artifacts"]["samples"] = save_samples_figure(samples, train.kind, folder, reference=reference_subset(test, n))
+
+    metrics = {m: plugins.get("metric", m)(resolved.metric_settings.get(m)) for m in metric_names}
+    extractor = _extractor(plugins, resolved.evaluation.get("feature_extractor"), metrics)
+    t0 = time.perf_counter()
+    values, provenance, seconds = evaluate(
+        metrics, dataset=spec.dataset, kind=train.kind, samples=samples,
+        reference=reference_subset(test, n), extractor=extractor, model=model, seed=spec.seed,
+        device=device, reference_split=resolved.evaluation["reference_split"], out_dir=folder,
+        cache_seed=spec.seed if plugins.get("dataset", spec.dataset).seeded else None,
+    )
+    record["timings"]["eval_s"] = time.perf_counter() - t0
+    record["timings"]["metric_s"] = seconds
+    record["metrics"] = values
+    record["metric_provenance"] = provenance
+
+
+def _extractor(plugins, name, metrics):
+    if not name or not any("features" in m.needs for m in metrics.values()):
+        return None
+    return plugins.get("feature_extractor", name)()
+
+
+def _save_model(model, folder: Path) -> None:
+    import io
+
+    import torch
+
+    try:
+        state = model.state_dict()
+    except NotImplementedError:
+        return
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    records.atomic_write_bytes(folder / MODEL_FILE, buf.getvalue())
+
+
+def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
+    """Rebuild a trained model from its run folder (for sampling and figures)."""
+    import torch
+
+    from .api import ModelConfig
+
+    plugins = plugins or get_plugins()
+    rec = records.read_record(folder)
+    if rec is None:
+        raise LpbenchError(f"{folder} holds no run.json")
+    cfg = rec["config"]
+    ds_cls = plugins.get("dataset", rec["dataset"])
+    model_cls = plugins.get("model", rec["model"])
+    config = ModelConfig(
+        hparams=cfg["hparams"], architecture=cfg["architecture"], latent_dim=cfg["latent_dim"],
+        data_kind=ds_cls.kind, data_shape=tuple(ds_cls.shape), num_classes=ds_cls.num_classes,
+    )
+    model = model_cls(config)
+    path = Path(folder) / MODEL_FILE
+    if not path.exists():
+        raise LpbenchError(f"{path} is missing: the run did not finish training")
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model, rec
+
+
+def run_grid(specs, opts: RunOptions, registry: Registry, plugins: Plugins | None = None,
+             on_done: Callable | None = None) -> list[dict]:
+    """Run every spec in turn; a failed run is recorded and the others go on."""
+    out = []
+    for spec in specs:
+        rec = run_one(spec, opts, registry, plugins)
+        out.append(rec)
+        if on_done:
+            on_done(spec, rec)
+    return out
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, (RunFailed, LpbenchError, DataError)):
+        return str(e)
+    return f"{type(e).__name__}: {e}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["RunSpec", "RunOptions", "run_one", "run_grid", "plan", "load_model", "resolve_device", "CHECKPOINT"]

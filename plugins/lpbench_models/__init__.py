@@ -1,0 +1,9 @@
+"""Built-in model plugins. Registered through the same hook third-party plugins implement."""
+from lpbench import hookimpl
+
+
+@hookimpl
+def register_models(register):
+    from .vae import VAE
+
+    register(VAE)
