@@ -1,7 +1,7 @@
 """lpbench: a benchmarking harness for generative models with flexible or learned latent priors.
 
 The public API for plugin authors is what this module exports; plugins import nothing else.
-torch-using helpers (``nets``) are loaded on first access so ``import lpbench`` stays cheap.
+torch-using helpers (``nets``, ``reverse``) are loaded on first access so ``import lpbench`` stays cheap.
 """
 from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig
 from .context import RunContext
@@ -15,7 +15,7 @@ __all__ = [
     "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
     "Evaluation", "Budget", "RunContext",
     "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
-    "nets", "__version__",
+    "nets", "reverse", "__version__",
 ]
 
 
@@ -24,4 +24,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".nets", __name__)
+    if name == "reverse":  # generator reversal (PGAN Algorithm 1), shared by pgan and pag
+        import importlib
+
+        return importlib.import_module(".reversal", __name__).reverse
     raise AttributeError(f"module 'lpbench' has no attribute {name!r}")
