@@ -83,5 +83,16 @@ def iter_records(runs_dir):
         except (json.JSONDecodeError, UnicodeDecodeError):
             warnings.warn(f"skipping unreadable run record {path}")
             continue
+        if not _in_own_folder(path.parent, rec):  # a copy (e.g. in MLflow's artifact store): not a run
+            continue
         rec["_dir"] = str(path.parent)
         yield rec
+
+
+def _in_own_folder(folder: Path, rec) -> bool:
+    """True when folder is <dataset>/<budget>/<model>/seed<k> of the record it holds."""
+    if not isinstance(rec, dict):
+        return False
+    parts = folder.parts[-4:]
+    expected = (str(rec.get("dataset")), str(rec.get("budget")), str(rec.get("model")), f"seed{rec.get('seed')}")
+    return tuple(parts) == expected
