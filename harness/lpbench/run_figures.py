@@ -35,10 +35,14 @@ CODES_N = 250  # test items encoded (or reversed) for the latent figures
 PRIOR_N = 100  # prior samples overlaid on the t-SNE / used for the spectrum
 DISAGREEMENT_POOL = 2000  # prior samples ranked by distance to the data-induced codes
 DISAGREEMENT_SHOW = 20  # PGAN paper §4.2 shows the 20 farthest
-# Reversal of a decoder-only model (PGAN Alg. 1, lr 0.05, init N(0, 1e-4²)): bounded so the
-# figure stays cheap; the paper runs it to convergence for the PAG metric, not for a picture.
-REVERSAL_N = 150
-REVERSAL_STEPS = 200
+# Reversal of a decoder-only model (PGAN Alg. 1: lr 0.05, init N(0, 1e-4²)), bounded so the figure
+# stays cheap, with Adam instead of the paper's plain gradient descent: in so few steps plain GD
+# barely moves the codes off their near-zero start (digits VAE decoder, 100 test items: mean code
+# norm 0.30 after 200 GD steps vs 5.1 after 100 Adam steps; reconstruction MSE 0.073 vs 0.032,
+# 0.084 at z = 0). The PAG metric runs its own, full reversal.
+REVERSAL_N = 100
+REVERSAL_STEPS = 100
+REVERSAL_OPTIMIZER = "adam"
 INTERP_PAIRS = 8
 INTERP_STEPS = 10
 TSNE_PERPLEXITY = 30.0  # scikit-learn's default
@@ -156,9 +160,9 @@ class _Latent:
 
             x, y = self._subset(REVERSAL_N)
             z, _err = reverse(lambda c: m.decode(c), x.to(self.device), m.latent_dim, steps=REVERSAL_STEPS,
-                              generator=self._generator(1))
+                              optimizer=REVERSAL_OPTIMIZER, generator=self._generator(1))
             z = _cpu(z)
-            self.source = f"reversed ({REVERSAL_STEPS} steps of PGAN Alg. 1)"
+            self.source = "reversed"
         else:
             _skip("the model has neither encode nor decode")
         self._codes, self._labels = z.numpy(), y
