@@ -14,6 +14,7 @@ pictures its source papers argue with:
 - ``prior_disagreement``: the 20 prior samples farthest from every data-induced code, decoded
   (PGAN paper §4.2).
 - ``interpolations`` (images): decoded straight lines between pairs of codes.
+- ``prd_plot``: the run's PRD curve, when a metric saved ``prd_curve.json`` (see ``read_prd_curve``).
 
 Every figure is drawn from a subsample (sizes below) so the set costs seconds, and each one is
 isolated: a figure that fails is logged and listed in ``run.json``'s ``figure_errors``; it never
@@ -60,6 +61,7 @@ CAPTIONS = {
     "prior_disagreement": "Prior–data disagreement: the 20 prior samples farthest from every data-induced code, "
                           "decoded (PGAN paper §4.2).",
     "interpolations": "Interpolations: decoded straight lines between pairs of latent codes.",
+    "prd_plot": "PRD curve (precision and recall for distributions, Sajjadi et al. 2018) saved by the prd metric.",
 }
 FILES = {
     "density": "density.png",
@@ -68,6 +70,7 @@ FILES = {
     "singular_values": "singular_values.png",
     "prior_disagreement": "prior_disagreement.png",
     "interpolations": "interpolations.png",
+    "prd_plot": "prd_curve.png",
 }
 
 
@@ -92,6 +95,7 @@ def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed
                                                           latent.source),
         "prior_disagreement": lambda: prior_disagreement_figure(latent, kind, reference),
         "interpolations": lambda: interpolation_figure(latent) if kind == "image" else _skip("images only"),
+        "prd_plot": lambda: _run_prd_figure(folder, getattr(model, "name", "") or "model"),
     }
     artifacts, errors = {}, {}
     for name, job in jobs.items():
@@ -382,6 +386,13 @@ def read_prd_curve(folder):
         log.warning("ignoring %s: precision and recall differ in length or are empty", path)
         return None
     return p, r
+
+
+def _run_prd_figure(folder, label: str) -> bytes:
+    curve = read_prd_curve(folder)
+    if curve is None:
+        _skip("the run saved no PRD curve")
+    return prd_comparison_figure({label: curve})
 
 
 def prd_comparison_figure(curves: dict) -> bytes:
