@@ -23,3 +23,8 @@ def register_datasets(register):
 @hookspec
 def register_feature_extractors(register):
     """Register feature extractor classes (subclasses of lpbench.FeatureExtractor) by calling register(cls)."""
+
+
+@hookspec
+def run_finished(record, run_dir):
+    """Called after a run that ran (completed or failed, not skipped) wrote its run.json to run_dir."""
