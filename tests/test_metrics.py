@@ -416,3 +416,10 @@ def test_default_metrics_skip_what_the_model_cannot_support():
     assert "lacks decode" in inapplicable({"pag": pag, "emd": metric("emd")}, model)["pag"]
     assert inapplicable({"pag": pag}, RandomGenerator()) == {}
     assert "pag" in inapplicable({"pag": pag}, None)
+
+
+def test_run_with_absent_inception_weights_exits_2_before_training(cli, tmp_path):
+    res = cli("run", "--models", "vae", "--dataset", "cifar10", "--runs-dir", tmp_path,
+              "--inception-weights", tmp_path / "missing.pth")
+    assert res.exit_code == 2 and "missing.pth" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "cifar10").exists()  # nothing ran

@@ -99,12 +99,13 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
     from .progress import Reporter
     from .registry import parse_overrides
-    from .runner import RunOptions, plan, resolve_device, run_grid
+    from .runner import RunOptions, plan, preflight_evaluation, resolve_device, run_grid
 
     registry, plugins = _registry(ctx), _plugins()
     model_names = _csv(models)
     overrides = parse_overrides(sets, model_names)
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
+    preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
     device = resolve_device(device)
     runs_path = _writable_dir(runs_dir)
     reporter = Reporter(total=len(specs), quiet=quiet)
