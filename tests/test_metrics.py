@@ -330,7 +330,7 @@ def test_pag_reverses_known_codes_of_a_random_generator():
     z = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.5
     with torch.no_grad():
         x = model.decode(z)
-    pag = metric("pag", steps=800, lr=0.5)
+    pag = metric("pag", steps=800, lr=0.5, optimizer="sgd")
     out, prov, _ = evaluate({"pag": pag}, dataset="t", kind="points", samples=x, reference=x, model=model)
     import lpbench
 
