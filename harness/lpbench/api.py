@@ -201,6 +201,17 @@ class FeatureExtractor(_Plugin):
     """Maps samples to feature arrays. ``extract`` returns {feature-set name: float array [N, F]}."""
 
     kinds: ClassVar[tuple] = ("image",)
+    # Which feature set each metric reads ({metric name: feature-set name}); metrics not listed
+    # read "features". Extractors that feed fid/is/kid list those explicitly.
+    metric_layers: ClassVar[dict] = {}
+
+    def __init__(self, options: dict | None = None):
+        # Machine-specific options from the command line (e.g. {"inception_weights": PATH});
+        # an extractor ignores the keys it does not know.
+        self.options = dict(options or {})
+
+    def layer_for(self, metric: str) -> str:
+        return self.metric_layers.get(metric, "features")
 
     def weights_id(self) -> str:
         """A hash of the weights (or a version string for weight-free extractors): part of the
@@ -228,6 +239,12 @@ class Metric(_Plugin):
     min_samples: ClassVar[int] = 2
 
     def __init__(self, settings: dict | None = None):
+        unknown = sorted(set(settings or {}) - set(self.defaults))
+        if unknown:  # a typo in registry.yaml's metrics section is an error, not a silent no-op
+            from .errors import LpbenchError
+
+            raise LpbenchError(f"metric '{self.name}' has no setting {', '.join(map(repr, unknown))} "
+                               f"(its settings: {', '.join(self.defaults) or 'none'})")
         self.settings = {**self.defaults, **(settings or {})}
 
     def compute(self, ev: "Evaluation") -> dict:  # pragma: no cover
@@ -249,6 +266,9 @@ class Evaluation:
     reference_split: str = "test"
     out_dir: Any = None  # where metrics may save figures (run folder), or None
     reference_features_loader: Any = None  # callable → cached reference features, or None
+    # More real samples of the reference split, disjoint from ``reference`` (for real-vs-real
+    # floors), or None when the split has no more.
+    held_out_reference: Any = None
     _features: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"extractions": 0})
 

@@ -150,26 +150,31 @@ def main(ctx, registry_path, debug):
               help="Override a setting: <model>.<hparam>, budget.<field>, data.<setting>, latent_dim.")
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
-def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet):
+def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet,
+        inception_weights):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard.
 
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
     from .progress import Reporter
     from .registry import parse_overrides
-    from .runner import RunOptions, plan, resolve_device, run_grid
+    from .runner import RunOptions, plan, preflight_evaluation, resolve_device, run_grid
 
     registry, plugins = _registry(ctx), _plugins()
     model_names = _csv(models)
     overrides = parse_overrides(sets, model_names)
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
+    preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
     device = resolve_device(device)
     runs_path = _writable_dir(runs_dir)
     reporter = Reporter(total=len(specs), quiet=quiet)
     opts = RunOptions(
         runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
         force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
+        extractor_options=_extractor_options(inception_weights),
     )
     with reporter:
         results = run_grid(specs, opts, registry, plugins, on_done=reporter.done)
@@ -177,6 +182,10 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
     reporter.summary(results)
     if any(r["status"] != "completed" for r in results):
         ctx.exit(1)
+
+
+def _extractor_options(inception_weights) -> dict:
+    return {"inception_weights": inception_weights} if inception_weights else {}
 
 
 def _writable_dir(path) -> Path:
@@ -337,21 +346,26 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
-def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
+def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
     dataset's reference split with the same metric plugins as 'lpbench run'."""
-    from .evaluation import evaluate
-    from .runner import _extractor, reference_subset
+    from .evaluation import evaluate, inapplicable
+    from .runner import _extractor, held_out_subset, reference_subset
     from .samples_io import load_samples
 
     registry, plugins_ = _registry(ctx), _plugins()
     ds = registry.dataset(dataset)
     names = _csv(metrics) or ds["evaluation"]["metrics"]
     metric_objs = {m: plugins_.get("metric", m)(registry.data.get("metrics", {}).get(m)) for m in names}
+    if not metrics:  # the defaults: drop those that need a trained model (pag)
+        metric_objs = {k: v for k, v in metric_objs.items() if k not in inapplicable(metric_objs)}
     ds_cls = plugins_.get("dataset", dataset)
     x = load_samples(samples, ds_cls.kind, ds_cls.shape)
     split = ds.get("evaluation", {}).get("reference_split", "test")
+    held_out = None
     if reference:
         ref = load_samples(reference, ds_cls.kind, ds_cls.shape, what="reference samples")
         n = min(len(x), len(ref))
@@ -361,11 +375,13 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
         data = ds_cls(settings, data_root=Path(data_root) if data_root else None).load(split, seed=seed)
         n = min(len(x), len(data))
         ref = reference_subset(data, n)
+        held_out = held_out_subset(data, n)
     values, prov, _ = evaluate(
         metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
-        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs),
+        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs,
+                             _extractor_options(inception_weights)),
         seed=seed, reference_split=split, use_cache=reference is None,
-        cache_seed=seed if ds_cls.seeded else None,
+        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
     )
     if as_json:
         click.echo(json.dumps(values))
@@ -470,3 +486,8 @@ def config_(ctx, as_json):
     click.echo(f"config file: {cfg.path or f'none (looked for ./{config.FILE_NAME}; set {config.CONFIG_ENV} to use another)'}",
                err=True)
     _print_table([{**i, "value": "–" if i["value"] is None else i["value"]} for i in items], ["key", "value", "source"])
+# ------------------------------------------------------------------------------ train-evaluator
+
+from .train_evaluator import train_evaluator  # noqa: E402  (a command in its own module)
+
+main.add_command(train_evaluator)
