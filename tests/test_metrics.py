@@ -247,7 +247,8 @@ def test_prd_equals_the_reference_algorithm(tmp_path):
     assert out["prd_recall"] == pytest.approx(recall, rel=1e-12)
     assert out["prd_precision"] == pytest.approx(precision, rel=1e-12)
     assert out["prd_precision"] < out["prd_recall"]  # the extra mode costs precision
-    assert (tmp_path / "prd.png").stat().st_size > 1000
+    curve = json.loads((tmp_path / "prd_curve.json").read_text())
+    assert len(curve["precision"]) == len(curve["recall"]) == 1001
     assert _prd(gen, ref) == out  # seeded: repeated evaluations agree
 
 
@@ -371,7 +372,7 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     assert rec["metric_provenance"]["emd"]["extractor"] == "digits_cnn"
     assert rec["metric_provenance"]["pag"]["extractor"] == "samples"
     assert rec["metrics"]["kid_subset_size"] == 200 and rec["metrics"]["pag_d"] == 10
-    assert (folder / "prd.png").exists()
+    assert (folder / "prd_curve.json").exists() and (folder / "prd_curve.png").exists()
     board = (runs / "leaderboard" / "digits" / "smoke.md").read_text()
     assert "fid [digits_cnn]" in board and "is [digits_cnn]" in board
     assert "[digits_cnn]" in cli("show", folder).output

@@ -12,7 +12,7 @@ from lpbench import DataError, Metric
 class PRD(Metric):
     name = "prd"
     description = ("Precision/recall for distributions (Sajjadi et al. 2018): prd_recall = F_8, "
-                   "prd_precision = F_1/8; curve saved as prd.png in the run folder")
+                   "prd_precision = F_1/8; curve saved as prd_curve.json in the run folder")
     higher_is_better = True
     needs = ("features",)
     defaults = {"num_clusters": 20, "num_angles": 1001, "num_runs": 10, "beta": 8.0, "kmeans_n_init": 10}
@@ -29,9 +29,8 @@ class PRD(Metric):
         precision, recall = prd_curve(gen, ref, s["num_clusters"], s["num_angles"], s["num_runs"],
                                       s["kmeans_n_init"])
         f_beta, f_beta_inv = max_f_beta_pair(precision, recall, s["beta"])
-        if ev.out_dir is not None:
-            save_plot(precision, recall, os.path.join(str(ev.out_dir), "prd.png"),
-                      title=f"PRD ({ev.extractor.name if ev.extractor else 'samples'} features)")
+        if ev.out_dir is not None:  # the run's figures and the report plot it (prd_curve.png)
+            save_curve(precision, recall, os.path.join(str(ev.out_dir), "prd_curve.json"))
         return {"prd_recall": f_beta, "prd_precision": f_beta_inv}
 
 
@@ -78,21 +77,11 @@ def max_f_beta_pair(precision, recall, beta=8.0, epsilon=1e-10):
     return float(np.max(f(beta))), float(np.max(f(1.0 / beta)))
 
 
-def save_plot(precision, recall, path, title="PRD"):
-    """Write the curve (recall on x, precision on y) as a PNG, atomically, without pyplot state."""
-    import io
+def save_curve(precision, recall, path):
+    """Write {"precision": [...], "recall": [...]} atomically: the file contract the figures read."""
+    import json
 
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4, 4), dpi=120)
-    ax = fig.add_subplot()
-    ax.plot(recall, precision, lw=1.5)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="recall (β)", ylabel="precision (α)", title=title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
     tmp = f"{path}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(buf.getvalue())
+    with open(tmp, "w") as fh:
+        json.dump({"precision": [float(v) for v in precision], "recall": [float(v) for v in recall]}, fh)
     os.replace(tmp, path)
