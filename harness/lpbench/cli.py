@@ -270,7 +270,7 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
         return
     for (ds, b), table in tables.items():
         if (fmt or "md") == "md":
-            click.echo(f"## {ds} / {b}\n")
+            click.echo(f"## {lb.md_escape(ds)} / {lb.md_escape(b)}\n")
         click.echo(lb.render(table, fmt or "md"))
 
 
