@@ -120,7 +120,7 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
     with reporter:
         results = run_grid(
             specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
-            on_done=reporter.done, on_wait=lambda spec, why: click.echo(f"[{spec.label}] waiting: {why}", err=True),
+            on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
         )
     _refresh_leaderboard(registry, plugins, runs_path, dataset)
     reporter.summary(results)

@@ -399,12 +399,13 @@ def _dask_execute(job: Job) -> dict:
 
 def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, executor: str = "local",
              workers: int = 1, scheduler: str | None = None, on_done: Callable | None = None,
-             on_wait: Callable | None = None, poll_s: float = 2.0) -> list[dict]:
+             on_note: Callable | None = None, poll_s: float = 2.0) -> list[dict]:
     """Run every spec with the named executor; a failed run is recorded and the others go on.
 
     A run whose folder another process has locked is deferred and retried every ``poll_s``
     seconds; when it is released, this process reports that process's outcome (and reruns it
     only if it did not finish — the other process was killed — or with --force).
+    ``on_note(spec, message)`` hears about waits and unreadable records.
     Results are returned in the order of ``specs``.
     """
     if workers < 1:
@@ -427,8 +428,8 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                     lock = locks.RunLock(folder)
                     holder = lock.acquire()
                     if holder is not None:
-                        if spec not in waited and on_wait:
-                            on_wait(spec, locks.describe(holder, lock.path))
+                        if spec not in waited and on_note:
+                            on_note(spec, "waiting: " + locks.describe(holder, lock.path))
                         waited.add(spec)
                         deferred.append(spec)
                         continue
@@ -438,6 +439,7 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                             lock.release()
                             _finish(results, spec, done_elsewhere, on_done)
                             continue
+                    _check_record(folder, spec, on_note)
                     h = ex.submit(Job(spec, job_opts, registry.data, registry.path))
                     running[h] = lock
                 if running:
@@ -451,6 +453,14 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
             for lock in running.values():
                 lock.release()
     return [results[s] for s in specs]
+
+
+def _check_record(folder, spec, on_note) -> None:
+    try:
+        records.read_record(folder)
+    except ValueError as e:
+        if on_note:
+            on_note(spec, f"{e}; the run is redone (from its last checkpoint, if there is one)")
 
 
 def _finished_record(folder) -> dict | None:
