@@ -229,10 +229,14 @@ class ProcessPoolRuns(InProcessRuns):
 
     def _recover(self, handles) -> list[tuple]:
         """The pool broke: find the run whose process died, record it, resubmit the rest."""
-        self._drain_started()
-        dead = {pid: p.exitcode for pid, p in (getattr(self.pool, "_processes", None) or {}).items()
-                if p.exitcode not in (None, 0) and p.exitcode != -15}  # -15: terminated by the pool
+        # Read exit codes only after shutdown has joined every worker: reading them while the
+        # pool's manager thread reaps the same processes can see None for a dead one.
+        procs = getattr(self.pool, "_processes", None) or {}
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self._drain_started()
+        dead = {pid: p.exitcode for pid, p in dict(procs).items()
+                if p.exitcode not in (None, 0, -15)}  # -15: terminated by the pool itself
+        log.debug("pool broke: dead workers %s, announced %s", dead, self.pids)
         old_queue = self.started
         self._start()
         old_queue.close()
@@ -243,7 +247,8 @@ class ProcessPoolRuns(InProcessRuns):
                 continue
             pid = self.pids.get(_key(h.job.spec))
             h.breaks += 1
-            if pid in dead or h.breaks >= 2:
+            # Unattributed (no exit code seen): a run present at three breaks is taken to cause them.
+            if pid in dead or h.breaks >= 3:
                 code = dead.get(pid)
                 cause = _exit_cause(code) if code is not None else "it was running each time the pool broke"
                 out.append((h, failed_record(
