@@ -62,3 +62,5 @@ def test_two_processes_on_one_runs_dir_never_run_a_run_twice(tmp_path, monkeypat
     for seed in (0, 1, 2):
         assert read_json(runs / "eight_gaussians/smoke/quick" / f"seed{seed}/run.json")["status"] == "completed"
     assert not list(runs.rglob("*.lock"))
+    # The two really met: one of them found a run locked by the other and said so.
+    assert any("waiting: locked by process" in err for _, err in outs), outs

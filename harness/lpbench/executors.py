@@ -162,8 +162,8 @@ class _Handle:
 
 
 class ProcessPoolRuns(InProcessRuns):
-    """N runs at once in a ``ProcessPoolExecutor``: spawn context (no forked torch state), a
-    fresh process per run (``max_tasks_per_child=1``: memory held by one model never leaks into
+    """N runs at once in a ``ProcessPoolExecutor``: workers start from a forkserver (spawn where
+    there is none; see ``_mp_context``), a fresh process per run (``max_tasks_per_child=1``: memory held by one model never leaks into
     the next), cores // N torch threads per worker. A worker that dies (killed for memory, say)
     breaks the pool: the pool is rebuilt, the runs it was not running are resubmitted, and the
     run whose process died is recorded as failed with the exit signal."""
@@ -184,7 +184,7 @@ class ProcessPoolRuns(InProcessRuns):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        ctx = mp.get_context("spawn")
+        ctx = _mp_context()
         # Workers announce (run key, pid) so a crash can be attributed. SimpleQueue writes
         # synchronously: a worker killed right after announcing has still announced.
         self.started = ctx.SimpleQueue()
@@ -204,7 +204,7 @@ class ProcessPoolRuns(InProcessRuns):
 
     def submit(self, job: Job):
         h = _Handle(job)
-        h.future = self.pool.submit(_pool_execute, job)
+        h.future = self.pool.submit(_pool_execute, job, dict(os.environ))
         return h
 
     def wait(self, handles, timeout):
@@ -257,7 +257,7 @@ class ProcessPoolRuns(InProcessRuns):
                     "(fewer --workers), then rerun the same command: it resumes from the last checkpoint",
                 )))
             else:
-                h.future = self.pool.submit(_pool_execute, h.job)
+                h.future = self.pool.submit(_pool_execute, h.job, dict(os.environ))
         return out
 
     def _drain_started(self):
@@ -286,6 +286,20 @@ def _exit_cause(code: int) -> str:
     return f"exit code {code}"
 
 
+def _mp_context():
+    """Fresh processes without paying for torch's import in each: a forkserver (a clean,
+    single-threaded process that has imported torch once and forks one worker per run) where the
+    platform has one, spawn elsewhere. Never fork from the driver itself: it may hold threads, a
+    CUDA context or open files. With spawn, a smoke run costs less than the worker's start-up."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["lpbench._worker_preload"])
+    return ctx
+
+
 _started_queue = None
 
 
@@ -295,7 +309,11 @@ def _init_pool_worker(threads: int, started) -> None:
     set_thread_budget(threads)
 
 
-def _pool_execute(job: Job) -> dict:
+def _pool_execute(job: Job, environ: dict) -> dict:
+    # A forked worker inherits the forkserver's environment, frozen when it started: give it
+    # the driver's, as a spawned process would have (cache folders, data roots, credentials).
+    os.environ.clear()
+    os.environ.update(environ)
     if _started_queue is not None:
         _started_queue.put((_key(job.spec), os.getpid()))
     return execute_job(job)
