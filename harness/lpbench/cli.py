@@ -149,20 +149,27 @@ def main(ctx, registry_path, debug):
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a setting: <model>.<hparam>, budget.<field>, data.<setting>, latent_dim.")
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
+@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
+              help="Runs at once (local: a process pool; each worker gets cores/N torch threads).")
+@click.option("--executor", "executor_name", default="local", show_default=True,
+              help="Where runs execute: local, or dask (with --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
               help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
-def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet,
-        inception_weights):
+def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
+        executor_name, scheduler, quiet, inception_weights):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard.
 
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
     from .progress import Reporter
     from .registry import parse_overrides
-    from .runner import RunOptions, plan, preflight_evaluation, resolve_device, run_grid
+    from .executors import get_executor, run_grid
+    from .runner import RunOptions, plan, preflight_evaluation, resolve_device
 
+    get_executor(executor_name)
     registry, plugins = _registry(ctx), _plugins()
     model_names = _csv(models)
     overrides = parse_overrides(sets, model_names)
@@ -177,7 +184,10 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
         extractor_options=_extractor_options(inception_weights),
     )
     with reporter:
-        results = run_grid(specs, opts, registry, plugins, on_done=reporter.done)
+        results = run_grid(
+            specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
+            on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
+        )
     _refresh_leaderboard(registry, plugins, runs_path, dataset)
     reporter.summary(results)
     if any(r["status"] != "completed" for r in results):
@@ -330,7 +340,7 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
         return
     for (ds, b), table in tables.items():
         if (fmt or "md") == "md":
-            click.echo(f"## {ds} / {b}\n")
+            click.echo(f"## {lb.md_escape(ds)} / {lb.md_escape(b)}\n")
         click.echo(lb.render(table, fmt or "md"))
 
 
