@@ -179,8 +179,9 @@ def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch):
         raise URLError("no network")
 
     monkeypatch.setattr("torchvision.datasets.mnist.download_and_extract_archive", offline)
+    # pag needs no feature extractor, so the (offline) Inception weights do not stop the run first
     res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
-              "--data-root", tmp_path / "data", "-q")
+              "--data-root", tmp_path / "data", "--metrics", "pag", "-q")
     check(res, 1)
     rec = read_json(runs / "mnist/smoke/vae/seed0/run.json")
     assert rec["status"] == "failed"
@@ -193,8 +194,9 @@ def test_data_root_with_a_truncated_file(cli, runs, tmp_path):
     make_idx_dataset(tmp_path / "data", "MNIST", np.random.default_rng(0))
     victim = tmp_path / "data/MNIST/raw/train-images-idx3-ubyte"
     victim.write_bytes(victim.read_bytes()[:-5])
+    # pag needs no feature extractor, so the (offline) Inception weights do not stop the run first
     res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
-              "--data-root", tmp_path / "data", "-q")
+              "--data-root", tmp_path / "data", "--metrics", "pag", "-q")
     check(res, 1)
     error = read_json(runs / "mnist/smoke/vae/seed0/run.json")["error"]
     assert str(victim) in error and "Delete it and download it again" in error
