@@ -4,6 +4,11 @@ from lpbench import hookimpl
 
 @hookimpl
 def register_models(register):
+    from .glf import GLF, RegularizedGLF, VAEFlowPrior
+    from .rae import RAEGMM
+    from .two_stage_vae import TwoStageVAE
     from .vae import VAE
+    from .wae import WAEGAN, WAEMMD
 
-    register(VAE)
+    for cls in (VAE, RAEGMM, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior):
+        register(cls)
