@@ -249,6 +249,9 @@ class Evaluation:
     reference_split: str = "test"
     out_dir: Any = None  # where metrics may save figures (run folder), or None
     reference_features_loader: Any = None  # callable → cached reference features, or None
+    # The dataset plugin instance with the run's settings (e.g. eight_gaussians' centers() and
+    # std for the modes/hq metrics), or None when the caller has none.
+    data: Any = None
     _features: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"extractions": 0})
 

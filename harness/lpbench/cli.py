@@ -303,6 +303,7 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
         extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs),
         seed=seed, reference_split=split, use_cache=reference is None,
         cache_seed=seed if ds_cls.seeded else None,
+        data=ds_cls(registry.data_settings(dataset, plugins_), data_root=Path(data_root) if data_root else None),
     )
     if as_json:
         click.echo(json.dumps(values))

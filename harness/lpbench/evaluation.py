@@ -84,6 +84,7 @@ def evaluate(
     out_dir=None,
     cache_seed=None,
     use_cache: bool = True,
+    data=None,
 ) -> tuple[dict, dict, dict]:
     """Run ``metrics`` on one set of samples → (values, provenance per value, seconds per metric)."""
     n = len(samples)
@@ -112,7 +113,7 @@ def evaluate(
     ev = Evaluation(
         dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
         model=model, seed=seed, device=device, reference_split=reference_split,
-        out_dir=out_dir, reference_features_loader=loader,
+        out_dir=out_dir, reference_features_loader=loader, data=data,
     )
     values, provenance, seconds = {}, {}, {}
     for name, m in metrics.items():

@@ -202,6 +202,7 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
         reference=reference_subset(test, n), extractor=extractor, model=model, seed=spec.seed,
         device=device, reference_split=resolved.evaluation["reference_split"], out_dir=folder,
         cache_seed=spec.seed if plugins.get("dataset", spec.dataset).seeded else None,
+        data=plugins.get("dataset", spec.dataset)(resolved.data_settings, data_root=opts.data_root),
     )
     record["timings"]["eval_s"] = time.perf_counter() - t0
     record["timings"]["metric_s"] = seconds

@@ -8,6 +8,12 @@ def register_metrics(register):
 
     register(EMD)
 
+    # mixtures with known modes (issue 4)
+    from .modes import HighQuality, ModesCovered
+
+    register(ModesCovered)
+    register(HighQuality)
+
 
 @hookimpl
 def register_feature_extractors(register):
