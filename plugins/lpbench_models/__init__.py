@@ -10,5 +10,11 @@ def register_models(register):
     from .vae import VAE
     from .wae import WAEGAN, WAEMMD
 
-    for cls in (VAE, RAEGMM, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior):
+    # GANs and learned/reshaped priors
+    from .aae import AAE, AAELearnedPrior
+    from .gan import GAN, MaskedGAN, WeightedGAN
+    from .pgan import PGAN
+
+    for cls in (VAE, RAEGMM, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior,
+                GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior):
         register(cls)
