@@ -130,7 +130,7 @@ def evaluate(
         dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
         model=model, seed=seed, device=device, reference_split=reference_split,
         out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference,
-        out_dir=out_dir, reference_features_loader=loader, data=data,
+        data=data,
     )
     values, provenance, seconds = {}, {}, {}
     for name, m in metrics.items():
