@@ -9,7 +9,8 @@ import click
 
 from .errors import LpbenchError
 
-LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor"}
+LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor",
+              "priors": "prior"}
 
 
 class _Group(click.Group):
@@ -77,6 +78,8 @@ def main(ctx, registry_path, debug):
 
 @main.command()
 @click.option("--models", required=True, help="Comma-separated model names (see 'lpbench list models').")
+@click.option("--priors", default=None,
+              help="Comma-separated latent priors to fit on every model's codes (see 'lpbench list priors').")
 @click.option("--dataset", required=True, help="Dataset name (see 'lpbench list datasets').")
 @click.option("--budget", default=None, help="Budget tier (smoke|cpu|paper…); default from the registry.")
 @click.option("--seeds", default="0", callback=_seeds, help="Comma-separated integer seeds.  [default: 0]")
@@ -89,17 +92,19 @@ def main(ctx, registry_path, debug):
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.pass_context
-def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet):
+def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet):
     """Train each model × seed on DATASET under its standardized architecture and budget,
-    evaluate, record one run folder each, and refresh the dataset's leaderboard.
+    evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
+    (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
 
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
+    from .prior_axis import expand, run_priors
     from .progress import Reporter
     from .registry import parse_overrides
     from .runner import RunOptions, plan, resolve_device, run_grid
 
     registry, plugins = _registry(ctx), _plugins()
-    model_names = _csv(models)
+    model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
     overrides = parse_overrides(sets, model_names)
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
     device = resolve_device(device)
@@ -111,9 +116,11 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
     )
     with reporter:
         results = run_grid(specs, opts, registry, plugins, on_done=reporter.done)
+    echo = None if quiet else (lambda line: click.echo(line, err=True))
+    prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
     _refresh_leaderboard(registry, plugins, runs_path, dataset)
     reporter.summary(results)
-    if any(r["status"] != "completed" for r in results):
+    if any(r["status"] != "completed" for r in [*results, *prior_results]):
         ctx.exit(1)
 
 
@@ -149,11 +156,12 @@ def _primaries(registry) -> dict:
 
 
 @main.command("list")
-@click.argument("what", type=click.Choice(["models", "metrics", "datasets", "budgets", "extractors"]))
+@click.argument("what", type=click.Choice(["models", "metrics", "datasets", "budgets", "extractors", "priors"]))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
 @click.pass_context
 def list_(ctx, what, as_json):
-    """List registered models, metrics, datasets, feature extractors, or the registry's budgets."""
+    """List registered models (and the registry's composites), metrics, datasets, feature
+    extractors, latent priors, or the registry's budgets."""
     if what == "budgets":
         registry = _registry(ctx)
         items = [
@@ -172,7 +180,14 @@ def list_(ctx, what, as_json):
                 item.update(higher_is_better=cls.higher_is_better, needs=list(cls.needs))
             if what == "datasets":
                 item.update(kind=cls.kind, shape=list(cls.shape))
+            if what == "priors":
+                item.update(trainable=cls.trainable, defaults=cls.defaults)
             items.append(item)
+        if what == "models":
+            for name, c in _registry(ctx).composites.items():
+                items.append({"name": name, "plugin": "registry", "family": "composite",
+                              "description": c.get("description") or f"{c['base']} with the {c['prior']} prior",
+                              "base": c["base"], "prior": c["prior"]})
     if as_json:
         click.echo(json.dumps(items, indent=2))
         return

@@ -23,3 +23,8 @@ def register_datasets(register):
 @hookspec
 def register_feature_extractors(register):
     """Register feature extractor classes (subclasses of lpbench.FeatureExtractor) by calling register(cls)."""
+
+
+@hookspec
+def register_priors(register):
+    """Register latent prior classes (subclasses of lpbench.Prior) by calling register(cls)."""

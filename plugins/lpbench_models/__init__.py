@@ -7,3 +7,12 @@ def register_models(register):
     from .vae import VAE
 
     register(VAE)
+
+
+@hookimpl
+def register_priors(register):
+    from .latent_priors import GMMPrior, KDEPrior, NormalPrior
+
+    register(NormalPrior)
+    register(GMMPrior)
+    register(KDEPrior)

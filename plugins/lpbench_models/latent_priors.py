@@ -1,0 +1,151 @@
+"""Ex-post latent priors (the prior axis): fitted on a trained model's training codes.
+
+normal: the nominal N(0, σ²I) every model here is trained against — the baseline a learned
+prior must beat. gmm: a full-covariance Gaussian mixture (scikit-learn), the RAE ex-post density.
+kde: a Gaussian kernel density estimate on the codes (scipy, Scott's rule).
+
+No torch import at module level: registration must keep `lpbench list` instant.
+"""
+from lpbench import Prior
+
+
+def _seed_from(generator) -> int:
+    """An integer seed for numpy/scikit-learn, drawn from the torch generator the caller passed,
+    so a prior's samples are determined by that generator alone."""
+    import torch
+
+    return int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+
+
+def _np(z):
+    import numpy as np
+
+    return np.asarray(z.detach().cpu().double().numpy() if hasattr(z, "detach") else z, dtype=np.float64)
+
+
+class NormalPrior(Prior):
+    name = "normal"
+    description = "The nominal prior N(0, σ²I) (σ = the model's prior_sigma); nothing is fitted"
+    defaults = {}
+
+    def fit(self, codes, ctx):
+        if codes.shape[1] != self.latent_dim:
+            raise ValueError(f"normal prior: codes have dimension {codes.shape[1]}, expected {self.latent_dim}")
+
+    def sample(self, n, generator):
+        import torch
+
+        return self.sigma * torch.randn(n, self.latent_dim, generator=generator)
+
+    def log_prob(self, z):
+        import math
+
+        z = z.float()
+        d = z.shape[1]
+        return -0.5 * (z / self.sigma).pow(2).sum(1) - d * math.log(self.sigma) - 0.5 * d * math.log(2 * math.pi)
+
+    def state_dict(self):
+        return {"sigma": self.sigma}
+
+    def load_state_dict(self, state):
+        self.sigma = float(state["sigma"])
+
+
+class GMMPrior(Prior):
+    name = "gmm"
+    description = "Gaussian mixture fitted by EM on the codes (scikit-learn GaussianMixture), samples shuffled"
+    defaults = {
+        "n_components": 10,
+        "covariance_type": "full",
+        "max_iter": 100,
+        "reg_covar": 1e-6,
+        "n_init": 1,
+    }
+
+    def _new(self, seed):
+        from sklearn.mixture import GaussianMixture
+
+        s = self.settings
+        return GaussianMixture(
+            n_components=int(s["n_components"]), covariance_type=s["covariance_type"],
+            max_iter=int(s["max_iter"]), reg_covar=float(s["reg_covar"]), n_init=int(s["n_init"]),
+            random_state=seed,
+        )
+
+    def fit(self, codes, ctx):
+        k = int(self.settings["n_components"])
+        if len(codes) < k:
+            raise ValueError(f"gmm prior: {len(codes)} codes cannot fit {k} components; lower n_components")
+        self.gmm = self._new(ctx.seed)
+        self.gmm.fit(_np(codes))
+
+    def sample(self, n, generator):
+        import torch
+
+        # GaussianMixture.sample draws component by component and returns the samples grouped by
+        # component (handbook §4): shuffle them, or any prefix of the set is biased.
+        self.gmm.random_state = _seed_from(generator)
+        x, _ = self.gmm.sample(n)
+        perm = torch.randperm(n, generator=generator)
+        return torch.from_numpy(x).float()[perm]
+
+    def log_prob(self, z):
+        import torch
+
+        return torch.from_numpy(self.gmm.score_samples(_np(z))).float()
+
+    _FITTED = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")
+
+    def state_dict(self):
+        import torch
+
+        state = {k: torch.from_numpy(getattr(self.gmm, k)) for k in self._FITTED}
+        state["converged"] = bool(self.gmm.converged_)
+        state["n_iter"] = int(self.gmm.n_iter_)
+        return state
+
+    def load_state_dict(self, state):
+        self.gmm = self._new(0)
+        for k in self._FITTED:
+            setattr(self.gmm, k, state[k].double().numpy())
+        self.gmm.converged_ = bool(state["converged"])
+        self.gmm.n_iter_ = int(state["n_iter"])
+        self.gmm.lower_bound_ = float("nan")
+        self.gmm.n_features_in_ = self.gmm.means_.shape[1]
+
+
+class KDEPrior(Prior):
+    name = "kde"
+    description = "Gaussian kernel density estimate on the training codes (scipy gaussian_kde, full-covariance kernel)"
+    defaults = {"bw_method": "scott"}
+
+    def fit(self, codes, ctx):
+        from scipy.stats import gaussian_kde
+
+        z = _np(codes)
+        if len(z) <= z.shape[1]:
+            raise ValueError(f"kde prior: {len(z)} codes of dimension {z.shape[1]}: the kernel covariance is singular")
+        self.kde = gaussian_kde(z.T, bw_method=self.settings["bw_method"])
+
+    def sample(self, n, generator):
+        import numpy as np
+        import torch
+
+        x = self.kde.resample(n, seed=np.random.default_rng(_seed_from(generator)))
+        return torch.from_numpy(x.T.copy()).float()
+
+    def log_prob(self, z):
+        import torch
+
+        return torch.from_numpy(self.kde.logpdf(_np(z).T)).float()
+
+    def state_dict(self):
+        import torch
+
+        return {"dataset": torch.from_numpy(self.kde.dataset.T.copy()), "factor": float(self.kde.factor)}
+
+    def load_state_dict(self, state):
+        from scipy.stats import gaussian_kde
+
+        # the fitted bandwidth factor, not the rule: the same kernel whatever the rule's name
+        self.kde = gaussian_kde(state["dataset"].double().numpy().T, bw_method=float(state["factor"]))
