@@ -243,6 +243,17 @@ class FeatureExtractor(_Plugin):
     """Maps samples to feature arrays. ``extract`` returns {feature-set name: float array [N, F]}."""
 
     kinds: ClassVar[tuple] = ("image",)
+    # Which feature set each metric reads ({metric name: feature-set name}); metrics not listed
+    # read "features". Extractors that feed fid/is/kid list those explicitly.
+    metric_layers: ClassVar[dict] = {}
+
+    def __init__(self, options: dict | None = None):
+        # Machine-specific options from the command line (e.g. {"inception_weights": PATH});
+        # an extractor ignores the keys it does not know.
+        self.options = dict(options or {})
+
+    def layer_for(self, metric: str) -> str:
+        return self.metric_layers.get(metric, "features")
 
     def weights_id(self) -> str:
         """A hash of the weights (or a version string for weight-free extractors): part of the
@@ -291,6 +302,9 @@ class Evaluation:
     reference_split: str = "test"
     out_dir: Any = None  # where metrics may save figures (run folder), or None
     reference_features_loader: Any = None  # callable → cached reference features, or None
+    # More real samples of the reference split, disjoint from ``reference`` (for real-vs-real
+    # floors), or None when the split has no more.
+    held_out_reference: Any = None
     _features: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"extractions": 0})
 

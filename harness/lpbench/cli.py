@@ -356,3 +356,10 @@ def show(run_dir, as_json):
     click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
     for k, v in (rec.get("artifacts") or {}).items():
         click.echo(f"  {k}: {Path(run_dir) / v}")
+
+
+# ------------------------------------------------------------------------------ train-evaluator
+
+from .train_evaluator import train_evaluator  # noqa: E402  (a command in its own module)
+
+main.add_command(train_evaluator)

@@ -69,6 +69,21 @@ def check_samples(x, kind: str, shape: tuple, what: str = "samples") -> None:
         raise DataError(f"image {what} must lie in [0, 1]; got range [{x.min():.3g}, {x.max():.3g}]")
 
 
+def inapplicable(metrics: dict[str, Metric], model=None) -> dict[str, str]:
+    """{metric name: why} for metrics that need model capabilities ``model`` lacks. Callers drop
+    these from a dataset's *default* metric list (a metric the user named explicitly still errors)."""
+    out = {}
+    for name, m in metrics.items():
+        if "model" not in m.needs:
+            continue
+        missing = [c for c in m.model_capabilities if model is None or not model.has(c)]
+        if model is None:
+            out[name] = "needs a trained model (not available when scoring samples)"
+        elif missing:
+            out[name] = f"model '{getattr(model, 'name', type(model).__name__)}' lacks {', '.join(missing)}"
+    return out
+
+
 def evaluate(
     metrics: dict[str, Metric],
     *,
@@ -84,6 +99,7 @@ def evaluate(
     out_dir=None,
     cache_seed=None,
     use_cache: bool = True,
+    held_out_reference=None,
 ) -> tuple[dict, dict, dict]:
     """Run ``metrics`` on one set of samples → (values, provenance per value, seconds per metric)."""
     n = len(samples)
@@ -112,7 +128,7 @@ def evaluate(
     ev = Evaluation(
         dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
         model=model, seed=seed, device=device, reference_split=reference_split,
-        out_dir=out_dir, reference_features_loader=loader,
+        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference,
     )
     values, provenance, seconds = {}, {}, {}
     for name, m in metrics.items():

@@ -110,6 +110,8 @@ SCHEMA = {
                 "reversal_optimizer": {"enum": ["sgd", "adam"]},
             },
         },
+        # settings of trainable feature extractors (lpbench train-evaluator)
+        "extractors": {"type": "object", "additionalProperties": {"type": "object"}},
     },
 }
 
@@ -283,7 +285,8 @@ class Registry:
         latent_dim = overrides.get("latent_dim", ds["latent_dim"])
         arch = dict(self.data["architectures"][ds["architecture"]], name=ds["architecture"])
         evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
-        metric_settings = {m: dict(self.data.get("metrics", {}).get(m, {})) for m in evaluation["metrics"]}
+        # every metric's settings, not only the defaults': --metrics may name any of them
+        metric_settings = {m: dict(v or {}) for m, v in self.data.get("metrics", {}).items()}
 
         config = ModelConfig(
             hparams=hparams,

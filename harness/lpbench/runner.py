@@ -43,6 +43,8 @@ class RunOptions:
     force: bool = False
     metrics: list[str] | None = None  # None: the dataset's default metrics
     overrides: dict = field(default_factory=dict)
+    # machine-specific feature-extractor options, e.g. {"inception_weights": PATH}
+    extractor_options: dict = field(default_factory=dict)
     # progress(spec, step, total, latest values) while a model trains
     progress: Callable | None = None
 
@@ -106,6 +108,17 @@ def reference_subset(data, n: int):
     import torch
 
     perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:n]
+    return data.as_float(data.x[perm])
+
+
+def held_out_subset(data, n: int):
+    """The next n items of the same permutation, disjoint from ``reference_subset(data, n)``
+    (real-vs-real floors), or None when the split is smaller than 2n."""
+    import torch
+
+    if len(data) < 2 * n:
+        return None
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[n : 2 * n]
     return data.as_float(data.x[perm])
 
 
@@ -195,13 +208,21 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["artifacts"]["samples"] = save_samples_figure(samples, train.kind, folder, reference=reference_subset(test, n))
 
     metrics = {m: plugins.get("metric", m)(resolved.metric_settings.get(m)) for m in metric_names}
-    extractor = _extractor(plugins, resolved.evaluation.get("feature_extractor"), metrics)
+    if opts.metrics is None:  # the dataset's defaults: skip those this model cannot support
+        from .evaluation import inapplicable
+
+        skipped = inapplicable(metrics, model)
+        metrics = {k: v for k, v in metrics.items() if k not in skipped}
+        if skipped:
+            record["metrics_skipped"] = skipped
+    extractor = _extractor(plugins, resolved.evaluation.get("feature_extractor"), metrics, opts.extractor_options)
     t0 = time.perf_counter()
     values, provenance, seconds = evaluate(
         metrics, dataset=spec.dataset, kind=train.kind, samples=samples,
         reference=reference_subset(test, n), extractor=extractor, model=model, seed=spec.seed,
         device=device, reference_split=resolved.evaluation["reference_split"], out_dir=folder,
         cache_seed=spec.seed if plugins.get("dataset", spec.dataset).seeded else None,
+        held_out_reference=held_out_subset(test, n),
     )
     record["timings"]["eval_s"] = time.perf_counter() - t0
     record["timings"]["metric_s"] = seconds
@@ -209,10 +230,10 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["metric_provenance"] = provenance
 
 
-def _extractor(plugins, name, metrics):
+def _extractor(plugins, name, metrics, options=None):
     if not name or not any("features" in m.needs for m in metrics.values()):
         return None
-    return plugins.get("feature_extractor", name)()
+    return plugins.get("feature_extractor", name)(options or {})
 
 
 def _save_model(model, folder: Path) -> None:

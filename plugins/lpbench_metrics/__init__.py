@@ -5,12 +5,18 @@ from lpbench import hookimpl
 @hookimpl
 def register_metrics(register):
     from .emd import EMD
+    from .fidelity import FID, IS, KID
+    from .pag import PAG
+    from .prd import PRD
 
-    register(EMD)
+    for cls in (FID, IS, KID, PRD, EMD, PAG):
+        register(cls)
 
 
 @hookimpl
 def register_feature_extractors(register):
+    from .fidelity import DigitsCNNFeatures, InceptionV3Features
     from .raw import RawFeatures
 
-    register(RawFeatures)
+    for cls in (RawFeatures, InceptionV3Features, DigitsCNNFeatures):
+        register(cls)

@@ -4,14 +4,23 @@ from lpbench import Metric
 
 class EMD(Metric):
     name = "emd"
-    description = "Exact earth mover's distance (POT emd2, Euclidean cost) between equal-size sets of features"
+    description = ("Exact earth mover's distance (POT emd2, Euclidean cost) between equal-size sets: points "
+                   "for 2-D data, the evaluator's features for images; emd_floor: real vs real at the same n")
     higher_is_better = False
     needs = ("features",)
-    defaults = {"num_iter_max": 10_000_000}
+    defaults = {"num_iter_max": 10_000_000, "floor": True}
 
     def compute(self, ev):
-        return {"emd": emd(ev.features("generated")["features"], ev.features("reference")["features"],
-                           self.settings["num_iter_max"])}
+        layer = ev.extractor.layer_for(self.name) if ev.extractor is not None else "features"
+        out = {"emd": emd(ev.features("generated")[layer], ev.features("reference")[layer],
+                          self.settings["num_iter_max"])}
+        # The floor: what a perfect model scores at this sample size, from two disjoint real sets.
+        # Only for raw points (no extra feature pass) and when the split holds 2n samples.
+        held = ev.held_out_reference
+        if self.settings["floor"] and ev.kind == "points" and held is not None and len(held) == len(ev.reference):
+            feats = ev.extractor.extract(held, device=ev.device)[layer] if ev.extractor is not None else held
+            out["emd_floor"] = emd(feats, ev.features("reference")[layer], self.settings["num_iter_max"])
+        return out
 
 
 def emd(x, y, num_iter_max=10_000_000):

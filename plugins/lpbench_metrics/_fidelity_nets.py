@@ -1,0 +1,159 @@
+"""torch-side code of the torch-fidelity bridge: the digits classifier and the torch-fidelity
+feature-extractor class that wraps it. Imported only from inside methods (imports torch)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+DIGITS_WEIGHTS = WEIGHTS_DIR / "digits_cnn.pt"
+DIGITS_FIDELITY_NAME = "lpbench-digits-cnn"
+
+
+class ClassifierNet(nn.Module):
+    """A small CNN classifier for low-resolution grayscale images.
+
+    conv(16)-ReLU-conv(32)-ReLU-maxpool-adaptive-pool(4×4)-FC(width)-ReLU ["features"]-FC(classes)
+    ["logits"]. About 38k parameters at width 64 (≈150 KB of float32 weights): small enough to
+    ship in the package. The adaptive pool makes it accept any image side ≥ 8.
+    """
+
+    def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 1):
+        super().__init__()
+        self.config = {"num_classes": num_classes, "width": width, "in_channels": in_channels}
+        self.trunk = nn.Sequential(
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(4), nn.Flatten(),
+            nn.Linear(32 * 16, width), nn.ReLU(),
+        )
+        self.head = nn.Linear(width, num_classes)
+
+    def forward(self, x):
+        """x: float [B, C, H, W] in [0, 1] → (features [B, width], logits [B, classes])."""
+        f = self.trunk(x)
+        return f, self.head(f)
+
+
+def to_network_input(x_uint8, in_channels: int):
+    """uint8 [B, C, H, W] → float [B, in_channels, H, W] in [0, 1]. Grayscale images arrive
+    repeated to three channels (torch-fidelity's convention): average them back."""
+    x = x_uint8.float() / 255.0
+    if x.shape[1] != in_channels:
+        if in_channels == 1:
+            x = x.mean(1, keepdim=True)
+        else:
+            x = x.expand(-1, in_channels, -1, -1) if x.shape[1] == 1 else x
+    return x
+
+
+class ClassifierFidelityExtractor(FeatureExtractorBase):
+    """torch-fidelity feature extractor around a ClassifierNet checkpoint.
+
+    Provides "features" (penultimate layer; FID, KID, PRD, EMD) and "logits" (IS), both from one
+    forward pass. Weights come from ``feature_extractor_weights_path`` (default: the packaged
+    digits classifier).
+    """
+
+    def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
+        super().__init__(name, features_list)
+        path = Path(feature_extractor_weights_path or DIGITS_WEIGHTS)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        self.net = ClassifierNet(**ckpt["config"])
+        self.net.load_state_dict(ckpt["state_dict"])
+        self.requires_grad_(False)
+        self.eval()
+
+    def forward(self, x):
+        if not (torch.is_tensor(x) and x.dtype == torch.uint8 and x.dim() == 4):
+            raise ValueError("expected images as a uint8 tensor [B, C, H, W]")
+        feats, logits = self.net(to_network_input(x, self.net.config["in_channels"]))
+        out = {"features": feats, "logits": logits}
+        return tuple(out[k] for k in self.features_list)
+
+    @staticmethod
+    def get_provided_features_list():
+        return "features", "logits"
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric):
+        return {"isc": "logits", "fid": "features", "kid": "features", "prc": "features"}[metric]
+
+    @staticmethod
+    def can_be_compiled():
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile():
+        return torch.zeros(1, 1, 8, 8, dtype=torch.uint8)
+
+
+def register_with_torch_fidelity() -> None:
+    """Make the classifier available to torch-fidelity's own code (calculate_metrics included)."""
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+
+    if DIGITS_FIDELITY_NAME not in FEATURE_EXTRACTORS_REGISTRY:
+        register_feature_extractor(DIGITS_FIDELITY_NAME, ClassifierFidelityExtractor)
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Uint8Images(torch.utils.data.Dataset):
+    """What torch-fidelity reads: a Dataset of bare uint8 [C, H, W] tensors."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i]
+
+
+def extract(fe, x_uint8, device: str, batch_size: int) -> dict:
+    """Every feature layer of ``fe`` in one pass, through torch-fidelity's own batching loop."""
+    from torch_fidelity.utils import get_featuresdict_from_dataset
+
+    cuda = str(device).startswith("cuda")
+    # save_cpu_ram: no DataLoader worker processes (the images are already in memory).
+    out = get_featuresdict_from_dataset(_Uint8Images(x_uint8), fe, batch_size, cuda, True, False)
+    return {k: v.numpy() for k, v in out.items()}
+
+
+def train_classifier(train_x, train_y, test_x, test_y, *, num_classes, width, epochs, batch_size, lr,
+                     weight_decay, seed, log=None) -> tuple[dict, float]:
+    """Train a ClassifierNet on uint8 images with a fixed seed → (checkpoint, test accuracy)."""
+    torch.manual_seed(seed)
+    net = ClassifierNet(num_classes=num_classes, width=width, in_channels=train_x.shape[1])
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+    g = torch.Generator().manual_seed(seed)
+    x = to_network_input(train_x, train_x.shape[1])
+    n = len(x)
+    for epoch in range(epochs):
+        net.train()
+        perm = torch.randperm(n, generator=g)
+        for i in range(0, n - batch_size + 1, batch_size):
+            idx = perm[i : i + batch_size]
+            loss = nn.functional.cross_entropy(net(x[idx])[1], train_y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        if log:
+            log(epoch + 1, float(loss))
+    net.eval()
+    with torch.no_grad():
+        pred = net(to_network_input(test_x, test_x.shape[1]))[1].argmax(1)
+    acc = float((pred == test_y).float().mean())
+    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    return {"config": net.config, "state_dict": state}, acc
