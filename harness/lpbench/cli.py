@@ -90,9 +90,15 @@ def main(ctx, registry_path, debug):
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a setting: <model>.<hparam>, budget.<field>, data.<setting>, latent_dim.")
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
+@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
+              help="Runs at once (local: a process pool; each worker gets cores/N torch threads).")
+@click.option("--executor", "executor_name", default="local", show_default=True,
+              help="Where runs execute: local, or dask (with --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.pass_context
-def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, quiet):
+def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
+        executor_name, scheduler, quiet):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
     (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
@@ -101,8 +107,10 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     from .prior_axis import expand, run_priors
     from .progress import Reporter
     from .registry import parse_overrides
-    from .runner import RunOptions, plan, resolve_device, run_grid
+    from .executors import get_executor, run_grid
+    from .runner import RunOptions, plan, resolve_device
 
+    get_executor(executor_name)
     registry, plugins = _registry(ctx), _plugins()
     model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
     overrides = parse_overrides(sets, model_names)
@@ -115,7 +123,10 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
         force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
     )
     with reporter:
-        results = run_grid(specs, opts, registry, plugins, on_done=reporter.done)
+        results = run_grid(
+            specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
+            on_done=reporter.done, on_wait=lambda spec, why: click.echo(f"[{spec.label}] waiting: {why}", err=True),
+        )
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
     _refresh_leaderboard(registry, plugins, runs_path, dataset)

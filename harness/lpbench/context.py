@@ -64,7 +64,7 @@ class RunContext:
         for k, v in values.items():
             v = float(v.detach()) if hasattr(v, "detach") else float(v)
             if not math.isfinite(v):
-                raise RunFailed(f"loss '{k}' became {v} at step {step}")
+                raise RunFailed(f"loss '{k}' became {v} at step {step}", step=int(step))
             row[k] = v
         self.curves.append(row)
         if self._progress is not None:
@@ -74,7 +74,8 @@ class RunContext:
     def check_wall_clock(self, step: int) -> None:
         if self.max_wall_s is not None and time.monotonic() - self._t0 > self.max_wall_s:
             raise RunFailed(
-                f"exceeded the budget's wall-clock cap of {self.max_wall_s:g} s at step {step}"
+                f"exceeded the budget's wall-clock cap of {self.max_wall_s:g} s at step {step}",
+                step=int(step),
             )
 
     def write_curves(self) -> None:
@@ -137,7 +138,9 @@ class RunContext:
 
         import torch
 
-        state = {**state, "curves": self.curves, "rng": rng_state()}
+        # ctx.generator too: models may draw their noise from it, and a resumed run must draw
+        # the same numbers as an uninterrupted one.
+        state = {**state, "curves": self.curves, "rng": rng_state(), "generator": self.generator.get_state()}
         buf = io.BytesIO()
         torch.save(state, buf)
         atomic_write_bytes(self.run_dir / CHECKPOINT, buf.getvalue())
@@ -158,6 +161,9 @@ class RunContext:
             ) from None
         self.curves = list(state.pop("curves", []))
         set_rng_state(state.pop("rng", None))
+        generator = state.pop("generator", None)
+        if generator is not None:
+            self.generator.set_state(generator.cpu())
         self.resumed_from = int(state.get("step", 0))
         return state
 
@@ -172,11 +178,14 @@ def rng_state() -> dict:
     import torch
 
     np_state = np.random.get_state()
-    return {
+    state = {
         "torch": torch.get_rng_state(),
         "python": json.dumps(random.getstate()),
         "numpy": {"keys": torch.from_numpy(np_state[1].astype("int64")), "pos": int(np_state[2])},
     }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
 
 
 def set_rng_state(state: dict | None) -> None:
@@ -191,6 +200,8 @@ def set_rng_state(state: dict | None) -> None:
     py = json.loads(state["python"])
     random.setstate((py[0], tuple(py[1]), py[2]))
     np.random.set_state(("MT19937", state["numpy"]["keys"].numpy().astype("uint32"), state["numpy"]["pos"], 0, 0.0))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def seed_everything(seed: int) -> None:

@@ -30,4 +30,9 @@ class DataError(LpbenchError):
 
 
 class RunFailed(Exception):
-    """Raised inside a run to end it as failed with a recorded reason (not a usage error)."""
+    """Raised inside a run to end it as failed with a recorded reason (not a usage error).
+    ``step``, when known, is recorded as run.json's ``failed_step``."""
+
+    def __init__(self, message: str, step: int | None = None):
+        super().__init__(message)
+        self.step = step

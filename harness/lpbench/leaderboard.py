@@ -39,8 +39,11 @@ def run_rows(runs_dir) -> list[dict]:
             p = prov.get(name, {})
             rows.append({**base, "section": 0, "value_name": name, "metric": p.get("metric", name),
                          "value": value, "signature": signature(p)})
+        shown = set(rec.get("gap") or rec.get("ceiling") or {})  # headline values only; not every companion
         for section in ("ceiling", "gap"):
             for name, value in (rec.get(section) or {}).items():
+                if name not in shown:
+                    continue
                 p = prov.get(name) or cprov.get(name) or {}
                 rows.append({**base, "section": SECTIONS.index(section), "value_name": f"{section} {name}",
                              "metric": f"{section}:{p.get('metric', name)}", "value": value,

@@ -202,16 +202,19 @@ class _ModelAxis:
 
     def _evaluate(self, metrics, samples, out_dir):
         from .evaluation import evaluate
-        from .runner import _extractor, reference_subset
+        from .runner import _extractor, held_out_subset, reference_subset
 
         test = self._split(self.resolved.evaluation["reference_split"])
         n = len(samples)
+        extractor = _extractor(self.plugins, self.resolved.evaluation.get("feature_extractor"), metrics,
+                               getattr(self.opts, "extractor_options", None))
         return evaluate(
             metrics, dataset=self.rec["dataset"], kind=self.kind, samples=samples,
-            reference=reference_subset(test, n), extractor=_extractor(self.plugins, self.resolved.evaluation.get("feature_extractor"), metrics),
+            reference=reference_subset(test, n), extractor=extractor,
             model=None, seed=self.seed, device=str(self.device),
             reference_split=self.resolved.evaluation["reference_split"], out_dir=out_dir,
             cache_seed=self.seed if self.plugins.get("dataset", self.rec["dataset"]).seeded else None,
+            held_out_reference=held_out_subset(test, n),
         )
 
     def n_eval(self) -> int:
@@ -324,7 +327,8 @@ class _ModelAxis:
             rec["ceiling"] = have
             rec["ceiling_provenance"] = {**(rec.get("ceiling_provenance") or {}), **prov}
             rec.setdefault("timings", {})["ceiling_s"] = time.perf_counter() - t0
-        rec["gap"] = gaps(rec.get("metrics") or {}, have, self._higher(rec.get("metric_provenance")))
+        rec["gap"] = gaps(rec.get("metrics") or {}, have, self._higher(rec.get("metric_provenance")),
+                          rec.get("metric_provenance"))
         if "latent" not in rec and self.model.has("sample_prior"):
             g = torch.Generator().manual_seed(self.seed + 10_000)
             z = self.model.sample_prior(n, g)
@@ -466,7 +470,7 @@ class _ModelAxis:
                 rec["latent"]["latent_nll"] = float(-prior.log_prob(codes["heldout"]).mean())
         ceiling = (records.read_record(self.folder) or {}).get("ceiling") or {}
         rec["ceiling"] = ceiling
-        rec["gap"] = gaps(rec["metrics"], ceiling, self._higher(rec["metric_provenance"]))
+        rec["gap"] = gaps(rec["metrics"], ceiling, self._higher(rec["metric_provenance"]), rec["metric_provenance"])
         from .figures import save_samples_figure
         from .runner import reference_subset
 
@@ -475,12 +479,25 @@ class _ModelAxis:
         )
 
 
-def gaps(metrics: dict, ceiling: dict, higher_is_better: dict) -> dict:
-    """Per value present in both: how much worse the samples score than the reconstructions
-    (positive = the prior costs that much; the sign follows each metric's direction)."""
+def headlines(provenance: dict) -> list[str]:
+    """Each metric's headline value name: the first value it returned (evaluation keeps order)."""
+    seen, out = set(), []
+    for k, p in (provenance or {}).items():
+        m = p.get("metric", k)
+        if m not in seen:
+            seen.add(m)
+            out.append(k)
+    return out
+
+
+def gaps(metrics: dict, ceiling: dict, higher_is_better: dict, provenance: dict | None = None) -> dict:
+    """Per headline value present in both: how much worse the samples score than the
+    reconstructions (positive = the prior costs that much; the sign follows each metric's
+    direction). Companion values (a floor, a std) have no gap."""
     out = {}
+    keep = set(headlines(provenance)) if provenance else set(metrics)
     for k, v in metrics.items():
-        if k in ceiling:
+        if k in ceiling and k in keep:
             hib = higher_is_better.get(k, False)
             out[k] = (ceiling[k] - v) if hib else (v - ceiling[k])
     return out

@@ -158,6 +158,8 @@ def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugin
     except Exception as e:
         record["status"] = "failed"
         record["error"] = _describe(e)
+        if getattr(e, "step", None) is not None:
+            record["failed_step"] = e.step
         (folder / ERROR_FILE).write_text(traceback.format_exc())
         log.debug("run %s failed", spec.label, exc_info=True)
     record["timings"]["total_s"] = time.perf_counter() - t_start
