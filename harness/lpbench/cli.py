@@ -14,16 +14,38 @@ LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "ex
 
 
 class _Group(click.Group):
-    """Turns user errors into one clear line and exit code 2; tracebacks only with --debug."""
+    """Turns user errors into one clear line and exit code 2; tracebacks only with --debug.
+    Option defaults come from lpbench.toml and LPBENCH_* variables (lpbench.config)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from . import config
+
+        self._config, self._config_error = None, None
+        try:
+            self._config = config.resolve(self)
+            extra.setdefault("default_map", self._config.default_map)
+        except LpbenchError as e:  # reported when a command runs, so --help still works
+            self._config_error = e
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx):
+        import os
+
+        undo = {}
         try:
+            if getattr(self, "_config_error", None) is not None:
+                raise self._config_error
+            if getattr(self, "_config", None) is not None:
+                undo = self._config.export_plugin_settings()
             return super().invoke(ctx)
         except LpbenchError as e:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"Error: {e}", err=True)
             ctx.exit(e.exit_code)
+        finally:
+            for name in undo:  # plugin settings from the file live only as long as the command
+                os.environ.pop(name, None)
 
 
 def _csv(value: str | None) -> list[str]:
@@ -40,10 +62,46 @@ def _seeds(ctx, param, value):
     return seeds or [0]
 
 
+# ----------------------------------------------------------------------------- shell completion
+
+
+def _complete_names(kind: str, comma_list: bool = False):
+    """A shell_complete callback offering registered names (read from the plugin registry);
+    for comma-separated options it completes the last item."""
+
+    def complete(ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        head, _, last = incomplete.rpartition(",") if comma_list else ("", "", incomplete)
+        prefix = f"{head}," if head else ""
+        done = set(head.split(",")) if head else set()
+        try:
+            entries = _plugins().all(kind)
+        except Exception:  # completion must never print a traceback into the shell
+            return []
+        return [CompletionItem(prefix + name, help=e.cls.description) for name, e in entries.items()
+                if name.startswith(last) and name not in done]
+
+    return complete
+
+
+def _complete_budgets(ctx, param, incomplete):
+    from click.shell_completion import CompletionItem
+
+    try:
+        registry = _registry(ctx.find_root())
+        dataset = ctx.params.get("dataset")
+        datasets = [dataset] if dataset in registry.datasets else list(registry.datasets)
+        names = dict.fromkeys(b for ds in datasets for b in registry.budget_names(ds))
+    except Exception:
+        return []
+    return [CompletionItem(b) for b in names if b.startswith(incomplete)]
+
+
 def _registry(ctx):
     from .registry import Registry
 
-    return Registry.load(ctx.obj.get("registry_path"))
+    return Registry.load((ctx.obj or {}).get("registry_path") or ctx.params.get("registry_path"))
 
 
 def _plugins():
@@ -77,13 +135,17 @@ def main(ctx, registry_path, debug):
 
 
 @main.command()
-@click.option("--models", required=True, help="Comma-separated model names (see 'lpbench list models').")
-@click.option("--priors", default=None,
+@click.option("--models", required=True, shell_complete=_complete_names("model", comma_list=True),
+              help="Comma-separated model names (see 'lpbench list models').")
+@click.option("--priors", default=None, shell_complete=_complete_names("prior", comma_list=True),
               help="Comma-separated latent priors to fit on every model's codes (see 'lpbench list priors').")
-@click.option("--dataset", required=True, help="Dataset name (see 'lpbench list datasets').")
-@click.option("--budget", default=None, help="Budget tier (smoke|cpu|paper…); default from the registry.")
+@click.option("--dataset", required=True, shell_complete=_complete_names("dataset"),
+              help="Dataset name (see 'lpbench list datasets').")
+@click.option("--budget", default=None, shell_complete=_complete_budgets,
+              help="Budget tier (smoke|cpu|paper…); default from the registry.")
 @click.option("--seeds", default="0", callback=_seeds, help="Comma-separated integer seeds.  [default: 0]")
-@click.option("--metrics", default=None, help="Comma-separated metrics; default: the dataset's.")
+@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
+              help="Comma-separated metrics; default: the dataset's.")
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
 @click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded.")
@@ -248,7 +310,7 @@ def plugins(as_json):
 
 @main.command()
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
-@click.option("--dataset", default=None, help="Only this dataset.")
+@click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
 @click.option("--format", "fmt", default=None, type=click.Choice(["md", "csv", "json", "latex", "html"]),
               help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
@@ -294,8 +356,9 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
 
 @main.command()
 @click.argument("samples", type=click.Path())
-@click.option("--dataset", required=True)
-@click.option("--metrics", default=None, help="Comma-separated metrics; default: the dataset's.")
+@click.option("--dataset", required=True, shell_complete=_complete_names("dataset"))
+@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
+              help="Comma-separated metrics; default: the dataset's.")
 @click.option("--reference", default=None, type=click.Path(), help="An array file to use as the reference set.")
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
@@ -367,6 +430,70 @@ def show(run_dir, as_json):
     click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
     for k, v in (rec.get("artifacts") or {}).items():
         click.echo(f"  {k}: {Path(run_dir) / v}")
+
+
+# --------------------------------------------------------------------------------------- sample
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-n", "n", default=64, show_default=True, type=click.IntRange(min=1), help="How many samples.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="A .png (image grid, or a scatter for 2-D data) or a .npy array.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sampling generator.")
+@click.pass_context
+def sample(ctx, run_dir, n, out, seed):
+    """Draw new samples from the trained model saved in RUN_DIR."""
+    from .sampling import sample_run
+
+    click.echo(str(sample_run(run_dir, n, out, seed, _registry(ctx), _plugins())))
+
+
+# --------------------------------------------------------------------------------------- report
+
+
+@main.command()
+@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
+@click.pass_context
+def report(ctx, runs_dir, out, dataset):
+    """One static, self-contained HTML page: the leaderboard per dataset and budget, PRD curves
+    compared, and every run with its figures (images embedded; opens without a network)."""
+    from .report import write_report
+
+    registry, plugins_ = _registry(ctx), _plugins()
+    if dataset:
+        registry.dataset(dataset)
+    if not Path(runs_dir).is_dir():
+        raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
+    path, n_runs = write_report(runs_dir, out, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
+    if n_runs == 0:
+        click.echo(f"No runs under {runs_dir}; the report says so.", err=True)
+    click.echo(str(path))
+
+
+# --------------------------------------------------------------------------------------- config
+
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {key, value, source, commands}.")
+@click.pass_context
+def config_(ctx, as_json):
+    """Effective defaults and where each comes from: command line > LPBENCH_* environment >
+    lpbench.toml (or $LPBENCH_CONFIG) > built-in."""
+    from . import config
+
+    cfg = config.resolve(ctx.find_root().command)
+    items = [{"key": s.key, "value": s.value, "source": s.source, "commands": s.commands}
+             for s in cfg.settings.values()]
+    if as_json:
+        click.echo(json.dumps(items, indent=2, default=str))
+        return
+    click.echo(f"config file: {cfg.path or f'none (looked for ./{config.FILE_NAME}; set {config.CONFIG_ENV} to use another)'}",
+               err=True)
+    _print_table([{**i, "value": "–" if i["value"] is None else i["value"]} for i in items], ["key", "value", "source"])
 
 
 # ------------------------------------------------------------------------------ train-evaluator

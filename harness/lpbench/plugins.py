@@ -122,6 +122,17 @@ class Plugins:
         self._conflicts = conflicts
         return collected
 
+    def call_each(self, hook_name: str, **kwargs) -> list[tuple[str, str]]:
+        """Call every implementation of a notification hook on its own, so one that raises
+        cannot stop the others. Returns [(plugin name, error message)] for those that raised."""
+        errors = []
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            try:
+                impl.function(*(kwargs[a] for a in impl.argnames))
+            except Exception as e:
+                errors.append((self.pm.get_name(impl.plugin), f"{type(e).__name__}: {e}"))
+        return errors
+
     def all(self, kind: str) -> dict[str, Entry]:
         return dict(sorted(self._collect()[kind].items()))
 

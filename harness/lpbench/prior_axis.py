@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import records
 from .errors import LpbenchError, UnknownNameError
+from .locks import RunLock
 
 PRIORS_DIR = "priors"
 CODES_FILE = "codes.pt"
@@ -111,27 +112,45 @@ def run_priors(model_records, prior_specs, opts, registry, plugins, echo=None) -
             continue
         folder = records.run_dir(opts.runs_dir, rec["dataset"], rec["budget"], rec["model"], rec["seed"])
         specs = by_model.get(rec["model"], [])
+        # the model's run.json gains the ceiling: hold its run lock so a concurrent `lpbench run`
+        # on the same folder (another process) neither retrains it nor writes it meanwhile
+        lock = RunLock(folder)
+        told = False
+        while (holder := lock.acquire()) is not None:
+            if echo and not told:
+                echo(f"{rec['model']} seed {rec['seed']}: waiting for the model run's lock ({holder.get('pid')})")
+                told = True
+            time.sleep(2.0)
         try:
-            axis = _ModelAxis(folder, opts, registry, plugins)
-        except Exception as e:
-            for s in specs:
-                out.append(_failed(folder, s, rec, e))
-            continue
-        if axis.can_reconstruct() or specs:
-            try:
-                axis.ceiling()
-            except Exception as e:
-                log.warning("ceiling of %s failed: %s", folder, e)
-                log.debug("", exc_info=True)
-                if echo:
-                    echo(f"{rec['model']} seed {rec['seed']}: decoder ceiling failed: {_describe(e)}")
+            out.extend(_one_model(folder, rec, specs, opts, registry, plugins, echo))
+        finally:
+            lock.release()
+    return out
+
+
+def _one_model(folder, rec, specs, opts, registry, plugins, echo) -> list[dict]:
+    out = []
+    try:
+        axis = _ModelAxis(folder, opts, registry, plugins)
+    except Exception as e:
         for s in specs:
-            prec = axis.run_prior(s)
-            out.append(prec)
+            out.append(_failed(folder, s, rec, e))
+        return out
+    if axis.can_reconstruct() or specs:
+        try:
+            axis.ceiling()
+        except Exception as e:
+            log.warning("ceiling of %s failed: %s", folder, e)
+            log.debug("", exc_info=True)
             if echo:
-                status = "skipped (already completed)" if prec.get("skipped") else prec["status"]
-                detail = f": {prec['error']}" if prec.get("error") else ""
-                echo(f"{rec['model']} × prior {s.label} seed {rec['seed']}: {status}{detail}")
+                echo(f"{rec['model']} seed {rec['seed']}: decoder ceiling failed: {_describe(e)}")
+    for s in specs:
+        prec = axis.run_prior(s)
+        out.append(prec)
+        if echo:
+            status = "skipped (already completed)" if prec.get("skipped") else prec["status"]
+            detail = f": {prec['error']}" if prec.get("error") else ""
+            echo(f"{rec['model']} × prior {s.label} seed {rec['seed']}: {status}{detail}")
     return out
 
 
@@ -400,6 +419,9 @@ class _ModelAxis:
             (pfolder / "error.txt").write_text(traceback.format_exc())
             log.debug("prior %s failed", spec.label, exc_info=True)
         records.write_record(pfolder, rec)
+        from .runner import _run_finished
+
+        _run_finished(self.plugins, rec, pfolder)  # trackers see prior runs too (rec["prior"] tells them apart)
         return rec
 
     def _prior_execute(self, spec, settings, pfolder, rec, metrics, refit):

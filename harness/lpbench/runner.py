@@ -165,7 +165,15 @@ def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugin
     record["timings"]["total_s"] = time.perf_counter() - t_start
     record["finished_at"] = _now()
     records.write_record(folder, record)
+    _run_finished(plugins, record, folder)
     return record
+
+
+def _run_finished(plugins: Plugins, record: dict, folder: Path) -> None:
+    """Tell trackers (the run_finished hook) about a run that ran; a tracker that raises is
+    logged and never changes the run's outcome."""
+    for plugin, message in plugins.call_each("run_finished", record=record, run_dir=folder):
+        log.warning("run_finished hook of plugin '%s' failed: %s", plugin, message)
 
 
 def _execute(spec, opts, registry, plugins, resolved, metric_names, device, folder, record):
@@ -230,6 +238,24 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["timings"]["metric_s"] = seconds
     record["metrics"] = values
     record["metric_provenance"] = provenance
+    _add_figures(model, train.kind, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves, record)
+
+
+def _add_figures(model, kind, samples, reference, test, folder, seed, device, curves, record) -> None:
+    """The run's figures (lpbench.run_figures); each is isolated, none can fail the run."""
+    from .run_figures import make_run_figures
+
+    t0 = time.perf_counter()
+    try:
+        artifacts, errors = make_run_figures(model, kind=kind, samples=samples, reference=reference, test=test,
+                                             folder=folder, seed=seed, device=device, curves=curves)
+    except Exception as e:  # set-up failed before any single figure ran
+        artifacts, errors = {}, {"(all)": f"{type(e).__name__}: {e}"}
+        log.warning("figures failed: %s", errors["(all)"])
+    record["artifacts"].update(artifacts)
+    if errors:
+        record["figure_errors"] = errors
+    record["timings"]["figures_s"] = time.perf_counter() - t0
 
 
 def _extractor(plugins, name, metrics, options=None):

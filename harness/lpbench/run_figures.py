@@ -1,0 +1,397 @@
+"""The figures every run folder gets after evaluation, chosen from what the model can do.
+
+Which figure a run gets depends only on the model's capabilities (``encode``, ``decode``,
+``sample_prior``) and the data kind, never on the model's name, so every model family gets the
+pictures its source papers argue with:
+
+- ``curves_plot``: each logged loss over training steps (curves.json).
+- ``density`` (2-D data): a heatmap of the generated distribution over the real mixture
+  (masked/weighted-prior GAN paper, Fig. 2).
+- ``latent_tsne``: t-SNE (scikit-learn) of encoded — or, for decoder-only models, reversed
+  (PGAN paper, Alg. 1) — test codes coloured by label, with prior samples overlaid (PGAN paper
+  Fig. 2; learned-prior AAE paper Fig. 4).
+- ``singular_values``: singular-value spectrum of those codes next to the prior's (PGAN Fig. 8).
+- ``prior_disagreement``: the 20 prior samples farthest from every data-induced code, decoded
+  (PGAN paper §4.2).
+- ``interpolations`` (images): decoded straight lines between pairs of codes.
+
+Every figure is drawn from a subsample (sizes below) so the set costs seconds, and each one is
+isolated: a figure that fails is logged and listed in ``run.json``'s ``figure_errors``; it never
+fails a run whose training and evaluation completed.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from .figures import _figure_bytes
+from .records import atomic_write_bytes
+
+log = logging.getLogger("lpbench.figures")
+
+# lpbench: sizes chosen so the whole set takes seconds on a CPU; figures, not measurements.
+CODES_N = 300  # test items encoded (or reversed) for the latent figures
+PRIOR_N = 100  # prior samples overlaid on the t-SNE / used for the spectrum
+DISAGREEMENT_POOL = 2000  # prior samples ranked by distance to the data-induced codes
+DISAGREEMENT_SHOW = 20  # PGAN paper §4.2 shows the 20 farthest
+# Reversal of a decoder-only model (PGAN Alg. 1, lr 0.05, init N(0, 1e-4²)): bounded so the
+# figure stays cheap; the paper runs it to convergence for the PAG metric, not for a picture.
+REVERSAL_N = 150
+REVERSAL_STEPS = 200
+INTERP_PAIRS = 8
+INTERP_STEPS = 10
+TSNE_PERPLEXITY = 30.0  # scikit-learn's default
+TSNE_ITERATIONS = 500  # half scikit-learn's default: the layout of a few hundred points has settled by then
+
+# The report's order and captions for every figure a run folder can hold (artifact name → caption).
+CAPTIONS = {
+    "samples": "Generated samples (images: a grid; 2-D data: generated points over the data).",
+    "density": "Heatmap of the generated distribution over the real mixture (masked/weighted-prior GAN paper, Fig. 2).",
+    "curves_plot": "Training curves: each logged loss over steps.",
+    "latent_tsne": "Latent space: t-SNE of data-induced codes coloured by label, prior samples overlaid "
+                   "(PGAN paper Fig. 2, learned-prior AAE paper Fig. 4).",
+    "singular_values": "Singular values of the data-induced codes next to the prior's, each normalized by √N "
+                       "(PGAN paper Fig. 8).",
+    "prior_disagreement": "Prior–data disagreement: the 20 prior samples farthest from every data-induced code, "
+                          "decoded (PGAN paper §4.2).",
+    "interpolations": "Interpolations: decoded straight lines between pairs of latent codes.",
+}
+FILES = {
+    "density": "density.png",
+    "curves_plot": "training_curves.png",
+    "latent_tsne": "latent_tsne.png",
+    "singular_values": "singular_values.png",
+    "prior_disagreement": "prior_disagreement.png",
+    "interpolations": "interpolations.png",
+}
+
+
+class _Skip(Exception):
+    """This figure does not apply to the run (a missing capability, too few codes)."""
+
+
+def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed: int,
+                     device: str = "cpu", curves=None) -> tuple[dict, dict]:
+    """Draw every figure that applies. Returns ({artifact name: file name}, {name: error})."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    folder = Path(folder)
+    latent = _Latent(model, test, seed, device)
+    jobs = {
+        "curves_plot": lambda: training_curves_figure(curves if curves is not None else _read_curves(folder)),
+        "density": lambda: density_figure(samples, reference) if kind == "points" else _skip("2-D data only"),
+        "latent_tsne": lambda: latent_tsne_figure(latent.codes(), latent.labels(), latent.prior(PRIOR_N), seed,
+                                                  latent.source),
+        "singular_values": lambda: singular_values_figure(latent.codes(), latent.prior(len(latent.codes())),
+                                                          latent.source),
+        "prior_disagreement": lambda: prior_disagreement_figure(latent, kind, reference),
+        "interpolations": lambda: interpolation_figure(latent) if kind == "image" else _skip("images only"),
+    }
+    artifacts, errors = {}, {}
+    for name, job in jobs.items():
+        try:
+            png = job()
+        except _Skip:
+            continue
+        except Exception as e:  # a figure must never fail a completed run
+            errors[name] = f"{type(e).__name__}: {e}"
+            log.warning("figure %s failed: %s", name, errors[name], exc_info=log.isEnabledFor(logging.DEBUG))
+            continue
+        atomic_write_bytes(folder / FILES[name], png)
+        artifacts[name] = FILES[name]
+    return artifacts, errors
+
+
+def _skip(why: str):
+    raise _Skip(why)
+
+
+def _read_curves(folder: Path):
+    import json
+
+    path = folder / "curves.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+# ------------------------------------------------------------------------------ the latent side
+
+
+class _Latent:
+    """Data-induced codes, labels and prior samples of one model, computed once, on demand."""
+
+    def __init__(self, model, test, seed: int, device: str):
+        self.model, self.test, self.seed, self.device = model, test, seed, device
+        self._codes = self._labels = None
+        self.source = None
+
+    def _generator(self, offset: int):
+        import torch
+
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + 20_000 + offset)
+
+    def _subset(self, n: int):
+        import torch
+
+        perm = torch.randperm(len(self.test), generator=torch.Generator().manual_seed(0))[:n]
+        x = self.test.as_float(self.test.x[perm])
+        y = None if self.test.y is None else self.test.y[perm].cpu().numpy()
+        return x, y
+
+    def codes(self):
+        """[N, d] numpy codes of a fixed test subset: encoded, or reversed through the decoder."""
+        if self._codes is not None:
+            return self._codes
+        import torch
+
+        m = self.model
+        if m.has("encode"):
+            x, y = self._subset(CODES_N)
+            with torch.no_grad():
+                z = torch.cat([_cpu(m.encode(b.to(self.device))) for b in x.split(256)])
+            self.source = "encoded"
+        elif m.has("decode"):
+            from .reversal import reverse
+
+            x, y = self._subset(REVERSAL_N)
+            z, _err = reverse(lambda c: m.decode(c), x.to(self.device), m.latent_dim, steps=REVERSAL_STEPS,
+                              generator=self._generator(1))
+            z = _cpu(z)
+            self.source = f"reversed ({REVERSAL_STEPS} steps of PGAN Alg. 1)"
+        else:
+            _skip("the model has neither encode nor decode")
+        self._codes, self._labels = z.numpy(), y
+        return self._codes
+
+    def labels(self):
+        self.codes()
+        return self._labels
+
+    def prior(self, n: int):
+        if not self.model.has("sample_prior"):
+            _skip("the model has no sample_prior")
+        import torch
+
+        with torch.no_grad():
+            return _cpu(self.model.sample_prior(n, self._generator(2))).numpy()
+
+    def decode(self, z):
+        if not self.model.has("decode"):
+            _skip("the model has no decode")
+        import torch
+
+        z = torch.as_tensor(z, dtype=torch.float32)
+        with torch.no_grad():
+            return torch.cat([_cpu(self.model.decode(b.to(self.device))) for b in z.split(256)])
+
+
+def _cpu(t):
+    return t.detach().float().cpu()
+
+
+# ----------------------------------------------------------------------------------- the figures
+
+
+def training_curves_figure(curves) -> bytes:
+    import matplotlib.pyplot as plt
+
+    keys = list(dict.fromkeys(k for row in curves or [] for k in row if k != "step"))
+    if not keys:
+        _skip("no curves were logged")
+    cols = min(3, len(keys))
+    rows = math.ceil(len(keys) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        pts = [(r["step"], r[key]) for r in curves if key in r]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], lw=1.2)
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return _figure_bytes(fig)
+
+
+def density_figure(samples, reference) -> bytes:
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import LogNorm
+
+    gen, ref = np.asarray(samples, dtype=float), np.asarray(reference, dtype=float)
+    both = np.vstack([gen, ref])
+    lo, hi = np.percentile(both, 0.5, axis=0), np.percentile(both, 99.5, axis=0)
+    pad = 0.15 * (hi - lo).max()
+    lim = [(lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad)]
+    fig, ax = plt.subplots(figsize=(4.4, 4))
+    # the real mixture underneath in grey; empty bins stay transparent (cmin=1) so it shows
+    ax.scatter(ref[:, 0], ref[:, 1], s=1, c="0.6", alpha=0.5, label="data", zorder=1)
+    *_, im = ax.hist2d(gen[:, 0], gen[:, 1], bins=80, range=lim, cmap="viridis", norm=LogNorm(), cmin=1, zorder=2)
+    fig.colorbar(im, ax=ax, label="generated samples per bin")
+    ax.set_aspect("equal")
+    ax.set_title("generated density", fontsize=9)
+    ax.legend(loc="upper right", markerscale=6, fontsize=7)
+    return _figure_bytes(fig)
+
+
+def latent_tsne_figure(codes, labels, prior, seed: int, source: str | None = None) -> bytes:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    both = np.vstack([codes, prior])
+    if both.shape[1] > 2:
+        from sklearn.manifold import TSNE
+
+        perplexity = min(TSNE_PERPLEXITY, (len(both) - 1) / 3)
+        import inspect
+
+        # scikit-learn < 1.5 calls the iteration count n_iter
+        iters = "max_iter" if "max_iter" in inspect.signature(TSNE).parameters else "n_iter"
+        emb = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
+                   **{iters: TSNE_ITERATIONS}).fit_transform(both)
+        title = f"t-SNE of {source or ''} codes and prior samples"
+    else:  # a 2-D latent space is its own picture
+        emb = both[:, :2] if both.shape[1] == 2 else np.hstack([both, np.zeros_like(both)])
+        title = f"{source or ''} codes and prior samples (latent space)"
+    c, p = emb[: len(codes)], emb[len(codes):]
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    if labels is not None:
+        sc = ax.scatter(c[:, 0], c[:, 1], c=labels, cmap="tab10", s=7, alpha=0.85, label="data codes")
+        fig.colorbar(sc, ax=ax, label="label")
+    else:
+        ax.scatter(c[:, 0], c[:, 1], s=7, c="tab:blue", alpha=0.7, label="data codes")
+    ax.scatter(p[:, 0], p[:, 1], s=14, c="black", marker="x", linewidths=0.7, label="prior samples")
+    ax.legend(loc="best", fontsize=7)
+    ax.set_title(title.replace("  ", " "), fontsize=9)
+    ax.set_xticks([]), ax.set_yticks([])
+    return _figure_bytes(fig)
+
+
+def singular_values(z):
+    """Singular values of the N×d code matrix divided by √N (the scale PAG compares)."""
+    import numpy as np
+
+    z = np.asarray(z, dtype=np.float64)
+    return np.linalg.svd(z, compute_uv=False) / math.sqrt(len(z))
+
+
+def singular_values_figure(codes, prior, source: str | None = None) -> bytes:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if len(codes) < codes.shape[1]:
+        _skip("fewer codes than latent dimensions")
+    sc, sp = singular_values(codes), singular_values(prior)
+    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    idx = np.arange(1, len(sc) + 1)
+    ax.plot(idx, sc, "o-", ms=3, label=f"{source or 'data'} codes")
+    ax.plot(idx, sp, "s--", ms=3, label="prior samples")
+    ax.set_yscale("log")
+    ax.set_xlabel("index (sorted)", fontsize=8)
+    ax.set_ylabel("singular value / √N", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _figure_bytes(fig)
+
+
+def farthest_prior_samples(codes, prior, k: int):
+    """Indices of the k prior samples farthest from their nearest data-induced code, farthest first,
+    and those distances."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    dist, _ = NearestNeighbors(n_neighbors=1).fit(codes).kneighbors(prior)
+    dist = dist[:, 0]
+    order = np.argsort(-dist, kind="stable")[:k]
+    return order, dist[order]
+
+
+def prior_disagreement_figure(latent: _Latent, kind: str, reference) -> bytes:
+    import matplotlib.pyplot as plt
+
+    codes, prior = latent.codes(), latent.prior(DISAGREEMENT_POOL)
+    idx, dist = farthest_prior_samples(codes, prior, DISAGREEMENT_SHOW)
+    x = latent.decode(prior[idx])
+    if kind == "image":
+        return _image_grid_figure(
+            x, nrow=5, title=f"{len(idx)} of {len(prior)} prior samples farthest from the data codes "
+                             f"(distance {dist[-1]:.3g}–{dist[0]:.3g})")
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    ref = reference.numpy() if hasattr(reference, "numpy") else reference
+    ax.scatter(ref[:, 0], ref[:, 1], s=1, c="tab:blue", alpha=0.3, label="data")
+    ax.scatter(x[:, 0], x[:, 1], s=22, c="tab:red", marker="x", label=f"{len(idx)} farthest prior samples, decoded")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7, markerscale=1.5)
+    return _figure_bytes(fig)
+
+
+def interpolation_figure(latent: _Latent) -> bytes:
+    import numpy as np
+
+    try:
+        ends = latent.codes()
+    except _Skip:
+        ends = latent.prior(2 * INTERP_PAIRS)
+    pairs = min(INTERP_PAIRS, len(ends) // 2)
+    if pairs == 0:
+        _skip("no codes to interpolate")
+    a, b = ends[:pairs], ends[pairs: 2 * pairs]
+    t = np.linspace(0.0, 1.0, INTERP_STEPS)[None, :, None]
+    z = ((1 - t) * a[:, None, :] + t * b[:, None, :]).reshape(-1, a.shape[1])
+    return _image_grid_figure(latent.decode(z), nrow=INTERP_STEPS, title="each row: a straight line in latent space")
+
+
+def _image_grid_figure(x, nrow: int, title: str) -> bytes:
+    import matplotlib.pyplot as plt
+    from torchvision.utils import make_grid
+
+    grid = make_grid(x.clamp(0, 1), nrow=nrow, padding=1, pad_value=1.0).permute(1, 2, 0).numpy()
+    h, w = grid.shape[:2]
+    fig, ax = plt.subplots(figsize=(min(10, 0.9 + w / 40), min(10, 0.6 + h / 40)))
+    ax.imshow(grid, interpolation="nearest")
+    ax.set_title(title, fontsize=8)
+    ax.axis("off")
+    return _figure_bytes(fig)
+
+
+# -------------------------------------------------------------------------------- PRD comparison
+
+PRD_CURVE = "prd_curve.json"
+
+
+def read_prd_curve(folder):
+    """The PRD curve a run saved as ``prd_curve.json`` ({"precision": [...], "recall": [...]}), or None."""
+    import json
+
+    path = Path(folder) / PRD_CURVE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        p, r = [float(v) for v in data["precision"]], [float(v) for v in data["recall"]]
+    except (ValueError, KeyError, TypeError) as e:
+        log.warning("ignoring unreadable %s (%s)", path, e)
+        return None
+    if len(p) != len(r) or not p:
+        log.warning("ignoring %s: precision and recall differ in length or are empty", path)
+        return None
+    return p, r
+
+
+def prd_comparison_figure(curves: dict) -> bytes:
+    """Several runs' PRD curves on one plot: {label: (precision, recall)}."""
+    import matplotlib.pyplot as plt
+
+    if not curves:
+        _skip("no run saved a PRD curve")
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    for label, (p, r) in curves.items():
+        ax.plot(r, p, lw=1.3, label=label)
+    ax.set_xlim(0, 1), ax.set_ylim(0, 1)
+    ax.set_xlabel("recall", fontsize=8)
+    ax.set_ylabel("precision", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return _figure_bytes(fig)
