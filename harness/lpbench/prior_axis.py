@@ -451,7 +451,7 @@ class _ModelAxis:
             prior.fit(train, ctx)
             rec["timings"]["prior_fit_s"] = time.perf_counter() - t0
             ctx.finish()
-            rec["steps"] = steps
+            rec["steps"] = ctx.total_steps  # a prior may count its passes at its own batch size
             buf = io.BytesIO()
             torch.save(prior.state_dict(), buf)
             records.atomic_write_bytes(path, buf.getvalue())

@@ -11,8 +11,7 @@ def register_models(register):
 
 @hookimpl
 def register_priors(register):
-    from .latent_priors import GMMPrior, KDEPrior, NormalPrior
+    from .latent_priors import CodeGANPrior, GMMPrior, KDEPrior, NormalPrior
 
-    register(NormalPrior)
-    register(GMMPrior)
-    register(KDEPrior)
+    for cls in (NormalPrior, GMMPrior, KDEPrior, CodeGANPrior):
+        register(cls)
