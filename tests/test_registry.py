@@ -29,7 +29,7 @@ def test_project_registry_is_valid_and_complete():
     (lambda d: d["datasets"]["digits"].update(latent_dim=0), "datasets.digits.latent_dim", ">= 1"),
     (lambda d: d["datasets"]["digits"].update(architecture="nope"), "datasets.digits.architecture", "not defined"),
     (lambda d: d["datasets"]["digits"].update(default_budget="huge"), "datasets.digits.default_budget", "not one of its budgets"),
-    (lambda d: d["datasets"]["digits"]["evaluation"].update(primary="fid"), "datasets.digits.evaluation.primary", "must be one of"),
+    (lambda d: d["datasets"]["digits"]["evaluation"].update(primary="not_listed"), "datasets.digits.evaluation.primary", "must be one of"),
     (lambda d: d.pop("models"), "(top level)", "the keys"),
     (lambda d: d["datasets"]["digits"]["evaluation"].update(reference_split="val"), "reference_split", "one of train, test"),
 ])

@@ -281,6 +281,12 @@ class Metric(_Plugin):
     min_samples: ClassVar[int] = 2
 
     def __init__(self, settings: dict | None = None):
+        unknown = sorted(set(settings or {}) - set(self.defaults))
+        if unknown:  # a typo in registry.yaml's metrics section is an error, not a silent no-op
+            from .errors import LpbenchError
+
+            raise LpbenchError(f"metric '{self.name}' has no setting {', '.join(map(repr, unknown))} "
+                               f"(its settings: {', '.join(self.defaults) or 'none'})")
         self.settings = {**self.defaults, **(settings or {})}
 
     def compute(self, ev: "Evaluation") -> dict:  # pragma: no cover

@@ -158,9 +158,11 @@ def main(ctx, registry_path, debug):
               help="Where runs execute: local, or dask (with --scheduler).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
 def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
-        executor_name, scheduler, quiet):
+        executor_name, scheduler, quiet, inception_weights):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
     (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
@@ -183,6 +185,7 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     opts = RunOptions(
         runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
         force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
+        extractor_options=_extractor_options(inception_weights),
     )
     with reporter:
         results = run_grid(
@@ -195,6 +198,10 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     reporter.summary(results)
     if any(r["status"] != "completed" for r in [*results, *prior_results]):
         ctx.exit(1)
+
+
+def _extractor_options(inception_weights) -> dict:
+    return {"inception_weights": inception_weights} if inception_weights else {}
 
 
 def _writable_dir(path) -> Path:
@@ -363,21 +370,26 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
-def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
+def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
     dataset's reference split with the same metric plugins as 'lpbench run'."""
-    from .evaluation import evaluate
-    from .runner import _extractor, reference_subset
+    from .evaluation import evaluate, inapplicable
+    from .runner import _extractor, held_out_subset, reference_subset
     from .samples_io import load_samples
 
     registry, plugins_ = _registry(ctx), _plugins()
     ds = registry.dataset(dataset)
     names = _csv(metrics) or ds["evaluation"]["metrics"]
     metric_objs = {m: plugins_.get("metric", m)(registry.data.get("metrics", {}).get(m)) for m in names}
+    if not metrics:  # the defaults: drop those that need a trained model (pag)
+        metric_objs = {k: v for k, v in metric_objs.items() if k not in inapplicable(metric_objs)}
     ds_cls = plugins_.get("dataset", dataset)
     x = load_samples(samples, ds_cls.kind, ds_cls.shape)
     split = ds.get("evaluation", {}).get("reference_split", "test")
+    held_out = None
     if reference:
         ref = load_samples(reference, ds_cls.kind, ds_cls.shape, what="reference samples")
         n = min(len(x), len(ref))
@@ -387,11 +399,13 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json):
         data = ds_cls(settings, data_root=Path(data_root) if data_root else None).load(split, seed=seed)
         n = min(len(x), len(data))
         ref = reference_subset(data, n)
+        held_out = held_out_subset(data, n)
     values, prov, _ = evaluate(
         metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
-        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs),
+        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs,
+                             _extractor_options(inception_weights)),
         seed=seed, reference_split=split, use_cache=reference is None,
-        cache_seed=seed if ds_cls.seeded else None,
+        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
     )
     if as_json:
         click.echo(json.dumps(values))

@@ -1,0 +1,351 @@
+"""The metric suite, each metric checked against an independent computation."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lpbench import FeatureExtractor, LpbenchError, Model, ModelConfig
+from lpbench.evaluation import evaluate
+from lpbench.plugins import get_plugins
+
+
+def metric(name, **settings):
+    import yaml
+
+    from conftest import ROOT
+
+    reg = yaml.safe_load((ROOT / "registry.yaml").read_text())["metrics"].get(name) or {}
+    return get_plugins().get("metric", name)({**reg, **settings})
+
+
+def digits(split):
+    return get_plugins().get("dataset", "digits")().load(split)
+
+
+class Uint8Images(torch.utils.data.Dataset):
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i]
+
+
+# ------------------------------------------------------------------------------ fid / is / kid
+
+
+def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
+    import torch_fidelity
+
+    from lpbench_metrics._fidelity_nets import DIGITS_FIDELITY_NAME, DIGITS_WEIGHTS, register_with_torch_fidelity
+
+    ref_u8 = digits("test").x[:300]
+    g = torch.Generator().manual_seed(0)
+    noisy = digits("train").x[:300].float() + 40 * torch.randn(300, 1, 8, 8, generator=g)
+    gen_u8 = noisy.round().clamp(0, 255).to(torch.uint8)  # a "model" that blurs digits with noise
+
+    ours, prov, _ = evaluate(
+        {m: metric(m) for m in ("fid", "is", "kid")}, dataset="digits", kind="image",
+        samples=gen_u8.float() / 255, reference=ref_u8.float() / 255,
+        extractor=get_plugins().get("feature_extractor", "digits_cnn")(),
+    )
+    register_with_torch_fidelity()
+    direct = torch_fidelity.calculate_metrics(
+        input1=Uint8Images(gen_u8), input2=Uint8Images(ref_u8), cuda=False, fid=True, isc=True, kid=True,
+        feature_extractor=DIGITS_FIDELITY_NAME, feature_extractor_weights_path=str(DIGITS_WEIGHTS),
+        kid_subset_size=300, save_cpu_ram=True, cache=False, verbose=False,
+    )
+    assert ours["fid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_FID], rel=1e-4)
+    assert ours["is"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_MEAN], rel=1e-4)
+    assert ours["is_std"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_STD], rel=1e-4)
+    assert ours["kid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_KID_MEAN], rel=1e-4)
+    assert ours["kid_subset_size"] == 300
+    assert ours["fid"] > 1.0  # the noisy set is measurably different
+    assert prov["fid"]["extractor"] == "digits_cnn" and prov["kid"]["n_reference"] == 300
+
+
+def test_fid_of_a_set_against_itself_is_zero():
+    x = digits("test").x.float() / 255
+    out, _, _ = evaluate({"fid": metric("fid")}, dataset="digits", kind="image", samples=x, reference=x,
+                         extractor=get_plugins().get("feature_extractor", "digits_cnn")())
+    assert abs(out["fid"]) < 1e-3
+
+
+class LabelLogits(FeatureExtractor):
+    """Confident logits for the label stored in pixel (0, 0): a classifier whose predictions we choose."""
+
+    name = "label_logits"
+    metric_layers = {"is": "logits"}
+
+    def extract(self, x, device="cpu"):
+        labels = (x[:, 0, 0, 0] * 100).round().long()
+        # 40: confident, yet every class keeps a probability > 0 (exactly 0 makes 0·log 0 = NaN in IS)
+        return {"logits": (40.0 * torch.nn.functional.one_hot(labels, 10)).double().numpy()}
+
+
+def _images_with_labels(labels):
+    x = torch.zeros(len(labels), 1, 8, 8)
+    x[:, 0, 0, 0] = torch.as_tensor(labels, dtype=torch.float32) / 100
+    return x
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_is_of_confident_uniform_predictions_over_k_classes_is_k(k):
+    labels = np.arange(10 * 5 * k) % k  # each of the 10 splits holds every class 5 times
+    x = _images_with_labels(labels)
+    out, _, _ = evaluate({"is": metric("is", samples_shuffle=False)}, dataset="t", kind="image",
+                         samples=x, reference=x, extractor=LabelLogits(), use_cache=False)
+    assert out["is"] == pytest.approx(k, rel=1e-9)
+
+
+def test_is_of_constant_predictions_is_one():
+    x = _images_with_labels([7] * 100)
+    out, _, _ = evaluate({"is": metric("is")}, dataset="t", kind="image", samples=x, reference=x,
+                         extractor=LabelLogits(), use_cache=False)
+    assert out["is"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_fidelity_metrics_refuse_extractors_without_the_layer():
+    x = torch.rand(20, 1, 8, 8)
+    with pytest.raises(LpbenchError, match="needs a classifier feature extractor"):
+        evaluate({"fid": metric("fid")}, dataset="digits", kind="image", samples=x, reference=x,
+                 extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False)
+
+
+def test_unknown_metric_setting_is_an_error():
+    with pytest.raises(LpbenchError, match="no setting 'num_cluster'"):
+        get_plugins().get("metric", "prd")({"num_cluster": 20})
+
+
+# -------------------------------------------------------------------------- one pass and cache
+
+
+def test_one_feature_pass_for_all_metrics_and_the_reference_is_cached(monkeypatch):
+    cls = get_plugins().get("feature_extractor", "digits_cnn")
+    calls = []
+    original = cls.extract
+    monkeypatch.setattr(cls, "extract", lambda self, x, device="cpu": calls.append(len(x)) or original(self, x, device))
+    ref = digits("test").x[:120].float() / 255
+    gen = digits("train").x[:120].float() / 255
+    metrics = {m: metric(m) for m in ("fid", "is", "kid", "prd", "emd")}
+    first, _, _ = evaluate(metrics, dataset="digits", kind="image", samples=gen, reference=ref, extractor=cls())
+    assert calls == [120, 120]  # generated once, reference once, shared by five metrics
+    second, _, _ = evaluate(metrics, dataset="digits", kind="image", samples=gen, reference=ref, extractor=cls())
+    assert calls == [120, 120, 120]  # the reference came from the cache
+    assert first == second
+
+
+def test_reference_cache_key_includes_the_weights(tmp_path):
+    import shutil
+
+    from lpbench_metrics._fidelity_nets import DIGITS_WEIGHTS
+
+    cls = get_plugins().get("feature_extractor", "digits_cnn")
+    ckpt = torch.load(DIGITS_WEIGHTS, weights_only=True)
+    ckpt["state_dict"]["head.bias"] += 1.0
+    other = tmp_path / "other.pt"
+    torch.save(ckpt, other)
+    same = tmp_path / "same.pt"
+    shutil.copy(DIGITS_WEIGHTS, same)
+    assert cls().weights_id() == cls({"weights": same}).weights_id()
+    assert cls().weights_id() != cls({"weights": other}).weights_id()
+
+
+def test_packaged_evaluator_is_small_and_its_record_matches():
+    from lpbench_metrics._fidelity_nets import DIGITS_WEIGHTS, file_sha256
+
+    info = json.loads(DIGITS_WEIGHTS.with_suffix(".json").read_text())
+    assert DIGITS_WEIGHTS.stat().st_size <= 300_000
+    assert info["sha256"] == file_sha256(DIGITS_WEIGHTS)
+    assert info["test_accuracy"] >= 0.95 and info["test_size"] == 360
+
+
+def test_train_evaluator_is_deterministic(cli, tmp_path, project_registry, write_registry):
+    project_registry["extractors"]["digits_cnn"]["epochs"] = 1
+    reg = write_registry(project_registry)
+    outs = []
+    for name in ("a", "b"):
+        res = cli("--registry", reg, "train-evaluator", "--dataset", "digits", "--out", tmp_path / name / "w.pt", "-q")
+        assert res.exit_code == 0, res.output
+        info = json.loads((tmp_path / name / "w.json").read_text())
+        assert 0.1 < info["test_accuracy"] <= 1 and info["settings"]["epochs"] == 1
+        outs.append(info["sha256"])
+    assert outs[0] == outs[1]
+    assert cli("train-evaluator", "--dataset", "eight_gaussians").exit_code == 2  # raw is not trainable
+
+
+# --------------------------------------------------------------------------- inception offline
+
+
+def test_inception_weights_missing_and_not_downloadable_is_a_clear_error(monkeypatch, tmp_path):
+    from lpbench_metrics.fidelity import resolve_inception_weights
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("LPBENCH_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setattr("torch_fidelity.feature_extractor_inceptionv3.URL_INCEPTION_V3",
+                        "http://127.0.0.1:9/weights-inception.pth")  # nothing listens there
+    with pytest.raises(LpbenchError, match="--inception-weights PATH"):
+        resolve_inception_weights()
+    monkeypatch.setenv("LPBENCH_INCEPTION_WEIGHTS", str(tmp_path / "nope.pth"))
+    with pytest.raises(LpbenchError, match="LPBENCH_INCEPTION_WEIGHTS"):
+        resolve_inception_weights()
+    given = tmp_path / "w.pth"
+    given.write_bytes(b"x")
+    assert resolve_inception_weights(str(given)) == str(given)
+
+
+def test_score_with_absent_inception_weights_exits_2(cli, tmp_path):
+    imgs = np.random.default_rng(0).integers(0, 256, size=(12, 3, 32, 32), dtype=np.uint8)
+    np.save(tmp_path / "x.npy", imgs)
+    res = cli("score", tmp_path / "x.npy", "--dataset", "cifar10", "--reference", tmp_path / "x.npy",
+              "--metrics", "fid", "--inception-weights", tmp_path / "missing.pth")
+    assert res.exit_code == 2 and "missing.pth" in res.output and "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------------------------------ prd
+
+
+def reference_prd(eval_data, ref_data, num_clusters=20, num_angles=1001, num_runs=10, beta=8):
+    """The reference algorithm (prd_score.py), written out again in NumPy with seeded k-means."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    precisions, recalls = [], []
+    for run in range(num_runs):
+        data = np.vstack([eval_data, ref_data])
+        labels = MiniBatchKMeans(n_clusters=num_clusters, n_init=10, random_state=run).fit(data).labels_
+        e = np.histogram(labels[: len(eval_data)], bins=num_clusters, range=[0, num_clusters], density=True)[0]
+        r = np.histogram(labels[len(eval_data):], bins=num_clusters, range=[0, num_clusters], density=True)[0]
+        angles = np.linspace(1e-10, np.pi / 2 - 1e-10, num=num_angles)
+        slopes = np.tan(angles)
+        p = np.minimum(r[None, :] * slopes[:, None], e[None, :]).sum(axis=1)
+        precisions.append(np.clip(p, 0, 1))
+        recalls.append(np.clip(p / slopes, 0, 1))
+    p, r = np.mean(precisions, axis=0), np.mean(recalls, axis=0)
+
+    def f(b):
+        return np.max((1 + b**2) * p * r / (b**2 * p + r + 1e-10))
+
+    return f(beta), f(1 / beta)
+
+
+def _prd(gen, ref, out_dir=None):
+    out, _, _ = evaluate({"prd": metric("prd")}, dataset="t", kind="points", samples=torch.as_tensor(gen),
+                         reference=torch.as_tensor(ref), extractor=get_plugins().get("feature_extractor", "raw")(),
+                         use_cache=False, out_dir=out_dir)
+    return out
+
+
+def test_prd_equals_the_reference_algorithm(tmp_path):
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(300, 2))
+    gen = np.vstack([rng.normal(size=(200, 2)), rng.normal(4.0, 1.0, size=(100, 2))])  # a spurious mode
+    out = _prd(gen, ref, out_dir=tmp_path)
+    recall, precision = reference_prd(gen, ref)
+    assert out["prd_recall"] == pytest.approx(recall, rel=1e-12)
+    assert out["prd_precision"] == pytest.approx(precision, rel=1e-12)
+    assert out["prd_precision"] < out["prd_recall"]  # the extra mode costs precision
+    assert (tmp_path / "prd.png").stat().st_size > 1000
+    assert _prd(gen, ref) == out  # seeded: repeated evaluations agree
+
+
+def test_prd_of_identical_sets_is_one_and_of_disjoint_sets_is_zero():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 2))
+    same = _prd(x, x)
+    assert same["prd_recall"] > 0.99 and same["prd_precision"] > 0.99
+    apart = _prd(x, x + 100.0)
+    assert apart["prd_recall"] < 0.01 and apart["prd_precision"] < 0.01
+
+
+# ----------------------------------------------------------------------------------- emd floor
+
+
+def test_emd_floor_is_real_versus_held_out_real():
+    from lpbench_metrics.emd import emd
+
+    rng = np.random.default_rng(2)
+    ref, held, gen = (torch.as_tensor(rng.normal(size=(200, 2))) for _ in range(3))
+    out, prov, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
+                            extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False,
+                            held_out_reference=held)
+    assert out["emd_floor"] == pytest.approx(emd(held.numpy(), ref.numpy()), rel=1e-12)
+    assert prov["emd_floor"]["n_reference"] == 200
+    out, _, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
+                         extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False)
+    assert "emd_floor" not in out  # no disjoint real set: no floor
+
+
+# ------------------------------------------------------------------------------------------ pag
+
+
+def test_pag_equals_the_gaussian_kl_closed_form():
+    from lpbench_metrics.pag import pag_of_codes
+
+    rng = np.random.default_rng(3)
+    scales = np.array([0.5, 1.0, 2.0, 1.5])
+    z = rng.normal(size=(500, 4)) * scales
+    sigma = 1.3
+    pag, raw = pag_of_codes(z, sigma)
+    # KL(N(0, S) ‖ N(0, σ²I)) = ½ (tr S/σ² − d − ln det S + d ln σ²), S = ZᵀZ/N: via trace and slogdet
+    S = z.T @ z / len(z)
+    kl = 0.5 * (np.trace(S) / sigma**2 - 4 - np.linalg.slogdet(S)[1] + 4 * np.log(sigma**2))
+    assert pag == pytest.approx(kl, rel=1e-10)
+    S_raw = z.T @ z
+    kl_raw = 0.5 * (np.trace(S_raw) / sigma**2 - 4 - np.linalg.slogdet(S_raw)[1] + 4 * np.log(sigma**2))
+    assert raw == pytest.approx(kl_raw, rel=1e-10)
+    big = rng.normal(size=(50_000, 4)) * scales  # and the population value for large N
+    r = scales**2 / sigma**2
+    assert pag_of_codes(big, sigma)[0] == pytest.approx(0.5 * np.sum(r - 1 - np.log(r)), rel=0.02)
+
+
+def test_raw_pag_of_standard_normal_codes_matches_the_handbook():
+    from lpbench_metrics.pag import pag_of_codes
+
+    z = np.random.default_rng(4).normal(size=(500, 16))
+    assert pag_of_codes(z, 1.0)[1] == pytest.approx(3975, rel=0.03)  # handbook §3: 3975 at N = 500
+
+
+class RandomGenerator(Model):
+    """A small random MLP generator with a decoder and nothing else."""
+
+    name = "random_generator"
+    prior_sigma = 0.5
+
+    def __init__(self, latent_dim=3):
+        super().__init__(ModelConfig({}, {}, latent_dim, "points", (16,)))
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(torch.nn.Linear(latent_dim, 32), torch.nn.Tanh(), torch.nn.Linear(32, 16))
+
+    def decode(self, z):
+        return self.net(z)
+
+
+def test_pag_reverses_known_codes_of_a_random_generator():
+    from lpbench_metrics.pag import pag_of_codes
+
+    model = RandomGenerator()
+    z = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.5
+    with torch.no_grad():
+        x = model.decode(z)
+    pag = metric("pag", steps=800, lr=0.5)
+    out, prov, _ = evaluate({"pag": pag}, dataset="t", kind="points", samples=x, reference=x, model=model)
+    import lpbench
+
+    codes, err = lpbench.reverse(model.decode, x, 3, steps=800, lr=0.5, generator=torch.Generator().manual_seed(31))
+    assert (codes - z).abs().max() < 0.02  # reversal finds the codes that made the data
+    assert out["pag"] == pytest.approx(pag_of_codes(z.numpy(), 0.5)[0], rel=0.02)
+    assert out["pag_n"] == 64 and out["pag_d"] == 3 and out["pag_sigma"] == 0.5
+    assert out["pag_reversal_mse"] < 1e-5
+    assert prov["pag"]["extractor"] == "samples"
+
+
+def test_pag_needs_a_decoder_and_enough_points():
+    x = torch.randn(10, 16)
+    with pytest.raises(LpbenchError, match="needs a model with decode"):
+        evaluate({"pag": metric("pag")}, dataset="t", kind="points", samples=x, reference=x)
+    with pytest.raises(LpbenchError, match="N ≥ d"):
+        evaluate({"pag": metric("pag")}, dataset="t", kind="points", samples=x[:2], reference=x[:2],
+                 model=RandomGenerator())
