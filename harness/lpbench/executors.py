@@ -174,6 +174,7 @@ class ProcessPoolRuns(InProcessRuns):
         super().__init__(workers, scheduler)
         self.threads = max(1, (os.cpu_count() or 1) // workers)
         self.pool = None
+        self.pids: dict = {}  # run key → pid of the worker that last started it
 
     @property
     def capacity(self) -> int:
@@ -184,12 +185,13 @@ class ProcessPoolRuns(InProcessRuns):
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("spawn")
-        self.started = ctx.Queue()  # workers announce (run key, pid) so a crash can be attributed
+        # Workers announce (run key, pid) so a crash can be attributed. SimpleQueue writes
+        # synchronously: a worker killed right after announcing has still announced.
+        self.started = ctx.SimpleQueue()
         self.pool = ProcessPoolExecutor(
             self.workers, mp_context=ctx, max_tasks_per_child=1,
             initializer=_init_pool_worker, initargs=(self.threads, self.started),
         )
-        self.pids: dict = {}
 
     def __enter__(self):
         self._start()
@@ -199,7 +201,6 @@ class ProcessPoolRuns(InProcessRuns):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.started.close()
-            self.started.join_thread()
 
     def submit(self, job: Job):
         h = _Handle(job)
@@ -211,6 +212,7 @@ class ProcessPoolRuns(InProcessRuns):
         from concurrent.futures.process import BrokenProcessPool
 
         done, _ = wait([h.future for h in handles], timeout=timeout, return_when=FIRST_COMPLETED)
+        self._drain_started()  # keep the pipe empty, so announcing never blocks a worker
         out, broken = [], []
         for h in handles:
             if h.future not in done:
@@ -254,14 +256,12 @@ class ProcessPoolRuns(InProcessRuns):
         return out
 
     def _drain_started(self):
-        import queue
-
-        while True:
-            try:
-                key, pid = self.started.get(timeout=0.2)
-            except (queue.Empty, OSError, ValueError):
-                return
-            self.pids[key] = pid
+        try:
+            while not self.started.empty():
+                key, pid = self.started.get()
+                self.pids[key] = pid
+        except (OSError, EOFError, ValueError):  # a message torn by a dying writer
+            return
 
 
 def _key(spec: RunSpec) -> tuple:
@@ -364,12 +364,14 @@ class DaskExecutor(Executor):
         return _Handle(job, self.client.submit(_dask_execute, job, key=key, pure=False))
 
     def wait(self, handles, timeout):
-        from distributed import wait
-
-        try:
-            done, _ = wait([h.future for h in handles], timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
+        # Polling futures' state is enough for runs of seconds to hours, and unlike
+        # distributed.wait it needs no process-wide default client.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done = {h.future for h in handles if h.future.done()}
+            if done or (deadline is not None and time.monotonic() >= deadline):
+                break
+            time.sleep(0.1)
         out = []
         for h in handles:
             if h.future not in done:
