@@ -499,7 +499,9 @@ def config_(ctx, as_json):
     lpbench.toml (or $LPBENCH_CONFIG) > built-in."""
     from . import config
 
-    cfg = config.resolve(ctx.find_root().command)
+    group = ctx.find_root().command
+    # as resolved before this command ran (plugin settings from the file are exported since)
+    cfg = getattr(group, "_config", None) or config.resolve(group)
     items = [{"key": s.key, "value": s.value, "source": s.source, "commands": s.commands}
              for s in cfg.settings.values()]
     if as_json:

@@ -31,7 +31,7 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .status-completed { color: #176f2c; } .status-failed { color: #b00020; } .status-running { color: #8a6d00; }
 .error { background: #fff0f0; border-left: 4px solid #b00020; padding: .4em .8em; white-space: pre-wrap; }
 figure { display: inline-block; margin: .5em 1em .5em 0; vertical-align: top; max-width: 46%; }
-figure img { max-width: 100%; border: 1px solid #eee; image-rendering: pixelated; }
+figure img { max-width: 100%; min-width: 240px; border: 1px solid #eee; image-rendering: pixelated; }
 figcaption { font-size: 12px; color: #555; max-width: 36em; }
 .meta { color: #666; font-size: 13px; } nav a { margin-right: 1em; }
 </style>

@@ -31,7 +31,7 @@ from .records import atomic_write_bytes
 log = logging.getLogger("lpbench.figures")
 
 # lpbench: sizes chosen so the whole set takes seconds on a CPU; figures, not measurements.
-CODES_N = 300  # test items encoded (or reversed) for the latent figures
+CODES_N = 250  # test items encoded (or reversed) for the latent figures
 PRIOR_N = 100  # prior samples overlaid on the t-SNE / used for the spectrum
 DISAGREEMENT_POOL = 2000  # prior samples ranked by distance to the data-induced codes
 DISAGREEMENT_SHOW = 20  # PGAN paper §4.2 shows the 20 farthest

@@ -1,0 +1,296 @@
+"""Run figures (chosen from model capabilities), `lpbench sample`, and the HTML report in a real browser."""
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from lpbench import DataSplit, Model, ModelConfig, hookimpl
+from lpbench.plugins import get_plugins
+from lpbench.run_figures import farthest_prior_samples, make_run_figures, singular_values
+
+from conftest import read_json
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    """One real run with every capability (the VAE encodes, decodes and samples its prior)."""
+    from lpbench.cli import main
+
+    root = tmp_path_factory.mktemp("digits")
+    old = os.environ.get("LPBENCH_CACHE")
+    os.environ["LPBENCH_CACHE"] = str(root / "cache")
+    try:
+        res = CliRunner().invoke(main, ["run", "--models", "vae", "--dataset", "digits", "--budget", "smoke",
+                                        "--runs-dir", str(root / "runs"), "-q"], catch_exceptions=False)
+    finally:
+        os.environ.pop("LPBENCH_CACHE") if old is None else os.environ.__setitem__("LPBENCH_CACHE", old)
+    assert res.exit_code == 0, res.output
+    return root / "runs"
+
+
+def _png(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_an_autoencoder_run_gets_every_latent_figure(digits_run):
+    folder = digits_run / "digits/smoke/vae/seed0"
+    rec = read_json(folder / "run.json")
+    assert "figure_errors" not in rec
+    expected = {"samples", "curves_plot", "latent_tsne", "singular_values", "prior_disagreement", "interpolations"}
+    assert expected <= set(rec["artifacts"])
+    assert "density" not in rec["artifacts"]  # 2-D data only
+    for name in expected:
+        img = _png(folder / rec["artifacts"][name])
+        assert img.shape[0] > 30 and img.std() > 5, name  # drawn, not blank
+    assert rec["timings"]["figures_s"] > 0
+
+
+# ----------------------------------------------------------------- capabilities decide the figures
+
+
+class _Points(Model):
+    """A fixed linear decoder on 2-D data: cheap, and its reversal has an exact answer."""
+
+    name = "linear_points"
+    description = "decode(z) = zA + b"
+    A = torch.tensor([[1.5, 0.2], [-0.3, 1.0]])
+
+    def decode(self, z):
+        return z @ self.A + 0.5
+
+    def sample_prior(self, n, generator):
+        return torch.randn(n, 2, generator=generator)
+
+    def sample(self, n, generator):
+        return self.decode(self.sample_prior(n, generator))
+
+
+class _DecoderOnly(_Points):
+    pass
+
+
+class _NoLatent(Model):
+    name = "no_latent"
+
+    def sample(self, n, generator):
+        return torch.randn(n, 2, generator=generator)
+
+
+class _BrokenDecoder(_Points):
+    def encode(self, x):
+        return (x - 0.5) @ torch.linalg.inv(self.A)
+
+    def decode(self, z):
+        if len(z) == 20:  # the prior–data-disagreement figure decodes its 20 farthest samples
+            raise RuntimeError("decoder exploded")
+        return super().decode(z)
+
+
+def _points_setup(model_cls):
+    cfg = ModelConfig({}, {}, 2, "points", (2,))
+    model = model_cls(cfg)
+    g = torch.Generator().manual_seed(0)
+    test = DataSplit(torch.randn(400, 2, generator=g), torch.randint(0, 3, (400,), generator=g), "points", "toy", "test")
+    samples = torch.randn(300, 2, generator=g)
+    return model, test, samples
+
+
+def test_figures_follow_capabilities(tmp_path):
+    curves = [{"step": s, "loss": 1.0 / (s + 1), "rec": 0.5} for s in range(0, 50, 10)]
+    model, test, samples = _points_setup(_DecoderOnly)
+    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x[:300], test=test,
+                                    folder=tmp_path, seed=0, curves=curves)
+    assert errors == {}
+    # a decoder-only model (a GAN) gets its latent figures from reversed codes
+    assert set(arts) == {"curves_plot", "density", "latent_tsne", "singular_values", "prior_disagreement"}
+    for f in arts.values():
+        assert _png(tmp_path / f).std() > 5
+
+    model, test, samples = _points_setup(_NoLatent)
+    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
+                                    folder=tmp_path / "b", seed=0, curves=[])
+    assert errors == {} and set(arts) == {"density"}  # no curves logged, no latent space
+
+
+def test_a_failing_figure_is_isolated(tmp_path):
+    model, test, samples = _points_setup(_BrokenDecoder)
+    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
+                                    folder=tmp_path, seed=0, curves=[])
+    assert set(errors) == {"prior_disagreement"} and "decoder exploded" in errors["prior_disagreement"]
+    assert {"density", "latent_tsne", "singular_values"} <= set(arts)
+
+
+def test_latent_helpers():
+    z = np.random.default_rng(0).normal(size=(4000, 3)) * np.array([3.0, 1.0, 0.5])
+    assert singular_values(z) == pytest.approx([3.0, 1.0, 0.5], rel=0.05)
+    codes = np.zeros((10, 2))
+    prior = np.array([[0.0, 0.1], [5.0, 0.0], [0.0, -2.0], [0.3, 0.0]])
+    idx, dist = farthest_prior_samples(codes, prior, 2)
+    assert list(idx) == [1, 2] and dist == pytest.approx([5.0, 2.0])
+
+
+class _FailsInFigures(Model):
+    name = "figure_breaker"
+    description = "fine samples; its encoder raises, which only the figures use"
+
+    def fit(self, data, budget, ctx):
+        ctx.end_step(0, loss=1.0, force=True)
+
+    def sample(self, n, generator):
+        return torch.randn(n, 2, generator=generator) * 0.1
+
+    def encode(self, x):
+        raise RuntimeError("encoder exploded")
+
+    def decode(self, z):
+        return z
+
+    def sample_prior(self, n, generator):
+        return torch.randn(n, 2, generator=generator)
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class _Register:
+    @hookimpl
+    def register_models(self, register):
+        register(_FailsInFigures)
+
+
+def test_a_failing_figure_never_fails_the_run(cli, tmp_path):
+    get_plugins().register(_Register(), "figure-breaker")
+    try:
+        res = cli("run", "--models", "figure_breaker", "--dataset", "eight_gaussians", "--budget", "smoke",
+                  "--runs-dir", tmp_path, "-q")
+    finally:
+        get_plugins().unregister("figure-breaker")
+    assert res.exit_code == 0, res.output
+    rec = read_json(tmp_path / "eight_gaussians/smoke/figure_breaker/seed0/run.json")
+    assert rec["status"] == "completed" and rec["metrics"]["emd"] > 0
+    assert "encoder exploded" in rec["figure_errors"]["latent_tsne"]
+    assert {"samples", "density", "curves_plot"} <= set(rec["artifacts"])
+
+
+# ----------------------------------------------------------------------------------- lpbench sample
+
+
+def test_sample_draws_new_samples_from_a_saved_run(cli, digits_run, tmp_path):
+    folder = digits_run / "digits/smoke/vae/seed0"
+    res = cli("sample", folder, "-n", 16, "--out", tmp_path / "grid.png")
+    assert res.exit_code == 0, res.output
+    assert _png(tmp_path / "grid.png").shape[:2] == (4 * 9 + 1, 4 * 9 + 1)  # 4×4 grid of 8×8, 1-px padding
+    for name in ("a.npy", "b.npy"):
+        assert cli("sample", folder, "-n", 5, "--seed", 3, "--out", tmp_path / name).exit_code == 0
+    a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy")
+    assert a.shape == (5, 1, 8, 8) and np.array_equal(a, b) and 0 <= a.min() and a.max() <= 1
+    res = cli("sample", folder, "--out", tmp_path / "x.jpg")
+    assert res.exit_code == 2 and ".png or .npy" in res.output
+    res = cli("sample", tmp_path, "--out", tmp_path / "x.png")
+    assert res.exit_code == 2 and "no run.json" in res.output
+
+
+# ------------------------------------------------------------------------------------- the report
+
+
+def _report_runs(digits_run, tmp_path) -> Path:
+    """The real run, a second seed sharing its files, a failed run whose error holds markup,
+    and PRD curves saved by two runs."""
+    runs = tmp_path / "runs"
+    shutil.copytree(digits_run, runs)
+    seed0 = runs / "digits/smoke/vae/seed0"
+    seed1 = runs / "digits/smoke/vae/seed1"
+    shutil.copytree(seed0, seed1)
+    rec = read_json(seed1 / "run.json")
+    rec["seed"], rec["metrics"]["emd"] = 1, rec["metrics"]["emd"] * 1.1
+    (seed1 / "run.json").write_text(json.dumps(rec))
+    failed = runs / "digits/smoke/evil/seed0"
+    failed.mkdir(parents=True)
+    (failed / "run.json").write_text(json.dumps({
+        "model": "evil", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed",
+        "error": "<script>document.title='pwned'</script> & <b>bold</b>", "metrics": {},
+        "artifacts": {"samples": "../../vae/seed0/samples.png"},  # outside its folder: never embedded
+    }))
+    for i, folder in enumerate((seed0, seed1)):
+        recall = np.linspace(0, 1, 50)
+        (folder / "prd_curve.json").write_text(json.dumps(
+            {"precision": list(np.clip(1 - recall ** (2 + i), 0, 1)), "recall": list(recall)}))
+    return runs
+
+
+def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
+    runs = _report_runs(digits_run, tmp_path)
+    out = tmp_path / "report.html"
+    res = cli("report", "--runs-dir", runs, "--out", out)
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched from a network
+    srcs = [s.split('"', 1)[0] for s in page.split('src="')[1:]]
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    n_figs = len(read_json(runs / "digits/smoke/vae/seed0/run.json")["artifacts"]) - 2  # minus model, curves
+    assert len(srcs) == 2 * n_figs + 1  # two runs' figures + the PRD comparison; none for "evil"
+    assert 'class="prd"' in page
+    res = cli("report", "--runs-dir", tmp_path / "nope", "--out", out)
+    assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_report_without_prd_curves_skips_the_plot(cli, digits_run, tmp_path):
+    res = cli("report", "--runs-dir", digits_run, "--out", tmp_path / "r.html")
+    assert res.exit_code == 0
+    assert 'class="prd"' not in (tmp_path / "r.html").read_text()
+
+
+def _chromium(*args, tmp_path):
+    profile = tmp_path / f"profile{len(list(tmp_path.glob('profile*')))}"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
+    runs = _report_runs(digits_run, tmp_path)
+    out = tmp_path / "report.html"
+    assert cli("report", "--runs-dir", runs, "--out", out).exit_code == 0
+    # Loaded images have a natural width: a script that lists them proves they decoded.
+    probe = tmp_path / "probe.html"
+    page = out.read_text()
+    check = ("<script>window.addEventListener('load', () => { const imgs = [...document.images];"
+             "document.body.setAttribute('data-images', imgs.length);"
+             "document.body.setAttribute('data-decoded', imgs.filter(i => i.complete && i.naturalWidth > 0).length);"
+             "document.body.setAttribute('data-tables', document.querySelectorAll('table').length);"
+             "document.body.setAttribute('data-title', document.title); });</script>")
+    # the report's own policy forbids scripts; the probe copy allows only this inline one
+    probe.write_text(page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+                     .replace("</body>", check + "</body>"))
+    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", probe.as_uri(), tmp_path=tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    n_imgs = page.count("<img ")
+    assert f'data-images="{n_imgs}"' in html and f'data-decoded="{n_imgs}"' in html, html[-500:]
+    assert 'data-title="lpbench report"' in html  # the run record's markup never executed
+    assert int(html.split('data-tables="')[1].split('"')[0]) >= 3  # leaderboard + per-run metric tables
+    assert "leaderboard" in html and "&lt;script&gt;" in html
+
+    # And the real page, pixels: a screenshot that is neither blank nor one colour.
+    shot = tmp_path / "shot.png"
+    res = _chromium("--window-size=1200,1800", f"--screenshot={shot}", out.as_uri(), tmp_path=tmp_path)
+    assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
+    img = _png(shot).astype(float)
+    assert img.shape[:2] == (1800, 1200)
+    assert (img.std(axis=2) > 30).mean() > 0.002  # coloured pixels: the figures drew
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 200
