@@ -311,6 +311,9 @@ class Evaluation:
     # More real samples of the reference split, disjoint from ``reference`` (for real-vs-real
     # floors), or None when the split has no more.
     held_out_reference: Any = None
+    # The dataset plugin instance with the run's settings (e.g. eight_gaussians' centers() and
+    # std for the modes/hq metrics), or None when the caller has none.
+    data: Any = None
     _features: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"extractions": 0})
 

@@ -406,6 +406,7 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
                              _extractor_options(inception_weights)),
         seed=seed, reference_split=split, use_cache=reference is None,
         cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
+        data=ds_cls(registry.data_settings(dataset, plugins_), data_root=Path(data_root) if data_root else None),
     )
     if as_json:
         click.echo(json.dumps(values))

@@ -100,6 +100,7 @@ def evaluate(
     cache_seed=None,
     use_cache: bool = True,
     held_out_reference=None,
+    data=None,
 ) -> tuple[dict, dict, dict]:
     """Run ``metrics`` on one set of samples → (values, provenance per value, seconds per metric)."""
     n = len(samples)
@@ -128,7 +129,7 @@ def evaluate(
     ev = Evaluation(
         dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
         model=model, seed=seed, device=device, reference_split=reference_split,
-        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference,
+        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference, data=data,
     )
     values, provenance, seconds = {}, {}, {}
     for name, m in metrics.items():

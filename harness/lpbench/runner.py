@@ -233,6 +233,7 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
         device=device, reference_split=resolved.evaluation["reference_split"], out_dir=folder,
         cache_seed=spec.seed if plugins.get("dataset", spec.dataset).seeded else None,
         held_out_reference=held_out_subset(test, n),
+        data=plugins.get("dataset", spec.dataset)(resolved.data_settings, data_root=opts.data_root),
     )
     record["timings"]["eval_s"] = time.perf_counter() - t0
     record["timings"]["metric_s"] = seconds

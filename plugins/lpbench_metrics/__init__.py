@@ -12,6 +12,12 @@ def register_metrics(register):
     for cls in (FID, IS, KID, PRD, EMD, PAG):
         register(cls)
 
+    # mixtures with known modes (issue 4)
+    from .modes import HighQuality, ModesCovered
+
+    register(ModesCovered)
+    register(HighQuality)
+
 
 @hookimpl
 def register_feature_extractors(register):

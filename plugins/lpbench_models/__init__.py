@@ -8,6 +8,14 @@ def register_models(register):
 
     register(VAE)
 
+    # GANs and learned/reshaped priors (issue 4)
+    from .aae import AAE, AAELearnedPrior
+    from .gan import GAN, MaskedGAN, WeightedGAN
+    from .pgan import PGAN
+
+    for cls in (GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior):
+        register(cls)
+
 
 @hookimpl
 def register_priors(register):

@@ -1,0 +1,235 @@
+"""GANs on the standardized architecture: the baseline ``gan`` and the masked/weighted-prior GANs
+(Goerttler & Kloft, "Learning a multimodal prior distribution for GANs", §3).
+
+One training step of the generator is one budget step; the ``critic_steps`` discriminator
+updates before it (each on its own real batch) belong to that step.
+"""
+from __future__ import annotations
+
+import math
+
+from lpbench import Model
+
+LOSSES = ("ns", "wgan", "wgan_gp")
+
+
+class GAN(Model):
+    name = "gan"
+    family = "gan"
+    description = "GAN with a fixed prior: non-saturating, WGAN (weight clipping) or WGAN-GP loss"
+    defaults = {
+        "loss": "ns",  # ns | wgan (weight clipping) | wgan_gp
+        "optimizer": "adam",  # adam | rmsprop
+        "lr": 2e-4,
+        "beta1": 0.5,  # Adam only
+        "beta2": 0.999,  # Adam only
+        "critic_steps": 1,  # discriminator updates per generator update
+        "clip": 0.01,  # wgan: critic weights clipped to [-clip, clip]
+        "gp_weight": 10.0,  # wgan_gp: gradient-penalty weight
+        "spectral_norm": False,  # spectral normalization on every discriminator layer
+        "prior": "normal",  # latent prior: normal N(0, I) | uniform U(-1, 1)^d
+        "generation": "prior",  # prior (plain) | masked (keep the top `rate` of `presample` codes by D)
+        "rate": 0.5,  # masking rate r: fraction of pre-sampled codes kept
+        "presample": 1000,  # pre-sample size n (n ≥ batch size m)
+        "score_link": "auto",  # scores → (0, 1]: auto | probability | minmax
+        "score_floor": 0.01,  # minmax: weight of the worst-scored pre-sampled code
+    }
+    # How training batches of latent codes are drawn: "prior" (plain), "masked" or "weighted".
+    train_resampling = "prior"
+
+    def __init__(self, config):
+        super().__init__(config)
+        hp = self.hp
+        checks = {
+            "loss": (hp["loss"] in LOSSES, f"one of {', '.join(LOSSES)}"),
+            "optimizer": (hp["optimizer"] in ("adam", "rmsprop"), "adam or rmsprop"),
+            "prior": (hp["prior"] in ("normal", "uniform"), "normal or uniform"),
+            "generation": (hp["generation"] in ("prior", "masked"), "prior or masked"),
+            "score_link": (hp["score_link"] in ("auto", "probability", "minmax"), "auto, probability or minmax"),
+            "rate": (0 < hp["rate"] <= 1, "a number in (0, 1]"),
+            "critic_steps": (hp["critic_steps"] >= 1, "an integer ≥ 1"),
+            "presample": (hp["presample"] >= 1, "an integer ≥ 1"),
+            "score_floor": (0 < hp["score_floor"] <= 1, "a number in (0, 1]"),
+        }
+        for key, (ok, expected) in checks.items():
+            if not ok:
+                raise ValueError(f"{self.name}: hyperparameter {key} must be {expected}, got {hp[key]!r}")
+        self._build()
+
+    # ------------------------------------------------------------------------------ networks
+
+    def _build(self):
+        from lpbench import nets
+
+        c = self.config
+        self.G = nets.decoder(c.architecture, c.latent_dim, c.data_shape)
+        self.D = nets.discriminator(c.architecture, c.data_shape, 1, spectral_norm=self.hp["spectral_norm"])
+        self.device = "cpu"
+
+    def modules(self) -> dict:
+        return {"generator": self.G, "discriminator": self.D}
+
+    def to(self, device):
+        self.device = device
+        for m in self.modules().values():
+            m.to(device)
+        return self
+
+    def _optimizer(self, params, lr=None):
+        import torch
+
+        lr = self.hp["lr"] if lr is None else lr
+        if self.hp["optimizer"] == "rmsprop":
+            return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, betas=(self.hp["beta1"], self.hp["beta2"]))
+
+    # --------------------------------------------------------------------------------- prior
+
+    def base_prior(self, n: int, generator=None, device=None):
+        """Codes from the fixed prior p_z the generator is fed."""
+        import torch
+
+        shape = (n, self.latent_dim)
+        if self.hp["prior"] == "uniform":
+            z = torch.rand(shape, generator=generator) * 2 - 1
+        else:
+            z = torch.randn(shape, generator=generator)
+        return z.to(device or self.device)
+
+    def noise(self, n: int, generator=None):
+        """Generator input for training: the base prior (pgan's continued stage overrides it)."""
+        return self.base_prior(n, generator)
+
+    def link(self) -> str:
+        if self.hp["score_link"] != "auto":
+            return self.hp["score_link"]
+        return "probability" if self.hp["loss"] == "ns" else "minmax"
+
+    def scores(self, z):
+        """D(G(z)) for each code (no gradients): the paper's s(z)."""
+        import torch
+
+        with torch.no_grad():
+            return self.D(self.G(z)).flatten()
+
+    def train_latents(self, m: int):
+        """A training batch of m generator inputs: plain, masked or weighted (paper §3)."""
+        from .prior_resampling import masked_indices, unit_scores, weighted_indices
+
+        if self.train_resampling == "prior":
+            return self.noise(m)
+        z = self.noise(max(self.hp["presample"], m))
+        s = self.scores(z)
+        if self.train_resampling == "masked":
+            idx = masked_indices(s, self.hp["rate"], m)
+        else:
+            idx = weighted_indices(unit_scores(s, self.link(), self.hp["score_floor"]), m)
+        return z[idx]
+
+    # ------------------------------------------------------------------------------ training
+
+    def d_loss(self, real, fake):
+        import torch
+        import torch.nn.functional as F
+
+        d_real, d_fake = self.D(real), self.D(fake)
+        if self.hp["loss"] == "ns":
+            return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        loss = d_fake.mean() - d_real.mean()
+        if self.hp["loss"] == "wgan_gp":  # Gulrajani et al. 2017, Algorithm 1
+            eps = torch.rand(len(real), *([1] * (real.dim() - 1)), device=real.device)
+            mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.D(mix).sum(), mix, create_graph=True)
+            loss = loss + self.hp["gp_weight"] * (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+        return loss
+
+    def g_loss(self, fake):
+        import torch.nn.functional as F
+
+        d_fake = self.D(fake)
+        return F.softplus(-d_fake).mean() if self.hp["loss"] == "ns" else -d_fake.mean()
+
+    def gan_step(self, batches, opt_g, opt_d, batch_size: int):
+        """One generator update preceded by ``critic_steps`` discriminator updates."""
+        import torch
+
+        for _ in range(self.hp["critic_steps"]):
+            real = next(batches)
+            with torch.no_grad():
+                fake = self.G(self.train_latents(len(real)))
+            d_loss = self.d_loss(real, fake)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            if self.hp["loss"] == "wgan":  # Arjovsky et al. 2017, Algorithm 1
+                with torch.no_grad():
+                    for p in self.D.parameters():
+                        p.clamp_(-self.hp["clip"], self.hp["clip"])
+        g_loss = self.g_loss(self.G(self.train_latents(batch_size)))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return d_loss, g_loss
+
+    def fit(self, data, budget, ctx):
+        self.to(ctx.device)
+        opt_g = self._optimizer(self.G.parameters())
+        opt_d = self._optimizer(self.D.parameters())
+        start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d)
+        self.train_gan(data, budget, ctx, opt_g, opt_d, start, ctx.total_steps)
+
+    def train_gan(self, data, budget, ctx, opt_g, opt_d, start, stop, offset=0):
+        """Generator steps [start, stop) of the budget; real batches are indexed by the critic
+        step, so a resumed run sees the same batches. ``offset`` shifts the logged step (pgan)."""
+        self.G.train(), self.D.train()
+        k = self.hp["critic_steps"]
+        batches = data.batches(budget.batch_size, ctx.seed, start * k)
+        bs = min(budget.batch_size, len(data))
+        for step in range(start, stop):
+            d_loss, g_loss = self.gan_step(batches, opt_g, opt_d, bs)
+            ctx.end_step(step + offset, d_loss=d_loss, g_loss=g_loss)
+        self.G.eval(), self.D.eval()
+
+    # ---------------------------------------------------------------------------- sampling
+
+    def sample_prior(self, n, generator):
+        """Generator inputs for sampling: the plain prior, or the masked prior (the top ``rate``
+        of ⌈n / rate⌉ codes by D's score, without replacement so no sample repeats)."""
+        import torch
+
+        if self.hp["generation"] == "prior":
+            return self.noise(n, generator)
+        pool = self.noise(math.ceil(n / self.hp["rate"]), generator)
+        s = torch.cat([self.scores(c) for c in pool.split(4096)])
+        keep = torch.topk(s, n).indices
+        return pool[keep[torch.randperm(n, generator=generator).to(keep.device)]]
+
+    def decode(self, z):
+        return self.G(z.to(self.device))
+
+    def sample(self, n, generator):
+        import torch
+
+        with torch.no_grad():
+            z = self.sample_prior(n, generator)
+            return torch.cat([self.decode(c) for c in z.split(4096)]).cpu()
+
+    def state_dict(self):
+        return {k: m.state_dict() for k, m in self.modules().items()}
+
+    def load_state_dict(self, state):
+        for k, m in self.modules().items():
+            m.load_state_dict(state[k])
+            m.eval()
+
+
+class MaskedGAN(GAN):
+    name = "masked_gan"
+    description = "GAN whose training prior is masked to the top-r pre-sampled codes by D(G(z)) (Goerttler & Kloft §3)"
+    train_resampling = "masked"
+
+
+class WeightedGAN(GAN):
+    name = "weighted_gan"
+    description = "GAN whose training prior is resampled with weights ∝ D(G(z)) (Goerttler & Kloft §3)"
+    train_resampling = "weighted"
