@@ -229,6 +229,7 @@ def small_registry(project_registry, write_registry):
     reg = project_registry
     ds = reg["datasets"]["eight_gaussians"]
     ds["data"] = {"n_train": 1000, "n_test": 300}
+    ds["evaluation"].update(metrics=["emd"], primary="emd")
     ds["budgets"]["smoke"].update(epochs=1, batch_size=500, eval_samples=200, aux_epochs=1)
     reg["priors"]["counting_gmm"] = {"n_components": 8}
     reg["prior_axis"]["reversal_steps"] = 100

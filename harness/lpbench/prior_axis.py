@@ -234,6 +234,7 @@ class _ModelAxis:
             reference_split=self.resolved.evaluation["reference_split"], out_dir=out_dir,
             cache_seed=self.seed if self.plugins.get("dataset", self.rec["dataset"]).seeded else None,
             held_out_reference=held_out_subset(test, n),
+            data=self.plugins.get("dataset", self.rec["dataset"])(self.resolved.data_settings, data_root=self.opts.data_root),
         )
 
     def n_eval(self) -> int:
