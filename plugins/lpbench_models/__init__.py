@@ -4,9 +4,15 @@ from lpbench import hookimpl
 
 @hookimpl
 def register_models(register):
+    from .glf import GLF, RegularizedGLF, VAEFlowPrior
+    from .rae import RAE
+    from .two_stage_vae import TwoStageVAE
     from .vae import VAE
+    from .wae import WAEGAN, WAEMMD
 
-    register(VAE)
+    # rae_gmm is rae with the gmm prior: a composite in registry.yaml (the prior axis), not a class
+    for cls in (VAE, RAE, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior):
+        register(cls)
 
     # GANs and learned/reshaped priors (issue 4)
     from .aae import AAE, AAELearnedPrior
@@ -19,7 +25,7 @@ def register_models(register):
 
 @hookimpl
 def register_priors(register):
-    from .latent_priors import CodeGANPrior, GMMPrior, KDEPrior, NormalPrior
+    from .latent_priors import CodeGANPrior, FlowLatentPrior, GMMPrior, KDEPrior, NormalPrior, TwoStagePrior
 
-    for cls in (NormalPrior, GMMPrior, KDEPrior, CodeGANPrior):
+    for cls in (NormalPrior, GMMPrior, KDEPrior, FlowLatentPrior, TwoStagePrior, CodeGANPrior):
         register(cls)

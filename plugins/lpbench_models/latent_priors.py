@@ -52,6 +52,10 @@ class NormalPrior(Prior):
 
 
 class GMMPrior(Prior):
+    """The RAE+GMM ex-post density as a prior plugin; the mixture itself is the autoencoder
+    family's component (priors/gmm.py: scikit-learn GaussianMixture, shuffled samples), so rae_gmm
+    and any model × gmm share one implementation."""
+
     name = "gmm"
     description = "Gaussian mixture fitted by EM on the codes (scikit-learn GaussianMixture), samples shuffled"
     defaults = {
@@ -62,56 +66,36 @@ class GMMPrior(Prior):
         "n_init": 1,
     }
 
-    def _new(self, seed):
-        from sklearn.mixture import GaussianMixture
+    def _component(self):
+        from .priors.gmm import GMMPrior as Mixture
 
         s = self.settings
-        return GaussianMixture(
-            n_components=int(s["n_components"]), covariance_type=s["covariance_type"],
-            max_iter=int(s["max_iter"]), reg_covar=float(s["reg_covar"]), n_init=int(s["n_init"]),
-            random_state=seed,
-        )
+        return Mixture(int(s["n_components"]), s["covariance_type"], max_iter=int(s["max_iter"]),
+                       n_init=int(s["n_init"]), reg_covar=float(s["reg_covar"]))
+
+    @property
+    def gmm(self):
+        """The fitted scikit-learn GaussianMixture."""
+        return self.mixture.gmm
 
     def fit(self, codes, ctx):
         k = int(self.settings["n_components"])
         if len(codes) < k:
             raise ValueError(f"gmm prior: {len(codes)} codes cannot fit {k} components; lower n_components")
-        self.gmm = self._new(ctx.seed)
-        self.gmm.fit(_np(codes))
+        self.mixture = self._component().fit(codes, seed=ctx.seed)
 
     def sample(self, n, generator):
-        import torch
-
-        # GaussianMixture.sample draws component by component and returns the samples grouped by
-        # component (handbook §4): shuffle them, or any prefix of the set is biased.
-        self.gmm.random_state = _seed_from(generator)
-        x, _ = self.gmm.sample(n)
-        perm = torch.randperm(n, generator=generator)
-        return torch.from_numpy(x).float()[perm]
+        return self.mixture.sample(n, generator)
 
     def log_prob(self, z):
-        import torch
-
-        return torch.from_numpy(self.gmm.score_samples(_np(z))).float()
-
-    _FITTED = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")
+        return self.mixture.log_prob(z)
 
     def state_dict(self):
-        import torch
-
-        state = {k: torch.from_numpy(getattr(self.gmm, k)) for k in self._FITTED}
-        state["converged"] = bool(self.gmm.converged_)
-        state["n_iter"] = int(self.gmm.n_iter_)
-        return state
+        return self.mixture.state_dict()
 
     def load_state_dict(self, state):
-        self.gmm = self._new(0)
-        for k in self._FITTED:
-            setattr(self.gmm, k, state[k].double().numpy())
-        self.gmm.converged_ = bool(state["converged"])
-        self.gmm.n_iter_ = int(state["n_iter"])
-        self.gmm.lower_bound_ = float("nan")
-        self.gmm.n_features_in_ = self.gmm.means_.shape[1]
+        self.mixture = self._component()
+        self.mixture.load_state_dict(state)
 
 
 class KDEPrior(Prior):
@@ -216,3 +200,97 @@ class CodeGANPrior(Prior):
         self.H.load_state_dict(state["generator"])
         self.DH.load_state_dict(state["discriminator"])
         self.H.eval(), self.DH.eval()
+
+
+class FlowLatentPrior(Prior):
+    """The GLF latent flow (Xiao et al. 2019; the autoencoder family's priors/flow.py) fitted ex
+    post by maximum likelihood on fixed codes — GLF's flow without the joint training."""
+
+    name = "flow"
+    description = "GLF latent flow (affine couplings + fixed permutations) fitted ex post by maximum likelihood"
+    trainable = True
+    defaults = {"hidden": 64, "blocks": 4, "clamp": 5.0, "lr": 1e-3, "weight_decay": 2e-5}
+
+    def _build(self):
+        from .priors.flow import FlowPrior
+
+        s = self.settings
+        self.flow = FlowPrior(self.latent_dim, int(s["hidden"]), int(s["blocks"]), float(s["clamp"]), perm_seed=0)
+
+    def fit(self, codes, ctx):
+        import torch
+
+        self._build()
+        net = self.flow.flow.to(ctx.device)
+        opt = torch.optim.Adam(net.parameters(), lr=float(self.settings["lr"]),
+                               weight_decay=float(self.settings["weight_decay"]))
+        start = ctx.track(flow=net, optimizer=opt)
+        batches = ctx.batches(codes, start)
+        net.train()
+        for step in range(start, ctx.total_steps):
+            loss = net.nll(next(batches)).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            ctx.end_step(step, nll=loss)
+        net.eval()
+        net.cpu()
+
+    def sample(self, n, generator):
+        return self.flow.sample(n, generator)
+
+    def log_prob(self, z):
+        import torch
+
+        with torch.no_grad():
+            return self.flow.log_prob(z.float())
+
+    def state_dict(self):
+        return self.flow.state_dict()
+
+    def load_state_dict(self, state):
+        self._build()
+        self.flow.load_state_dict(state)
+
+
+class TwoStagePrior(Prior):
+    """Dai & Wipf's (2019) second stage (the autoencoder family's priors/two_stage.py) as an ex-post
+    prior: a VAE with learned decoder variance γ on the codes; z = g(u), u ~ N(0, I)."""
+
+    name = "two_stage"
+    description = "Second-stage VAE on the codes (Dai & Wipf 2019), learned decoder variance; z = g(u), u ~ N(0, I)"
+    trainable = True
+    defaults = {"hidden": 1024, "depth": 3, "lr": 1e-4}
+
+    def _build(self):
+        from .priors.two_stage import SecondStageVAE
+
+        self.vae = SecondStageVAE(self.latent_dim, int(self.settings["hidden"]), int(self.settings["depth"]))
+
+    def fit(self, codes, ctx):
+        import torch
+
+        self._build()
+        net = self.vae.net.to(ctx.device)
+        opt = torch.optim.Adam(net.parameters(), lr=float(self.settings["lr"]))
+        start = ctx.track(second_stage=net, optimizer=opt)
+        batches = ctx.batches(codes, start)
+        net.train()
+        for step in range(start, ctx.total_steps):
+            loss, rec, kl, _ = self.vae.loss(next(batches))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            ctx.end_step(step, loss=loss, rec=rec, kl=kl)
+        net.eval()
+        net.cpu()
+
+    def sample(self, n, generator):
+        return self.vae.sample(n, generator)
+
+    def state_dict(self):
+        return self.vae.state_dict()
+
+    def load_state_dict(self, state):
+        self._build()
+        self.vae.load_state_dict(state)

@@ -1,0 +1,36 @@
+"""RAE (Ghosh et al. 2020, "From variational to deterministic autoencoders"): a deterministic
+autoencoder trained on reconstruction + λ_z·½‖z‖² with L2 regularization of the decoder's weights
+(their RAE-L2 variant). Its own sampler is the nominal N(0, I) the ½‖z‖² penalty pulls the codes
+towards; RAE+GMM — the paper's ex-post 10-component full-covariance Gaussian mixture on the
+training codes — is the composite ``rae_gmm`` (registry.yaml: rae with the gmm prior)."""
+from .autoencoder import Autoencoder, squared_error
+
+
+class RAE(Autoencoder):
+    name = "rae"
+    description = "Regularized deterministic AE (RAE-L2); rae_gmm adds the ex-post 10-component GMM prior"
+    defaults = {
+        "lr": 1e-3,
+        "latent_weight": 1e-2,  # λ_z on ½‖z‖²
+        "decoder_weight_decay": 1e-7,  # λ on ‖θ_dec‖² (RAE-L2)
+    }
+
+    def make_optimizers(self):
+        import torch
+
+        # L2 on the decoder weights as Adam weight decay on the decoder's group only: the gradient
+        # of λ‖θ‖² is 2λθ, so weight_decay = 2λ.
+        return {"ae": torch.optim.Adam([
+            {"params": self.enc.parameters()},
+            {"params": self.dec.parameters(), "weight_decay": 2 * self.hp["decoder_weight_decay"]},
+        ], lr=self.hp["lr"])}
+
+    def train_step(self, x, opts):
+        z = self.enc(x)
+        rec = squared_error(self.dec(z), x)
+        reg = 0.5 * z.pow(2).sum() / len(x)
+        loss = rec + self.hp["latent_weight"] * reg
+        opts["ae"].zero_grad(set_to_none=True)
+        loss.backward()
+        opts["ae"].step()
+        return {"loss": loss, "rec": rec, "z_norm": reg}

@@ -1,0 +1,107 @@
+"""Two-stage VAE (Dai & Wipf 2019): a first VAE with a Gaussian decoder N(x̂, γI) whose variance γ
+is learned, then a second VAE (also with learned γ) on the first stage's codes; samples are
+u ~ N(0, I) → second decoder → first decoder.
+
+Both stages share one step counter (stage 1: the budget's steps, stage 2: its aux steps over the
+training codes), so a run killed in either stage resumes where it was."""
+from .autoencoder import Autoencoder, gaussian_kl
+
+
+class TwoStageVAE(Autoencoder):
+    name = "two_stage_vae"
+    description = "Two-stage VAE: VAE with learned decoder variance γ + a second VAE on its latents"
+    stochastic_encoder = True
+    defaults = {
+        "lr": 1e-4,
+        "second_lr": 1e-4,
+        "second_hidden": 1024,
+        "second_depth": 3,
+    }
+
+    def build(self):
+        import torch
+        from torch import nn
+
+        from .priors.two_stage import SecondStageVAE
+
+        self.gamma = nn.ParameterDict({"log_gamma": nn.Parameter(torch.zeros(()))})
+        self.second = SecondStageVAE(self.latent_dim, self.hp["second_hidden"], self.hp["second_depth"])
+        self._codes = None
+
+    def networks(self):
+        return {**super().networks(), "gamma": self.gamma, "second": self.second.net}
+
+    def make_optimizers(self):
+        import torch
+
+        first = [*self.enc.parameters(), *self.dec.parameters(), *self.gamma.parameters()]
+        return {"first": torch.optim.Adam(first, lr=self.hp["lr"]),
+                "second": torch.optim.Adam(self.second.parameters(), lr=self.hp["second_lr"])}
+
+    def first_loss(self, x):
+        import math
+
+        import torch
+
+        mu, logvar = self.posterior(x)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        lg = self.gamma["log_gamma"]
+        d = x[0].numel()
+        sse = (self.dec(z) - x).pow(2).sum() / len(x)
+        rec = sse / (2 * lg.exp()) + 0.5 * d * (lg + math.log(2 * math.pi))
+        kl = gaussian_kl(mu, logvar)
+        return rec + kl, rec, kl, sse
+
+    def train_step(self, x, opts):
+        loss, rec, kl, sse = self.first_loss(x)
+        opts["first"].zero_grad(set_to_none=True)
+        loss.backward()
+        opts["first"].step()
+        return {"loss": loss, "rec": rec, "kl": kl, "sse": sse.detach(), "gamma": self.gamma["log_gamma"].detach().exp()}
+
+    def fit(self, data, budget, ctx):
+        from lpbench import DataSplit
+
+        n1 = ctx.total_steps
+        n2 = budget.aux_steps(len(data))
+        ctx.total_steps = n1 + n2
+        self.to(ctx.device)
+        opts = self.make_optimizers()
+        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()})
+        self.train(True)
+        batches = data.batches(budget.batch_size, ctx.seed, start) if start < n1 else None
+        codes = None
+        for step in range(start, n1 + n2):
+            if step < n1:
+                ctx.end_step(step, **self.train_step(next(batches), opts))
+                continue
+            if codes is None:
+                # The codes the second stage models: q(z|x) of the trained first stage, stored as
+                # (mean, log-variance) and freshly sampled each step (deterministic given the weights).
+                self.train(False)
+                codes = DataSplit(self._posteriors(data), None, "points", data.dataset, "codes")
+                self.second.net.train()
+                code_batches = codes.batches(budget.batch_size, ctx.seed + 1, step - n1)
+            ctx.end_step(step, **self.second_step(next(code_batches), opts))
+        self.train(False)
+
+    def _posteriors(self, data, batch_size: int = 512):
+        import torch
+
+        with torch.no_grad():
+            return torch.cat([torch.cat(self.posterior(data.batch(torch.arange(i, min(i + batch_size, len(data))))), 1)
+                              for i in range(0, len(data), batch_size)])
+
+    def second_step(self, stats, opts):
+        import torch
+
+        mu, logvar = stats.chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        loss, rec, kl, sse = self.second.loss(z)
+        opts["second"].zero_grad(set_to_none=True)
+        loss.backward()
+        opts["second"].step()
+        return {"loss2": loss, "rec2": rec, "kl2": kl, "sse2": sse.detach(), "gamma2": self.second.net.log_gamma.detach().exp()}
+
+    def sample_prior(self, n, generator):
+        return self.second.sample(n, generator)
