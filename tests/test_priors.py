@@ -422,3 +422,12 @@ def test_two_stage_prior_moves_towards_a_shifted_scaled_gaussian(tmp_path):
     assert mmd(codes, z) < 0.3 * mmd(codes, normal)
     clone = roundtrip(prior, TwoStagePrior, 3)
     assert torch.equal(clone.sample(10, torch.Generator().manual_seed(2)), prior.sample(10, torch.Generator().manual_seed(2)))
+
+
+def test_gap_is_positive_when_samples_score_worse_than_the_ceiling_in_either_direction():
+    from lpbench.prior_axis import gaps
+
+    prov = {"fid": {"metric": "fid"}, "is": {"metric": "is"}, "is_std": {"metric": "is"}}
+    out = gaps({"fid": 10.0, "is": 5.0, "is_std": 0.5}, {"fid": 2.0, "is": 8.0, "is_std": 0.1},
+               {"fid": False, "is": True, "is_std": True}, prov)
+    assert out == {"fid": 8.0, "is": 3.0}  # companions (is_std) have no gap

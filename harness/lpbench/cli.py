@@ -435,12 +435,16 @@ def show(run_dir, as_json):
     if as_json:
         click.echo(json.dumps(rec, indent=2))
         return
-    click.echo(f"{rec['model']} on {rec['dataset']}/{rec['budget']} seed {rec['seed']}: {rec['status']}")
+    prior = f" × prior {rec['prior']}" if rec.get("prior") not in (None, "native") else ""
+    click.echo(f"{rec['model']}{prior} on {rec['dataset']}/{rec['budget']} seed {rec['seed']}: {rec['status']}")
     if rec.get("error"):
         click.echo(f"error: {rec['error']}")
     for k, v in (rec.get("metrics") or {}).items():
         ex = rec.get("metric_provenance", {}).get(k, {}).get("extractor", "")
         click.echo(f"  {k:<14} {v:.6g}" + (f"   [{ex}]" if ex not in ("", "samples", "raw") else ""))
+    for section in ("ceiling", "gap", "latent"):  # the prior axis (README "Priors as an axis")
+        if rec.get(section):
+            click.echo(f"{section}: " + ", ".join(f"{k} {v:.4g}" for k, v in rec[section].items()))
     t = rec.get("timings") or {}
     click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
     for k, v in (rec.get("artifacts") or {}).items():
