@@ -8,6 +8,9 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("MPLBACKEND", "Agg")
+# NumPy's BLAS and scikit-learn's OpenMP pools, like torch below: one thread (set before they load).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def pytest_configure(config):

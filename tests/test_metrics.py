@@ -42,9 +42,9 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
 
     from lpbench_metrics._fidelity_nets import DIGITS_FIDELITY_NAME, DIGITS_WEIGHTS, register_with_torch_fidelity
 
-    ref_u8 = digits("test").x[:300]
+    ref_u8 = digits("test").x[:200]
     g = torch.Generator().manual_seed(0)
-    noisy = digits("train").x[:300].float() + 40 * torch.randn(300, 1, 8, 8, generator=g)
+    noisy = digits("train").x[:200].float() + 40 * torch.randn(200, 1, 8, 8, generator=g)
     gen_u8 = noisy.round().clamp(0, 255).to(torch.uint8)  # a "model" that blurs digits with noise
 
     ours, prov, _ = evaluate(
@@ -56,15 +56,15 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
     direct = torch_fidelity.calculate_metrics(
         input1=Uint8Images(gen_u8), input2=Uint8Images(ref_u8), cuda=False, fid=True, isc=True, kid=True,
         feature_extractor=DIGITS_FIDELITY_NAME, feature_extractor_weights_path=str(DIGITS_WEIGHTS),
-        kid_subset_size=300, save_cpu_ram=True, cache=False, verbose=False,
+        kid_subset_size=200, save_cpu_ram=True, cache=False, verbose=False,
     )
     assert ours["fid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_FID], rel=1e-4)
     assert ours["is"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_MEAN], rel=1e-4)
     assert ours["is_std"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_STD], rel=1e-4)
     assert ours["kid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_KID_MEAN], rel=1e-4)
-    assert ours["kid_subset_size"] == 300
+    assert ours["kid_subset_size"] == 200
     assert ours["fid"] > 1.0  # the noisy set is measurably different
-    assert prov["fid"]["extractor"] == "digits_cnn" and prov["kid"]["n_reference"] == 300
+    assert prov["fid"]["extractor"] == "digits_cnn" and prov["kid"]["n_reference"] == 200
 
 
 def test_fid_of_a_set_against_itself_is_zero():
@@ -240,8 +240,8 @@ def _prd(gen, ref, out_dir=None):
 
 def test_prd_equals_the_reference_algorithm(tmp_path):
     rng = np.random.default_rng(0)
-    ref = rng.normal(size=(300, 2))
-    gen = np.vstack([rng.normal(size=(200, 2)), rng.normal(4.0, 1.0, size=(100, 2))])  # a spurious mode
+    ref = rng.normal(size=(200, 2))
+    gen = np.vstack([rng.normal(size=(130, 2)), rng.normal(4.0, 1.0, size=(70, 2))])  # a spurious mode
     out = _prd(gen, ref, out_dir=tmp_path)
     recall, precision = reference_prd(gen, ref)
     assert out["prd_recall"] == pytest.approx(recall, rel=1e-12)
@@ -349,3 +349,77 @@ def test_pag_needs_a_decoder_and_enough_points():
     with pytest.raises(LpbenchError, match="N ≥ d"):
         evaluate({"pag": metric("pag")}, dataset="t", kind="points", samples=x[:2], reference=x[:2],
                  model=RandomGenerator())
+
+
+# ---------------------------------------------------------------------------- through the CLI
+
+
+def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_registry, write_registry):
+    project_registry["metrics"]["pag"]["steps"] = 20  # the reversal itself is tested above
+    reg = write_registry(project_registry)
+    runs = tmp_path / "runs"
+    res = cli("--registry", reg, "run", "--models", "vae", "--dataset", "digits", "--budget", "smoke",
+              "--runs-dir", runs, "-q")
+    assert res.exit_code == 0, res.output
+    folder = runs / "digits" / "smoke" / "vae" / "seed0"
+    rec = json.loads((folder / "run.json").read_text())
+    assert rec["status"] == "completed", rec["error"]
+    for k in ("fid", "is", "is_std", "kid", "kid_std", "prd_recall", "prd_precision", "emd", "pag", "pag_raw",
+              "pag_n", "pag_d", "pag_sigma", "pag_reversal_mse"):
+        assert np.isfinite(rec["metrics"][k]), k
+    assert rec["metric_provenance"]["fid"]["extractor"] == "digits_cnn"
+    assert rec["metric_provenance"]["emd"]["extractor"] == "digits_cnn"
+    assert rec["metric_provenance"]["pag"]["extractor"] == "samples"
+    assert rec["metrics"]["kid_subset_size"] == 200 and rec["metrics"]["pag_d"] == 10
+    assert (folder / "prd.png").exists()
+    board = (runs / "leaderboard" / "digits" / "smoke.md").read_text()
+    assert "fid [digits_cnn]" in board and "is [digits_cnn]" in board
+    assert "[digits_cnn]" in cli("show", folder).output
+
+    # lpbench score: the same pipeline and reference; pag (needs a model) drops out of the defaults
+    from lpbench.runner import load_model
+
+    model, _ = load_model(folder)
+    with torch.no_grad():
+        samples = model.sample(200, torch.Generator().manual_seed(10_000))
+    np.save(tmp_path / "s.npy", samples.numpy())
+    res = cli("--registry", reg, "score", tmp_path / "s.npy", "--dataset", "digits", "--json")
+    assert res.exit_code == 0, res.output
+    scored = json.loads(res.output)
+    assert "pag" not in scored
+    for k in ("fid", "is", "kid", "prd_recall", "emd"):
+        assert scored[k] == pytest.approx(rec["metrics"][k], rel=1e-6), k
+    res = cli("score", tmp_path / "s.npy", "--dataset", "digits", "--metrics", "pag")
+    assert res.exit_code == 2 and "needs a model with decode" in res.output
+
+
+def test_eight_gaussians_run_records_the_emd_floor(cli, tmp_path, project_registry, write_registry):
+    project_registry["metrics"]["pag"]["steps"] = 20
+    reg = write_registry(project_registry)
+    res = cli("--registry", reg, "run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke",
+              "--runs-dir", tmp_path, "-q")
+    assert res.exit_code == 0, res.output
+    rec = json.loads((tmp_path / "eight_gaussians/smoke/vae/seed0/run.json").read_text())
+    assert 0 < rec["metrics"]["emd_floor"] < 0.3  # real vs real at n = 500 (handbook §3: 0.107 at n = 1000)
+    board = (tmp_path / "leaderboard" / "eight_gaussians" / "smoke.md").read_text()
+    assert "emd_floor" in board.splitlines()[0]
+
+
+def test_default_metrics_skip_what_the_model_cannot_support():
+    from lpbench.evaluation import inapplicable
+
+    class NoDecoder(Model):
+        name = "no_decoder"
+
+    pag = metric("pag")
+    model = NoDecoder(ModelConfig({}, {}, 2, "points", (2,)))
+    assert "lacks decode" in inapplicable({"pag": pag, "emd": metric("emd")}, model)["pag"]
+    assert inapplicable({"pag": pag}, RandomGenerator()) == {}
+    assert "pag" in inapplicable({"pag": pag}, None)
+
+
+def test_run_with_absent_inception_weights_exits_2_before_training(cli, tmp_path):
+    res = cli("run", "--models", "vae", "--dataset", "cifar10", "--runs-dir", tmp_path,
+              "--inception-weights", tmp_path / "missing.pth")
+    assert res.exit_code == 2 and "missing.pth" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "cifar10").exists()  # nothing ran

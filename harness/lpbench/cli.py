@@ -172,13 +172,14 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     from .progress import Reporter
     from .registry import parse_overrides
     from .executors import get_executor, run_grid
-    from .runner import RunOptions, plan, resolve_device
+    from .runner import RunOptions, plan, preflight_evaluation, resolve_device
 
     get_executor(executor_name)
     registry, plugins = _registry(ctx), _plugins()
     model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
     overrides = parse_overrides(sets, model_names)
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
+    preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
     device = resolve_device(device)
     runs_path = _writable_dir(runs_dir)
     reporter = Reporter(total=len(specs), quiet=quiet)

@@ -75,6 +75,18 @@ def plan(registry: Registry, plugins: Plugins, models, dataset, budget, seeds, m
     return [RunSpec(m, dataset, budget, int(s)) for m in models for s in seeds]
 
 
+def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=None, extractor_options=None) -> None:
+    """Before any training: build the metrics (validating their registry settings) and resolve the
+    feature extractor's weights, so a missing weights file is a usage error, not a failed run."""
+    names = metrics or registry.dataset(dataset)["evaluation"]["metrics"]
+    settings = registry.data.get("metrics", {})
+    objs = {m: plugins.get("metric", m)(settings.get(m)) for m in names}
+    extractor = _extractor(plugins, registry.dataset(dataset)["evaluation"].get("feature_extractor"), objs,
+                           extractor_options)
+    if extractor is not None:
+        extractor.weights_id()
+
+
 def environment(device: str, plugins: Plugins) -> dict:
     import torch
 

@@ -32,11 +32,15 @@ class ClassifierNet(nn.Module):
             nn.Linear(32 * 16, width), nn.ReLU(),
         )
         self.head = nn.Linear(width, num_classes)
+        # Set after training so the training set's features have unit RMS: KID's cubic kernel
+        # (x·y/d + 1)³ assumes features of order one, as Inception's pool features are; raw
+        # penultimate activations (RMS ≈ 9 here) would let the cubic term swamp it.
+        self.register_buffer("feature_scale", torch.ones(()))
 
     def forward(self, x):
         """x: float [B, C, H, W] in [0, 1] → (features [B, width], logits [B, classes])."""
         f = self.trunk(x)
-        return f, self.head(f)
+        return f * self.feature_scale, self.head(f)
 
 
 def to_network_input(x_uint8, in_channels: int):
@@ -153,6 +157,7 @@ def train_classifier(train_x, train_y, test_x, test_y, *, num_classes, width, ep
             log(epoch + 1, float(loss))
     net.eval()
     with torch.no_grad():
+        net.feature_scale.fill_(1.0 / net(x)[0].pow(2).mean().sqrt())
         pred = net(to_network_input(test_x, test_x.shape[1]))[1].argmax(1)
     acc = float((pred == test_y).float().mean())
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}

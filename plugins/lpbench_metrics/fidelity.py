@@ -18,6 +18,7 @@ from lpbench import DataError, FeatureExtractor, LpbenchError, Metric
 
 INCEPTION_ENV = "LPBENCH_INCEPTION_WEIGHTS"
 _SHA_CACHE: dict = {}
+_MODULES: dict = {}
 
 
 def to_uint8(x):
@@ -60,9 +61,10 @@ class FidelityFeatures(FeatureExtractor):
         """Register the torch-fidelity class under ``fidelity_name`` if it is not built in."""
 
     def module(self, device="cpu"):
-        """The torch-fidelity feature extractor, created once per instance and device."""
-        cache = self.__dict__.setdefault("_modules", {})
-        if device not in cache:
+        """The torch-fidelity feature extractor, loaded once per process, weights and device (a
+        grid of runs evaluates with one network; Inception's weights take a while to load)."""
+        key = (self.fidelity_name, self.layers, self.weights_id(), str(device))
+        if key not in _MODULES:
             from torch_fidelity.utils import create_feature_extractor
 
             self._register()
@@ -70,8 +72,8 @@ class FidelityFeatures(FeatureExtractor):
                 self.fidelity_name, list(self.layers), cuda=False, verbose=False,
                 feature_extractor_weights_path=str(self.weights_path()),
             )
-            cache[device] = fe.to(device)
-        return cache[device]
+            _MODULES[key] = fe.to(device)
+        return _MODULES[key]
 
     def extract(self, x, device="cpu"):
         from ._fidelity_nets import extract
