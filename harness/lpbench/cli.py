@@ -191,7 +191,7 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     with reporter:
         results = run_grid(
             specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
-            on_done=reporter.done, on_wait=lambda spec, why: click.echo(f"[{spec.label}] waiting: {why}", err=True),
+            on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
         )
     echo = None if quiet else (lambda line: click.echo(line, err=True))
     prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
@@ -355,7 +355,7 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
         return
     for (ds, b), table in tables.items():
         if (fmt or "md") == "md":
-            click.echo(f"## {ds} / {b}\n")
+            click.echo(f"## {lb.md_escape(ds)} / {lb.md_escape(b)}\n")
         click.echo(lb.render(table, fmt or "md"))
 
 

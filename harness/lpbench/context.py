@@ -101,7 +101,14 @@ class RunContext:
                 "rerun with --force to start over"
             )
         for k, obj in objects.items():
-            obj.load_state_dict(saved[k])
+            try:
+                obj.load_state_dict(saved[k])
+            except (RuntimeError, KeyError, ValueError, TypeError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise RunFailed(
+                    f"checkpoint {self.run_dir / CHECKPOINT} does not fit this run's '{k}' ({first}): it "
+                    "was saved with other settings; rerun with --force to start over"
+                ) from None
         return int(state["step"])
 
     def end_step(self, step: int, **values) -> None:

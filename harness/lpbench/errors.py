@@ -1,5 +1,6 @@
 """Errors the CLI turns into clear messages instead of tracebacks."""
 import difflib
+import re
 
 
 class LpbenchError(Exception):
@@ -14,7 +15,9 @@ class UnknownNameError(LpbenchError):
         close = difflib.get_close_matches(name, self.known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         listing = ", ".join(self.known) if self.known else "(none registered)"
-        super().__init__(f"Unknown {kind} '{name}'.{hint} Known {kind}s: {listing}.")
+        # "key in --set vae" → "keys in --set vae"; "budget (for digits)" → "budgets (for digits)"
+        head, qualifier = re.match(r"(.*?)((?: in | \().*)?$", kind).groups()
+        super().__init__(f"Unknown {kind} '{name}'.{hint} Known {head}s{qualifier or ''}: {listing}.")
 
 
 class RegistryError(LpbenchError):

@@ -162,8 +162,8 @@ class _Handle:
 
 
 class ProcessPoolRuns(InProcessRuns):
-    """N runs at once in a ``ProcessPoolExecutor``: spawn context (no forked torch state), a
-    fresh process per run (``max_tasks_per_child=1``: memory held by one model never leaks into
+    """N runs at once in a ``ProcessPoolExecutor``: workers start from a forkserver (spawn where
+    there is none; see ``_mp_context``), a fresh process per run (``max_tasks_per_child=1``: memory held by one model never leaks into
     the next), cores // N torch threads per worker. A worker that dies (killed for memory, say)
     breaks the pool: the pool is rebuilt, the runs it was not running are resubmitted, and the
     run whose process died is recorded as failed with the exit signal."""
@@ -184,7 +184,7 @@ class ProcessPoolRuns(InProcessRuns):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        ctx = mp.get_context("spawn")
+        ctx = _mp_context()
         # Workers announce (run key, pid) so a crash can be attributed. SimpleQueue writes
         # synchronously: a worker killed right after announcing has still announced.
         self.started = ctx.SimpleQueue()
@@ -204,7 +204,7 @@ class ProcessPoolRuns(InProcessRuns):
 
     def submit(self, job: Job):
         h = _Handle(job)
-        h.future = self.pool.submit(_pool_execute, job)
+        h.future = self.pool.submit(_pool_execute, job, dict(os.environ))
         return h
 
     def wait(self, handles, timeout):
@@ -229,10 +229,14 @@ class ProcessPoolRuns(InProcessRuns):
 
     def _recover(self, handles) -> list[tuple]:
         """The pool broke: find the run whose process died, record it, resubmit the rest."""
-        self._drain_started()
-        dead = {pid: p.exitcode for pid, p in (getattr(self.pool, "_processes", None) or {}).items()
-                if p.exitcode not in (None, 0) and p.exitcode != -15}  # -15: terminated by the pool
+        # Read exit codes only after shutdown has joined every worker: reading them while the
+        # pool's manager thread reaps the same processes can see None for a dead one.
+        procs = getattr(self.pool, "_processes", None) or {}
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self._drain_started()
+        dead = {pid: p.exitcode for pid, p in dict(procs).items()
+                if p.exitcode not in (None, 0, -15)}  # -15: terminated by the pool itself
+        log.debug("pool broke: dead workers %s, announced %s", dead, self.pids)
         old_queue = self.started
         self._start()
         old_queue.close()
@@ -243,7 +247,8 @@ class ProcessPoolRuns(InProcessRuns):
                 continue
             pid = self.pids.get(_key(h.job.spec))
             h.breaks += 1
-            if pid in dead or h.breaks >= 2:
+            # Unattributed (no exit code seen): a run present at three breaks is taken to cause them.
+            if pid in dead or h.breaks >= 3:
                 code = dead.get(pid)
                 cause = _exit_cause(code) if code is not None else "it was running each time the pool broke"
                 out.append((h, failed_record(
@@ -252,7 +257,7 @@ class ProcessPoolRuns(InProcessRuns):
                     "(fewer --workers), then rerun the same command: it resumes from the last checkpoint",
                 )))
             else:
-                h.future = self.pool.submit(_pool_execute, h.job)
+                h.future = self.pool.submit(_pool_execute, h.job, dict(os.environ))
         return out
 
     def _drain_started(self):
@@ -281,6 +286,20 @@ def _exit_cause(code: int) -> str:
     return f"exit code {code}"
 
 
+def _mp_context():
+    """Fresh processes without paying for torch's import in each: a forkserver (a clean,
+    single-threaded process that has imported torch once and forks one worker per run) where the
+    platform has one, spawn elsewhere. Never fork from the driver itself: it may hold threads, a
+    CUDA context or open files. With spawn, a smoke run costs less than the worker's start-up."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["lpbench._worker_preload"])
+    return ctx
+
+
 _started_queue = None
 
 
@@ -290,7 +309,11 @@ def _init_pool_worker(threads: int, started) -> None:
     set_thread_budget(threads)
 
 
-def _pool_execute(job: Job) -> dict:
+def _pool_execute(job: Job, environ: dict) -> dict:
+    # A forked worker inherits the forkserver's environment, frozen when it started: give it
+    # the driver's, as a spawned process would have (cache folders, data roots, credentials).
+    os.environ.clear()
+    os.environ.update(environ)
     if _started_queue is not None:
         _started_queue.put((_key(job.spec), os.getpid()))
     return execute_job(job)
@@ -399,12 +422,13 @@ def _dask_execute(job: Job) -> dict:
 
 def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, executor: str = "local",
              workers: int = 1, scheduler: str | None = None, on_done: Callable | None = None,
-             on_wait: Callable | None = None, poll_s: float = 2.0) -> list[dict]:
+             on_note: Callable | None = None, poll_s: float = 2.0) -> list[dict]:
     """Run every spec with the named executor; a failed run is recorded and the others go on.
 
     A run whose folder another process has locked is deferred and retried every ``poll_s``
     seconds; when it is released, this process reports that process's outcome (and reruns it
     only if it did not finish — the other process was killed — or with --force).
+    ``on_note(spec, message)`` hears about waits and unreadable records.
     Results are returned in the order of ``specs``.
     """
     if workers < 1:
@@ -427,8 +451,8 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                     lock = locks.RunLock(folder)
                     holder = lock.acquire()
                     if holder is not None:
-                        if spec not in waited and on_wait:
-                            on_wait(spec, locks.describe(holder, lock.path))
+                        if spec not in waited and on_note:
+                            on_note(spec, "waiting: " + locks.describe(holder, lock.path))
                         waited.add(spec)
                         deferred.append(spec)
                         continue
@@ -438,6 +462,7 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                             lock.release()
                             _finish(results, spec, done_elsewhere, on_done)
                             continue
+                    _check_record(folder, spec, on_note)
                     h = ex.submit(Job(spec, job_opts, registry.data, registry.path))
                     running[h] = lock
                 if running:
@@ -451,6 +476,14 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
             for lock in running.values():
                 lock.release()
     return [results[s] for s in specs]
+
+
+def _check_record(folder, spec, on_note) -> None:
+    try:
+        records.read_record(folder)
+    except ValueError as e:
+        if on_note:
+            on_note(spec, f"{e}; the run is redone (from its last checkpoint, if there is one)")
 
 
 def _finished_record(folder) -> dict | None:

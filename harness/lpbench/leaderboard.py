@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from . import records
@@ -152,6 +153,16 @@ def display_frame(table):
     return disp
 
 
+_MD_SPECIAL = re.compile(r"([\\|`*\[\]<>])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_escape(text) -> str:
+    """Make a name from a plugin or a registry inert in a Markdown table: '|' would split the
+    cell, '<' open HTML, '*', '`', '[' and word-boundary '_' turn into markup. Underscores
+    inside words (prior_gan) are left alone: GitHub Markdown never reads them as emphasis."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text))
+
+
 def render(table, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
@@ -161,6 +172,7 @@ def render(table, fmt: str) -> str:
         return table.to_json(orient="records", indent=2) + "\n"
     disp = display_frame(table)
     if fmt == "md":
+        disp = disp.rename(columns=md_escape).apply(lambda col: col.map(lambda v: md_escape(v) if isinstance(v, str) else v))
         return disp.to_markdown(index=False) + "\n"
     if fmt == "html":
         return disp.to_html(index=False, escape=True, border=0)

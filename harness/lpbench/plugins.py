@@ -144,7 +144,11 @@ class Plugins:
                 f"{kind} name '{name}' is registered by both {owners}; uninstall or rename one of them."
             )
         if name not in entries:
-            raise UnknownNameError(kind.replace("_", " "), name, entries)
+            err = UnknownNameError(kind.replace("_", " "), name, entries)
+            broken = sorted(n for n, i in self.info.items() if i.errors)
+            if broken:  # the name may belong to a plugin that failed to load
+                err.args = (f"{err} Plugins that failed to load: {', '.join(broken)} (see 'lpbench plugins').",)
+            raise err
         return entries[name].cls
 
     def plugin_of(self, kind: str, name: str) -> str:

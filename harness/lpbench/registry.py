@@ -278,7 +278,11 @@ class Registry:
             from dataclasses import asdict
 
             fields = asdict(b)
-            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", fields)
+            # Type-check against the field's type, not the registry's spelling of the value:
+            # "epochs: 1" must still accept --set budget.epochs=0.5.
+            types = {k: float(v) if v is not None and "float" in Budget.__annotations__.get(k, "") else v
+                     for k, v in fields.items()}
+            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", types)
             b = Budget(**merged)
             _validate_budget(b, "command line")
 

@@ -1,0 +1,369 @@
+"""The bad-input matrix: every mistake a user can make ends in exit code 2 (or, when it can only
+show up inside a run, a failed-run record and exit code 1) with a message that says what was
+wrong and what to do — never a traceback without --debug — and a completed run already in the
+runs directory is never lost. (Single cases also live in test_cli.py and test_registry.py.)"""
+import copy
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lpbench import Model, hookimpl
+from lpbench.plugins import get_plugins
+
+from conftest import read_json
+from test_plugins import install_fake_distribution
+
+EG = ["--dataset", "eight_gaussians", "--budget", "smoke"]
+TINY = [*EG, "--set", "data.n_train=200", "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
+DONE = Path("eight_gaussians/smoke/vae/seed7")  # the completed run each case must leave intact
+
+
+@pytest.fixture(scope="module")
+def completed_run(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from lpbench.cli import main
+
+    runs = tmp_path_factory.mktemp("done")
+    res = CliRunner().invoke(main, ["run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", str(runs)])
+    assert res.exit_code == 0, res.output
+    return runs
+
+
+@pytest.fixture
+def runs(tmp_path, completed_run):
+    """A runs directory holding one completed run; after the test, it must be unchanged."""
+    out = tmp_path / "runs"
+    shutil.copytree(completed_run, out)
+    before = {p.relative_to(out): p.read_bytes() for p in (out / DONE).iterdir()}
+    yield out
+    after = {p.relative_to(out): p.read_bytes() for p in (out / DONE).iterdir()} if (out / DONE).exists() else {}
+    assert after == before, "a completed run was changed or lost"
+
+
+def check(res, code, *messages):
+    assert res.exit_code == code, res.output
+    for m in messages:
+        assert m in res.output, res.output
+    assert "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------ names and options: exit 2
+
+
+@pytest.mark.parametrize("args, messages", [
+    (["--models", "vea", *TINY], ["Unknown model 'vea'", "Did you mean 'vae'?", "Known models"]),
+    (["--models", "vae", "--dataset", "eigth_gaussians"], ["Unknown dataset", "Did you mean 'eight_gaussians'?"]),
+    (["--models", "vae", *TINY, "--metrics", "emdd"], ["Unknown metric 'emdd'", "Did you mean 'emd'?"]),
+    (["--models", "vae", "--dataset", "eight_gaussians", "--budget", "smok"], ["Unknown budget", "Did you mean 'smoke'?"]),
+    (["--models", "vae", *TINY, "--executor", "daks"], ["Unknown executor 'daks'", "Did you mean 'dask'?"]),
+    (["--models", "vae", *TINY, "--set", "vae.lrr=1"], ["Unknown key in --set vae", "Did you mean 'lr'?"]),
+    (["--models", "vae", *TINY, "--set", "vea.lr=1"], ["Unknown --set prefix 'vea'", "Did you mean 'vae'?"]),
+    (["--models", "vae", *TINY, "--set", "budget.epoch=1"], ["'epoch'", "Did you mean 'epochs'?"]),
+    (["--models", "vae", *TINY, "--set", "budget.batch_size=[1"], ["cannot parse value '[1'"]),
+    (["--models", "vae", *TINY, "--set", "vae.lr=fast"], ["--set vae.lr", "expected float"]),
+    (["--models", "vae", *TINY, "--set", "budget.epochs=-1"], ["budget.epochs", "expected a positive value"]),
+    (["--models", "vae", *TINY, "--set", "budget.epochs"], ["--set expects KEY=VALUE"]),
+    (["--models", "vae", *TINY, "--set", "lr=1"], ["must look like budget.<field>"]),
+    (["--models", "vae", *TINY, "--set", "latent_dim=0"], ["latent_dim: expected a positive integer"]),
+    (["--models", "vae", *TINY, "--seeds", "0,one"], ["comma-separated integers"]),
+    (["--models", "vae", *TINY, "--seeds", "-1"], ["non-negative"]),
+    (["--models", "vae", *TINY, "--workers", "0"], ["--workers", "x>=1"]),
+    (["--models", "vae", *TINY, "--executor", "dask"], ["needs --scheduler"]),
+    (["--models", "vae", *TINY, "--scheduler", "tcp://127.0.0.1:1"], ["--scheduler only applies to --executor dask"]),
+    (["--models", "vae", *TINY, "--device", "tpu"], ["Invalid value for '--device'"]),
+])
+def test_bad_names_and_options(cli, runs, args, messages):
+    check(cli("run", *args, "--runs-dir", runs), 2, *messages)
+    assert [p.name for p in (runs / "eight_gaussians" / "smoke").iterdir()] == ["vae"]  # nothing ran
+
+
+def test_runs_dir_under_a_file_cannot_be_created(cli, tmp_path):
+    (tmp_path / "afile").write_text("")
+    check(cli("run", "--models", "vae", *TINY, "--runs-dir", tmp_path / "afile" / "runs"), 2,
+          "cannot create runs directory", "afile")
+
+
+def test_runs_dir_without_write_permission(cli, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if os.access(ro, os.W_OK):  # root: permission bits do not stop it, so nothing to refuse
+            pytest.skip("running as root, where a read-only folder is still writable")
+        check(cli("run", "--models", "vae", *TINY, "--runs-dir", ro), 2, "is not writable", "--runs-dir")
+    finally:
+        ro.chmod(0o755)
+
+
+# ----------------------------------------------------------------------- the registry: exit 2
+
+
+def _mutated(project_registry, write_registry, mutate):
+    data = copy.deepcopy(project_registry)
+    mutate(data)
+    return write_registry(data)
+
+
+@pytest.mark.parametrize("mutate, messages", [
+    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs="many"),
+     ["datasets.eight_gaussians.budgets.smoke.epochs", "expected number"]),
+    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(batch_size=-5),
+     ["datasets.eight_gaussians.budgets.smoke.batch_size", ">= 1"]),
+    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(max_wall_s=0),
+     ["max_wall_s", "> 0"]),
+    (lambda d: d["datasets"]["eight_gaussians"].update(colour="red"), ["datasets.eight_gaussians", "only these keys"]),
+    (lambda d: d["models"]["vae"]["hparams"].update(lrr=0.1), ["models.vae.hparams", "lrr", "Did you mean 'lr'?"]),
+    (lambda d: d["models"]["vae"]["hparams"].update(lr="fast"), ["models.vae.hparams.lr", "expected float"]),
+    (lambda d: d["datasets"]["eight_gaussians"]["data"].update(n_trian=5), ["datasets.eight_gaussians.data", "Did you mean 'n_train'?"]),
+])
+def test_malformed_or_wrong_registry(cli, runs, project_registry, write_registry, mutate, messages):
+    path = _mutated(project_registry, write_registry, mutate)
+    check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), *messages)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("datasets: [unclosed", "is not valid YAML"),
+    ("- just\n- a list\n", "expected a mapping"),
+    (None, "does not exist"),
+])
+def test_registry_file_unreadable(cli, runs, tmp_path, text, message):
+    path = tmp_path / "reg.yaml"
+    if text is not None:
+        path.write_text(text)
+    check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), message)
+
+
+# -------------------------------------------------------------------------- lpbench score: 2
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros((10, 3), np.float32), "expected [N, 2] points"),
+    (np.array([["a", "b"]] * 4), "dtype"),
+    (np.full((10, 2), np.nan, np.float32), "NaN"),
+    (np.full((10, 2), np.inf, np.float32), "infinite"),
+    (np.zeros((1, 2), np.float32), "needs at least 2 samples"),
+])
+def test_score_bad_points(cli, tmp_path, array, message):
+    np.save(tmp_path / "bad.npy", array)
+    check(cli("score", tmp_path / "bad.npy", "--dataset", "eight_gaussians"), 2, message)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros((4, 8, 8, 1), np.uint8), "channels-last"),
+    (np.full((4, 1, 8, 8), 3.0, np.float32), "must lie in [0, 1]"),
+])
+def test_score_bad_images(cli, tmp_path, array, message):
+    np.save(tmp_path / "bad.npy", array)
+    check(cli("score", tmp_path / "bad.npy", "--dataset", "digits"), 2, message)
+
+
+def test_score_garbage_file(cli, tmp_path):
+    (tmp_path / "x.npy").write_bytes(b"not an array")
+    check(cli("score", tmp_path / "x.npy", "--dataset", "digits"), 2, "cannot read")
+
+
+# ---------------------------------------------------------------- data files: a failed run, 1
+
+
+def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch):
+    from urllib.error import URLError
+
+    def offline(*a, **k):
+        raise URLError("no network")
+
+    monkeypatch.setattr("torchvision.datasets.mnist.download_and_extract_archive", offline)
+    res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
+              "--data-root", tmp_path / "data", "-q")
+    check(res, 1)
+    rec = read_json(runs / "mnist/smoke/vae/seed0/run.json")
+    assert rec["status"] == "failed"
+    assert str(tmp_path / "data" / "MNIST" / "raw") in rec["error"] and "train-images-idx3-ubyte" in rec["error"]
+
+
+def test_data_root_with_a_truncated_file(cli, runs, tmp_path):
+    from test_datasets import make_idx_dataset
+
+    make_idx_dataset(tmp_path / "data", "MNIST", np.random.default_rng(0))
+    victim = tmp_path / "data/MNIST/raw/train-images-idx3-ubyte"
+    victim.write_bytes(victim.read_bytes()[:-5])
+    res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
+              "--data-root", tmp_path / "data", "-q")
+    check(res, 1)
+    error = read_json(runs / "mnist/smoke/vae/seed0/run.json")["error"]
+    assert str(victim) in error and "Delete it and download it again" in error
+
+
+# ------------------------------------------------------------------------- plugins that misbehave
+
+
+class Boom(Model):
+    name = "boom_fit"
+    description = "raises in fit"
+
+    def fit(self, data, budget, ctx):
+        raise RuntimeError("boom in fit")
+
+
+class BoomSample(Model):
+    name = "boom_sample"
+    description = "raises in sample"
+
+    def fit(self, data, budget, ctx):
+        pass
+
+    def sample(self, n, generator):
+        raise ValueError("boom in sample")
+
+
+class WrongShape(Model):
+    name = "wrong_shape_2"
+    description = "samples of the wrong shape"
+
+    def fit(self, data, budget, ctx):
+        pass
+
+    def sample(self, n, generator):
+        return torch.zeros(n, 5)
+
+
+class Diverging(Model):
+    name = "diverges_2"
+    description = "its loss turns inf at step 4"
+
+    def fit(self, data, budget, ctx):
+        for step in range(10):
+            ctx.end_step(step, loss=float("inf") if step == 4 else 1.0, force=True)
+
+
+class Slow(Model):
+    name = "slow"
+    description = "takes longer than the wall-clock cap"
+
+    def fit(self, data, budget, ctx):
+        for step in range(1000):
+            time.sleep(0.02)
+            ctx.end_step(step, loss=1.0)
+
+
+class Misbehaving:
+    @hookimpl
+    def register_models(self, register):
+        for cls in (Boom, BoomSample, WrongShape, Diverging, Slow):
+            register(cls)
+
+
+@pytest.fixture
+def misbehaving():
+    get_plugins().register(Misbehaving(), "misbehaving")
+    yield
+    get_plugins().unregister("misbehaving")
+
+
+@pytest.mark.parametrize("model, message, step", [
+    ("boom_fit", "RuntimeError: boom in fit", None),
+    ("boom_sample", "ValueError: boom in sample", None),
+    ("wrong_shape_2", "expected [N, 2]", None),
+    ("diverges_2", "loss 'loss' became inf at step 4", 4),
+    ("slow", "exceeded the budget's wall-clock cap of 0.2 s", "any"),
+])
+def test_a_misbehaving_model_fails_its_run_and_the_others_complete(cli, runs, misbehaving, model, message, step):
+    res = cli("run", "--models", f"{model},vae", *TINY, "--runs-dir", runs, "--set", "budget.max_wall_s=0.2",
+              "--set", "budget.log_every=1")
+    check(res, 1)
+    rec = read_json(runs / "eight_gaussians/smoke" / model / "seed0/run.json")
+    assert rec["status"] == "failed" and message in rec["error"]
+    if step == "any":
+        assert rec["failed_step"] >= 0 and f"at step {rec['failed_step']}" in rec["error"]
+    else:
+        assert rec.get("failed_step") == step
+    assert (runs / "eight_gaussians/smoke" / model / "seed0/error.txt").read_text().startswith("Traceback")
+    assert read_json(runs / "eight_gaussians/smoke/vae/seed0/run.json")["status"] == "completed"
+
+
+@pytest.fixture
+def broken_plugins(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    install_fake_distribution(site, "lpbench-bad", {
+        "lpbench_onimport": "raise ImportError('needs a library that is not installed')\n",
+        "lpbench_onregister": (
+            "from lpbench import hookimpl\n"
+            "@hookimpl\n"
+            "def register_models(register):\n"
+            "    raise KeyError('boom while registering')\n"
+        ),
+    }, {"onimport": "lpbench_onimport", "onregister": "lpbench_onregister"})
+    from lpbench.plugins import reset_plugins
+
+    reset_plugins()
+    yield
+    import sys
+
+    for m in ("lpbench_onimport", "lpbench_onregister"):
+        sys.modules.pop(m, None)
+
+
+@pytest.mark.parametrize("stage", ["import", "register"])
+def test_a_plugin_that_fails_to_load_is_named_when_its_model_is_asked_for(cli, runs, broken_plugins, stage):
+    res = cli("run", "--models", "its_model", *TINY, "--runs-dir", runs)
+    check(res, 2, "Unknown model 'its_model'", "Plugins that failed to load: onimport, onregister",
+          "see 'lpbench plugins'")
+    info = {p["name"]: p for p in json.loads(cli("plugins", "--json").output)}
+    assert info[f"on{stage}"]["errors"][0]["stage"] in ("import", "register_models")
+
+
+# ------------------------------------------------------------------------ resume from bad files
+
+
+def _interrupted(runs, tmp_path, cli):
+    """A run of vae that was killed after training: record 'running', a checkpoint on disk."""
+    assert cli("run", "--models", "vae", *TINY, "--seeds", "3", "--runs-dir", tmp_path / "src").exit_code == 0
+    src = tmp_path / "src/eight_gaussians/smoke/vae/seed3"
+    dst = runs / "eight_gaussians/smoke/vae/seed3"
+    shutil.copytree(src, dst)
+    rec = read_json(dst / "run.json")
+    rec["status"] = "running"
+    (dst / "run.json").write_text(json.dumps(rec))
+    return dst
+
+
+def test_corrupted_checkpoint_on_resume(cli, runs, tmp_path):
+    folder = _interrupted(runs, tmp_path, cli)
+    (folder / "train_state.pt").write_bytes(b"\x80\x02 torn in half")
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "3,7", "--runs-dir", runs)
+    check(res, 1)
+    rec = read_json(folder / "run.json")
+    assert rec["status"] == "failed"
+    assert "train_state.pt is unreadable" in rec["error"] and "--force" in rec["error"]
+
+
+def test_checkpoint_of_other_settings_on_resume(cli, runs, tmp_path):
+    folder = _interrupted(runs, tmp_path, cli)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "3", "--runs-dir", runs, "--set", "latent_dim=3")
+    check(res, 1)
+    error = read_json(folder / "run.json")["error"]
+    assert "does not fit this run's 'encoder'" in error and "--force" in error
+
+
+def test_corrupted_run_json_on_resume_is_named_and_the_run_redone(cli, runs, tmp_path):
+    folder = _interrupted(runs, tmp_path, cli)
+    (folder / "run.json").write_text('{"model": "vae", "stat')
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "3", "--runs-dir", runs)
+    check(res, 0, "run.json is not valid JSON", "the run is redone")
+    rec = read_json(folder / "run.json")
+    assert rec["status"] == "completed" and rec["resumed_from_step"] == rec["steps"]  # not trained again
+
+
+def test_show_a_corrupted_run_json(cli, runs, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "run.json").write_text("{")
+    check(cli("show", bad), 2, "is not valid JSON")
