@@ -155,3 +155,17 @@ def test_completion_offers_commands_and_registered_names(cli):
         assert _complete(cli, "lpbench run --models vae,in") == ["vae,instant"]
     finally:
         get_plugins().unregister("instant-models")
+
+
+def test_the_readme_example_file_works(cli, in_tmp, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("```toml\n# lpbench.toml", 1)[1].split("```", 1)[0]
+    (in_tmp / "lpbench.toml").write_text("# lpbench.toml" + example)
+    monkeypatch.delenv("LPBENCH_MLFLOW", raising=False)
+    s = _settings(cli)
+    assert s["runs-dir"]["value"] == "/data/lpbench-runs" and s["device"]["value"] == "cuda"
+    assert s["data-root"]["value"] == str(in_tmp / "datasets")
+    assert s["seeds"]["value"] == "0,1,2" and s["seeds"]["commands"] == ["run"]
+    assert s["mlflow"]["value"] == "true"

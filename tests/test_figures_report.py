@@ -294,3 +294,16 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
     assert img.shape[:2] == (1800, 1200)
     assert (img.std(axis=2) > 30).mean() > 0.002  # coloured pixels: the figures drew
     assert len(np.unique(img.reshape(-1, 3), axis=0)) > 200
+
+
+def test_a_saved_prd_curve_gets_its_own_figure(tmp_path):
+    model, test, samples = _points_setup(_NoLatent)
+    r = np.linspace(0, 1, 30)
+    (tmp_path / "prd_curve.json").write_text(json.dumps({"precision": list(1 - r ** 2), "recall": list(r)}))
+    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
+                                    folder=tmp_path, seed=0, curves=[])
+    assert errors == {} and arts["prd_plot"] == "prd_curve.png"
+    (tmp_path / "prd_curve.json").write_text(json.dumps({"precision": [1.0, 0.5], "recall": [0.1]}))
+    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
+                                    folder=tmp_path, seed=0, curves=[])
+    assert "prd_plot" not in arts and errors == {}  # a malformed file is skipped with a warning

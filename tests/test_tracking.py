@@ -122,3 +122,7 @@ def test_mlflow_logs_params_metrics_curves_and_the_run_folder(cli, tmp_path, mon
     assert {"run.json", "curves.json", "model.pt", "samples.png", "density.png", "training_curves.png"} <= files
     assert "train_state.pt" not in files
     assert (tmp_path / "runs/mlflow-artifacts").is_dir()  # not ./mlruns
+    # the copy of run.json in the artifact store is not a second run
+    from lpbench import records
+
+    assert [r["_dir"] for r in records.iter_records(tmp_path / "runs")] == [str(folder)]

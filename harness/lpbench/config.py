@@ -112,6 +112,8 @@ def _as_default(param, value):
     """TOML values as Click defaults: lists for single-valued options become comma lists."""
     if isinstance(value, list) and not (param.multiple or param.nargs != 1):
         return ",".join(str(v) for v in value)
+    if param.multiple and not isinstance(value, list):  # one value for a repeatable option
+        return [value]
     return value
 
 

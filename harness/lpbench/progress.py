@@ -48,9 +48,13 @@ class Reporter:
             self._progress.update(self._run_task, completed=step, info=info)
             return
         now = time.monotonic()
+        if self._current != spec:  # the ETA of plain lines: from this run's first reported step
+            self._current, self._run_start = spec, (now, step)
         if now - self._last_line >= 5.0 or step >= total:  # a line every few seconds is readable in logs
             self._last_line = now
-            print(f"[{spec.label}] step {step}/{total} {info}", file=self.stream, flush=True)
+            t0, s0 = self._run_start
+            eta = f" eta {(now - t0) / (step - s0) * (total - step):.0f}s" if step > s0 and step < total else ""
+            print(f"[{spec.label}] step {step}/{total}{eta} {info}", file=self.stream, flush=True)
 
     def done(self, spec, record: dict) -> None:
         self.finished += 1

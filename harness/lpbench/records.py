@@ -83,5 +83,13 @@ def iter_records(runs_dir):
         except (json.JSONDecodeError, UnicodeDecodeError):
             warnings.warn(f"skipping unreadable run record {path}")
             continue
+        if not _in_own_folder(path.parent, rec):  # a copy (e.g. in MLflow's artifact store): not a run
+            continue
         rec["_dir"] = str(path.parent)
         yield rec
+
+
+def _in_own_folder(folder: Path, rec) -> bool:
+    """True when folder is the seed<k> folder of the record it holds (run_dir's last part;
+    the parts above it need not be names a file system can hold one-to-one)."""
+    return isinstance(rec, dict) and folder.name == f"seed{rec.get('seed')}"

@@ -163,6 +163,12 @@ def write_report(runs_dir, out, higher_is_better=None, primary=None, dataset=Non
     page, n = build_report(runs_dir, higher_is_better, primary, dataset)
     out = Path(out)
     records.atomic_write_bytes(out, page.encode("utf-8"))
+    # the temp file behind the atomic write is private (0600); a report is meant to be shared
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(out, 0o666 & ~umask)
     return out, n
 
 
