@@ -1,5 +1,5 @@
 """Mode coverage and sample quality on mixtures with known modes (eight_gaussians): the standard
-companions of EMD on this benchmark (VEEGAN, Srivastava et al. 2017 §5.1; PacGAN, Lin et al. 2018).
+companions of EMD on this benchmark (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018).
 
 A sample is *high quality* when it lies within ``sigmas``·std of its nearest mode center; a mode is
 *covered* when at least ``min_fraction`` of the samples are high-quality samples of that mode.

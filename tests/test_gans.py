@@ -1,0 +1,273 @@
+"""GAN-based models with learned or reshaped priors (issue 4), the masked/weighted resampling,
+generator reversal, and the modes/hq metrics."""
+import numpy as np
+import pytest
+import torch
+
+import lpbench
+from lpbench import Budget, DataSplit, Evaluation, ModelConfig, RunContext
+from lpbench_datasets.synthetic import EightGaussians
+from lpbench_metrics.modes import HighQuality, ModesCovered
+from lpbench_models.aae import AAE, AAELearnedPrior
+from lpbench_models.gan import GAN, MaskedGAN, WeightedGAN
+from lpbench_models.pgan import PGAN
+from lpbench_models.prior_resampling import masked_indices, unit_scores, weighted_indices
+
+from conftest import read_json
+
+MODELS = [GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior]
+TINY = {
+    "points": {"type": "mlp", "encoder_hidden": [16, 16], "decoder_hidden": [16, 16],
+               "discriminator_hidden": [16, 16], "activation": "relu", "discriminator_activation": "tanh"},
+    "image": {"type": "conv", "conv_channels": [4, 8], "fc_hidden": 16},
+}
+FAST = {  # small pre-samples, reversal and secondary nets keep every model at a few steps' cost
+    "presample": 64, "reversal_steps": 20, "prior_hidden": 16, "prior_batch": 16, "code_hidden": 16,
+}
+
+
+def make(cls, kind="points", **hp):
+    shape = (1, 8, 8) if kind == "image" else (2,)
+    hparams = {**cls.defaults, **{k: v for k, v in FAST.items() if k in cls.defaults}, **hp}
+    return cls(ModelConfig(hparams, TINY[kind], 3, kind, shape, num_classes=10 if kind == "image" else 8))
+
+
+def toy(kind="points", n=96):
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 8, (n,), generator=g)
+    if kind == "points":
+        x = EightGaussians().centers()[y] + 0.02 * torch.randn(n, 2, generator=g)
+        return DataSplit(x, y, "points", "toy", "train")
+    x = torch.zeros(n, 1, 8, 8, dtype=torch.uint8)
+    x[torch.arange(n), 0, y, :] = 255  # one bright row per image: the row is the label
+    return DataSplit(x, y, "image", "toy", "train")
+
+
+BUDGET = Budget("t", epochs=1, batch_size=16, eval_samples=16, aux_epochs=0.5)
+
+
+# ------------------------------------------------------------------------------ resampling
+
+def test_masked_resampling_keeps_the_top_r_and_draws_them_uniformly():
+    scores = torch.tensor([0.9, 0.1, 0.5, 0.8, 0.3, 0.7, 0.2, 0.6, 0.4, 0.0])
+    idx = masked_indices(scores, 0.3, 60_000, torch.Generator().manual_seed(0))
+    assert set(idx.tolist()) == {0, 3, 5}  # the 30 % highest-scored
+    freq = torch.bincount(idx, minlength=10)[[0, 3, 5]].double() / len(idx)
+    assert torch.allclose(freq, torch.full((3,), 1 / 3, dtype=torch.float64), atol=0.01)
+    assert set(masked_indices(scores, 1.0, 5000, torch.Generator().manual_seed(1)).tolist()) == set(range(10))
+    with pytest.raises(ValueError, match="rate"):
+        masked_indices(scores, 0.0, 4)
+
+
+def test_weighted_resampling_draws_in_proportion_to_the_weights():
+    w = torch.tensor([1.0, 2.0, 3.0, 4.0, 0.0])
+    idx = weighted_indices(w, 100_000, torch.Generator().manual_seed(0))
+    freq = torch.bincount(idx, minlength=5).double() / len(idx)
+    assert torch.allclose(freq, (w / w.sum()).double(), atol=0.006)
+    assert freq[4] == 0
+    with pytest.raises(ValueError):
+        weighted_indices(torch.zeros(3), 4)
+
+
+def test_score_links_map_into_the_unit_interval():
+    s = torch.tensor([-3.0, 0.0, 5.0, 1.0])
+    u = unit_scores(s, "minmax", floor=0.01)
+    assert u.min() == pytest.approx(0.01) and u.max() == pytest.approx(1.0)
+    assert torch.equal(u.argsort(), s.argsort())  # increasing in the score (paper eq. 5)
+    # a WGAN critic is defined up to an offset and drifts in scale: the weights must not care
+    assert torch.allclose(unit_scores(7 * s - 100, "minmax", 0.01), u)
+    assert torch.allclose(unit_scores(s, "probability"), torch.sigmoid(s))
+    assert torch.equal(unit_scores(torch.full((4,), 2.0), "minmax"), torch.ones(4))
+
+
+def test_masked_gan_trains_on_the_codes_the_discriminator_scores_highest():
+    torch.manual_seed(0)
+    model = make(MaskedGAN, presample=200, rate=0.25)
+    z = model.train_latents(500)
+    s_kept = model.scores(z)
+    s_all = model.scores(model.noise(20_000))
+    assert s_kept.min() >= torch.quantile(s_all, 0.70)  # within sampling error of the 75th percentile
+
+
+# -------------------------------------------------------------------------------- models
+
+@pytest.mark.parametrize("kind", ["points", "image"])
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
+def test_each_model_trains_a_few_steps_with_the_right_shapes(cls, kind, tmp_path):
+    torch.manual_seed(0)
+    data = toy(kind)
+    model = make(cls, kind)
+    ctx = RunContext(seed=0, run_dir=tmp_path, total_steps=BUDGET.steps(len(data)), log_every=1)
+    model.fit(data, BUDGET, ctx)
+    ctx.finish()
+    assert ctx.curves and all(np.isfinite(v) for row in ctx.curves for v in row.values())
+    assert (tmp_path / "curves.json").exists() and read_json(tmp_path / "curves.json")
+    s = model.sample(10, torch.Generator().manual_seed(1))
+    assert s.shape == (10, *data.item_shape) and s.dtype == torch.float32 and torch.isfinite(s).all()
+    if kind == "image":
+        assert 0 <= s.min() and s.max() <= 1
+    z = model.sample_prior(7, torch.Generator().manual_seed(2))
+    assert z.shape == (7, 3)
+    assert model.decode(z).shape == (7, *data.item_shape)
+    if model.has("encode"):
+        assert model.encode(data.batch(torch.arange(5))).shape == (5, 3)
+
+
+def test_pgan_spends_the_budget_in_its_stages_and_reverses_the_training_set(tmp_path):
+    torch.manual_seed(0)
+    data, model = toy(), make(PGAN)
+    ctx = RunContext(seed=0, run_dir=tmp_path, total_steps=BUDGET.steps(len(data)), log_every=1)
+    model.fit(data, BUDGET, ctx)
+    t1, aux, total = model.stages(len(data), BUDGET, BUDGET.steps(len(data)))
+    assert (t1, aux, total) == (5, 3, 6)  # 6 G steps (1 continued on h), 0.5 · 96 / 16 prior steps
+    assert ctx.total_steps == total + aux
+    steps = [r["step"] for r in ctx.curves]
+    assert steps == list(range(total + aux))
+    assert all("prior_g_loss" in r for r in ctx.curves if t1 <= r["step"] < t1 + aux)
+    assert model.reversed.codes.shape == (len(data), 3) and model.reversed.errors.shape == (len(data),)
+    assert model.use_h  # samples come from G(h(z'))
+
+
+def test_aae_learned_prior_with_conditions(tmp_path):
+    for condition in ("supervised", "unsupervised"):
+        torch.manual_seed(0)
+        model = make(AAELearnedPrior, "image", condition=condition, categories=4)
+        ctx = RunContext(seed=0, total_steps=3, log_every=1)
+        model.fit(toy("image"), BUDGET, ctx)
+        assert all(np.isfinite(r["info"]) and r["info"] > 0 for r in ctx.curves)
+    with pytest.raises(ValueError, match="aae_learned_prior"):
+        make(AAE, condition="unsupervised")
+
+
+def test_bad_hyperparameters_are_clear_errors():
+    with pytest.raises(ValueError, match="loss"):
+        make(GAN, loss="hinge")
+    with pytest.raises(ValueError, match="rate"):
+        make(MaskedGAN, rate=1.5)
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
+def test_checkpoint_restore_gives_identical_samples(cls, tmp_path):
+    torch.manual_seed(0)
+    model = make(cls, generation="masked") if "generation" in cls.defaults else make(cls)
+    model.fit(toy(), BUDGET, RunContext(seed=0, run_dir=tmp_path, total_steps=4))
+    clone = make(cls, generation="masked") if "generation" in cls.defaults else make(cls)
+    clone.load_state_dict(model.state_dict())
+    a = model.sample(32, torch.Generator().manual_seed(3))
+    b = clone.sample(32, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _KilledAt(RunContext):
+    """A run that dies right after step `kill_at`'s checkpoint."""
+
+    def __init__(self, kill_at, **kw):
+        super().__init__(**kw)
+        self.kill_at = kill_at
+
+    def end_step(self, step, **values):
+        super().end_step(step, **values)
+        if step + 1 == self.kill_at:
+            raise _Killed
+
+
+@pytest.mark.parametrize("cls,kill_at", [(WeightedGAN, 3), (PGAN, 2), (PGAN, 6), (PGAN, 8)],
+                         ids=["weighted_gan", "pgan-gan", "pgan-prior", "pgan-continued"])
+def test_resume_from_a_mid_run_checkpoint_matches_an_uninterrupted_run(cls, kill_at, tmp_path):
+    data = toy()
+    total = BUDGET.steps(len(data))
+
+    def ctx_for(run_dir, kill=None):
+        kw = dict(seed=0, run_dir=run_dir, total_steps=total, checkpoint_every=1)
+        return _KilledAt(kill, **kw) if kill else RunContext(**kw)
+
+    torch.manual_seed(0)
+    full = make(cls)
+    full.fit(data, BUDGET, ctx_for(tmp_path / "a"))
+    torch.manual_seed(0)
+    with pytest.raises(_Killed):
+        make(cls).fit(data, BUDGET, ctx_for(tmp_path / "b", kill=kill_at))
+    torch.manual_seed(123)  # resume must not depend on the fresh process's RNG
+    resumed = make(cls)
+    ctx = ctx_for(tmp_path / "b")
+    resumed.fit(data, BUDGET, ctx)
+    assert ctx.resumed_from == kill_at
+    for net, state in full.state_dict().items():
+        for k, v in state.items():
+            assert torch.allclose(v, resumed.state_dict()[net][k]), (net, k)
+
+
+# ------------------------------------------------------------------------------- reversal
+
+def test_reversal_recovers_the_codes_of_a_small_random_generator_for_any_batch_size():
+    torch.manual_seed(0)
+    G = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 12))
+    for p in G.parameters():
+        p.requires_grad_(False)
+    z_true = 0.5 * torch.randn(40, 3)
+    x = G(z_true)
+    kw = dict(steps=250, lr=0.05, optimizer="adam", generator=torch.Generator().manual_seed(1))
+    codes, errors = lpbench.reverse(G, x, 3, **kw)
+    assert errors.shape == (40,) and errors.max() < 1e-5
+    assert torch.allclose(codes, z_true, atol=1e-2)  # G is injective here: the codes themselves come back
+    kw["generator"] = torch.Generator().manual_seed(1)
+    codes7, errors7 = lpbench.reverse(G, x, 3, batch_size=7, **kw)
+    assert torch.allclose(codes7, codes, atol=1e-6) and torch.allclose(errors7, errors, atol=1e-8)
+
+
+# -------------------------------------------------------------------------------- metrics
+
+def _ev(samples, data=None):
+    ds = EightGaussians()
+    return Evaluation("eight_gaussians", "points", samples, samples, data=ds if data is None else data)
+
+
+def test_modes_and_hq_on_real_collapsed_and_missing_samples():
+    ds = EightGaussians()
+    real = ds.load("test", seed=0).x[:1000]
+    modes, hq = ModesCovered(), HighQuality()
+    assert modes.compute(_ev(real)) == {"modes": 8}
+    # a 2-D Gaussian keeps 1 − exp(−9/2) = 98.9 % of its mass within 3σ of its center
+    assert hq.compute(_ev(real))["hq"] == pytest.approx(100 * (1 - np.exp(-4.5)), abs=1.0)
+    collapsed = ds.centers()[torch.zeros(1000, dtype=torch.long)] + 0.01 * torch.randn(1000, 2)
+    assert modes.compute(_ev(collapsed)) == {"modes": 1}
+    assert hq.compute(_ev(collapsed))["hq"] == 100.0
+    assert hq.compute(_ev(torch.zeros(1000, 2)))["hq"] == 0.0 and modes.compute(_ev(torch.zeros(1000, 2)))["modes"] == 0
+
+
+def test_a_mode_needs_enough_samples_to_count():
+    c = EightGaussians().centers()
+    # 995 samples on mode 0, 5 on mode 1: 5 < 0.8 % of 1000 = 8, so mode 1 is not covered...
+    x = torch.cat([c[[0]].repeat(995, 1), c[[1]].repeat(5, 1)])
+    assert ModesCovered().compute(_ev(x)) == {"modes": 1}
+    # ...but 8 are enough
+    x = torch.cat([c[[0]].repeat(992, 1), c[[1]].repeat(8, 1)])
+    assert ModesCovered().compute(_ev(x)) == {"modes": 2}
+
+
+def test_mode_metrics_need_a_dataset_with_known_modes():
+    ev = Evaluation("digits", "points", torch.zeros(10, 2), torch.zeros(10, 2))
+    with pytest.raises(lpbench.LpbenchError, match="centers"):
+        ModesCovered().compute(ev)
+
+
+def test_run_and_score_evaluate_modes_and_hq_from_the_dataset(cli, tmp_path):
+    runs = tmp_path / "runs"
+    res = cli("run", "--models", "weighted_gan", "--dataset", "eight_gaussians", "--budget", "smoke",
+              "--set", "data.n_train=2000", "--set", "budget.eval_samples=100", "--runs-dir", runs, "--quiet")
+    assert res.exit_code == 0, res.output
+    rec = read_json(runs / "eight_gaussians/smoke/weighted_gan/seed0/run.json")
+    assert rec["status"] == "completed", rec["error"]
+    assert {"emd", "modes", "hq"} <= set(rec["metrics"])
+    real = EightGaussians().load("train", seed=5).x[:500].numpy()
+    np.save(tmp_path / "real.npy", real)
+    res = cli("score", tmp_path / "real.npy", "--dataset", "eight_gaussians", "--metrics", "modes,hq", "--json")
+    assert res.exit_code == 0, res.output
+    import json
+
+    values = json.loads(res.output)
+    assert values["modes"] == 8 and values["hq"] > 95
