@@ -420,9 +420,8 @@ class _ModelAxis:
             (pfolder / "error.txt").write_text(traceback.format_exc())
             log.debug("prior %s failed", spec.label, exc_info=True)
         records.write_record(pfolder, rec)
-        from .runner import _run_finished
-
-        _run_finished(self.plugins, rec, pfolder)  # trackers see prior runs too (rec["prior"] tells them apart)
+        # No run_finished hook here: its implementations (the MLflow tracker) locate the runs
+        # directory from a model run folder's depth, which a priors/<prior> folder does not have.
         return rec
 
     def _prior_execute(self, spec, settings, pfolder, rec, metrics, refit):
