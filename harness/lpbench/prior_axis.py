@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import records
-from .errors import LpbenchError, UnknownNameError
+from .errors import LpbenchError
 from .locks import RunLock
 
 PRIORS_DIR = "priors"
@@ -76,7 +76,7 @@ def expand(registry, plugins, names, priors):
             specs.append(PriorSpec(c["base"], c["prior"], label, dict(extra), name))
         else:
             if name not in models_known:
-                raise UnknownNameError("model", name, [*models_known, *comps])
+                plugins.get("model", name)  # the standard error: did-you-mean, plugins that failed to load
             bases.append(name)
             specs.extend(PriorSpec(name, p, p) for p in priors)
     bases = list(dict.fromkeys(bases))
@@ -131,7 +131,9 @@ def run_priors(model_records, prior_specs, opts, registry, plugins, echo=None) -
 def _one_model(folder, rec, specs, opts, registry, plugins, echo) -> list[dict]:
     out = []
     try:
-        axis = _ModelAxis(folder, opts, registry, plugins)
+        # codes are saved (priors/codes.pt) only when priors will use them; the ceiling alone
+        # re-encodes cheaply and leaves the model's folder as the run left it (plus run.json fields)
+        axis = _ModelAxis(folder, opts, registry, plugins, persist_codes=bool(specs))
     except Exception as e:
         for s in specs:
             out.append(_failed(folder, s, rec, e))
@@ -176,7 +178,7 @@ def _describe(e) -> str:
 class _ModelAxis:
     """One trained model run and everything the prior axis derives from it."""
 
-    def __init__(self, folder, opts, registry, plugins):
+    def __init__(self, folder, opts, registry, plugins, persist_codes: bool = True):
         from .runner import load_model, resolve_device
 
         self.folder = Path(folder)
@@ -192,6 +194,7 @@ class _ModelAxis:
         self.budget = self.resolved.budget
         self.kind = plugins.get("dataset", self.rec["dataset"]).kind
         self._codes = None
+        self.persist_codes = persist_codes
 
     # -------------------------------------------------------------------------- capabilities
 
@@ -274,11 +277,12 @@ class _ModelAxis:
                 out[f"{name}_reconstruction_mse"] = float(err.mean())
             out["reversal"] = {k: axis.get(k) for k in ("reversal_steps", "reversal_lr", "reversal_optimizer")}
         out["seconds"] = time.perf_counter() - t0
-        import io
+        if self.persist_codes:
+            import io
 
-        buf = io.BytesIO()
-        torch.save(out, buf)
-        records.atomic_write_bytes(path, buf.getvalue())
+            buf = io.BytesIO()
+            torch.save(out, buf)
+            records.atomic_write_bytes(path, buf.getvalue())
         self._codes = out
         return out
 
@@ -321,22 +325,30 @@ class _ModelAxis:
 
     def ceiling(self) -> None:
         """Metrics on reconstructions of held-out data → the model's run.json (``ceiling``),
-        with the gap of its own samples and the latent agreement of its native prior."""
+        with the gap of its own samples and the latent agreement of its native prior. Only what
+        is missing is computed, and run.json is rewritten only when something was added."""
+        import copy
+
         import torch
 
         from .evaluation import check_samples
 
         metrics = self._metrics()
         rec = records.read_record(self.folder)
+        before = copy.deepcopy(rec)
         have = rec.get("ceiling") or {}
         todo = {m: o for m, o in metrics.items() if not any(p.get("metric") == m for p in (rec.get("ceiling_provenance") or {}).values())}
-        codes = self.codes()
+        need_latent = "latent" not in rec and self.model.has("sample_prior")
         n = self.n_eval()
-        # the held-out codes of the very points the samples are scored against
-        # (reference_subset's permutation), so a prior that reproduced them would score the ceiling
-        test = self._split("test")
-        perm = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:n]
+        if todo or need_latent:
+            codes = self.codes()
+            rec["codes"] = {"source": codes["source"], "seconds": codes["seconds"],
+                            **{k: v for k, v in codes.items() if k.endswith("_mse")}}
         if todo:
+            # the held-out codes of the very points the samples are scored against
+            # (reference_subset's permutation): a prior that reproduced them would score the ceiling
+            test = self._split("test")
+            perm = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:n]
             t0 = time.perf_counter()
             recon = self.decode(codes["heldout"][perm])
             check_samples(recon, self.kind, tuple(test.item_shape), what="reconstructions")
@@ -349,14 +361,12 @@ class _ModelAxis:
             rec.setdefault("timings", {})["ceiling_s"] = time.perf_counter() - t0
         rec["gap"] = gaps(rec.get("metrics") or {}, have, self._higher(rec.get("metric_provenance")),
                           rec.get("metric_provenance"))
-        if "latent" not in rec and self.model.has("sample_prior"):
-            g = torch.Generator().manual_seed(self.seed + 10_000)
-            z = self.model.sample_prior(n, g)
+        if need_latent:
+            z = self.model.sample_prior(n, torch.Generator().manual_seed(self.seed + 10_000))
             rec["latent"] = self._latent(z)
         rec.setdefault("prior", NATIVE)
-        rec["codes"] = {"source": codes["source"], "seconds": codes["seconds"],
-                        **{k: v for k, v in codes.items() if k.endswith("_mse")}}
-        records.write_record(self.folder, rec)
+        if rec != before:
+            records.write_record(self.folder, rec)
         self.rec = rec
 
     def _higher(self, provenance) -> dict:
