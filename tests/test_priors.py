@@ -298,6 +298,16 @@ def test_a_prior_is_fitted_once_per_model_and_reused_across_metrics(plugin, smal
     res = run(cli, small_registry, runs, "--models", "identity_ae", "--priors", "counting_gmm", "--force")
     assert res.exit_code == 0 and CountingGMM.fits == 2  # --force refits
 
+    import yaml
+
+    reg = yaml.safe_load(small_registry.read_text())
+    reg["priors"]["counting_gmm"]["n_components"] = 4
+    changed = small_registry.with_name("changed.yaml")
+    changed.write_text(yaml.safe_dump(reg))
+    res = run(cli, changed, runs, "--models", "identity_ae", "--priors", "counting_gmm")
+    assert res.exit_code == 0 and CountingGMM.fits == 3  # new settings: refitted, not reused
+    assert json.loads((pfolder / "run.json").read_text())["config"]["settings"]["n_components"] == 4
+
 
 def test_composite_ids_run_the_base_model_with_its_prior(plugin, small_registry, cli, tmp_path):
     runs = tmp_path / "runs"

@@ -448,7 +448,12 @@ class _ModelAxis:
         prior = cls(self.model.latent_dim, settings, sigma=self.model.prior_sigma)
         prior.name = spec.prior
         path = pfolder / PRIOR_FILE
-        if refit or not path.exists():
+        if refit:  # new settings, budget or --force: a checkpoint of the old fit must not be resumed
+            from .context import CHECKPOINT
+
+            (pfolder / CHECKPOINT).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        if not path.exists():
             seed_everything(self.seed)
             train = codes["train"]
             steps = self.budget.aux_steps(len(train)) if cls.trainable else 0
