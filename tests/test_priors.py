@@ -232,7 +232,7 @@ def small_registry(project_registry, write_registry):
     ds["evaluation"].update(metrics=["emd"], primary="emd")
     ds["budgets"]["smoke"].update(epochs=1, batch_size=500, eval_samples=200, aux_epochs=1)
     reg["priors"]["counting_gmm"] = {"n_components": 8}
-    reg["prior_axis"]["reversal_steps"] = 100
+    reg["prior_axis"].update(reversal_steps=100, reversal_optimizer="sgd")  # G(z) = 2z: GD converges exactly
     reg.setdefault("composites", {})["identity_kde"] = {"base": "identity_ae", "prior": "kde"}
     reg["composites"]["identity_gmm8"] = {"base": "identity_ae", "prior": "gmm", "settings": {"n_components": 8}}
     return write_registry(reg)
