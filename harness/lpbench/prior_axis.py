@@ -130,6 +130,9 @@ def run_priors(model_records, prior_specs, opts, registry, plugins, echo=None) -
 
 def _one_model(folder, rec, specs, opts, registry, plugins, echo) -> list[dict]:
     out = []
+    caps = plugins.get("model", rec["model"]).capabilities()
+    if not specs and not ("encode" in caps and "decode" in caps):
+        return out  # no priors asked for and no encoder to reconstruct with: nothing to load
     try:
         # codes are saved (priors/codes.pt) only when priors will use them; the ceiling alone
         # re-encodes cheaply and leaves the model's folder as the run left it (plus run.json fields)
