@@ -8,13 +8,12 @@ from lpbench import Budget, DataSplit, ModelConfig, RunContext
 from lpbench.plugins import get_plugins
 from lpbench.registry import Registry
 
-MODELS = ["vae", "rae_gmm", "wae_gan", "wae_mmd", "two_stage_vae", "glf", "glf_regularized", "vae_flow_prior"]
+MODELS = ["vae", "rae", "wae_gan", "wae_mmd", "two_stage_vae", "glf", "glf_regularized", "vae_flow_prior"]
 ARCH = {"type": "conv", "conv_channels": [8, 16], "fc_hidden": 32}
 # Small hidden widths keep the tests fast; the registry's values are what runs use.
 SMALL = {"two_stage_vae": {"second_hidden": 32, "lr": 1e-3, "second_lr": 1e-3},
          "wae_gan": {"adversary_hidden": [32, 32]},
-         "glf": {"flow_hidden": 16}, "glf_regularized": {"flow_hidden": 16}, "vae_flow_prior": {"flow_hidden": 16},
-         "rae_gmm": {"gmm_components": 3}}
+         "glf": {"flow_hidden": 16}, "glf_regularized": {"flow_hidden": 16}, "vae_flow_prior": {"flow_hidden": 16}}
 
 
 def make(name, latent=4, **hp):
@@ -98,7 +97,7 @@ def test_checkpoint_restore_gives_identical_samples(name, tmp_path):
     assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("name,stop_at", [("rae_gmm", 6), ("two_stage_vae", 3), ("two_stage_vae", 11),
+@pytest.mark.parametrize("name,stop_at", [("rae", 6), ("two_stage_vae", 3), ("two_stage_vae", 11),
                                           ("glf", 6), ("wae_gan", 6)])
 def test_resume_matches_an_uninterrupted_run(name, stop_at, tmp_path):
     """Killed mid-run (for two_stage_vae: in stage 1, then in stage 2), resumed in a fresh model
@@ -261,15 +260,24 @@ def test_gmm_samples_are_shuffled_not_grouped_by_component():
     assert len(set(labels[:40])) == 4  # the first few samples already cover every component
 
 
-def test_rae_gmm_prior_is_fitted_on_the_training_codes(tmp_path):
+def test_rae_gmm_is_rae_with_the_gmm_prior_fitted_on_the_training_codes(tmp_path):
+    """rae_gmm is a composite (registry.yaml): the rae model, then the gmm prior on its training codes."""
+    from lpbench import PriorContext
+
+    reg, plugins = Registry.load(), get_plugins()
+    assert reg.composites["rae_gmm"]["base"] == "rae" and reg.composites["rae_gmm"]["prior"] == "gmm"
+    settings = reg.prior_settings("gmm", plugins)
+    assert settings["n_components"] == 10 and settings["covariance_type"] == "full"  # Ghosh et al. 2020 §4
     torch.manual_seed(0)
-    model = make("rae_gmm")
+    model = make("rae")
     data = toy_images()
     fit(model, data, tmp_path, epochs=2)
     with torch.no_grad():
-        codes = model.encode(data.batch(torch.arange(len(data))))
-        s = model.sample_prior(4000, torch.Generator().manual_seed(0))
-    assert torch.allclose(s.mean(0), codes.mean(0).cpu(), atol=0.1 * codes.std().item() + 1e-3)
+        codes = model.encode(data.batch(torch.arange(len(data)))).cpu()
+    prior = plugins.get("prior", "gmm")(model.latent_dim, {**settings, "n_components": 3})
+    prior.fit(codes, PriorContext(seed=0))
+    s = prior.sample(4000, torch.Generator().manual_seed(0))
+    assert torch.allclose(s.mean(0), codes.mean(0), atol=0.1 * codes.std().item() + 1e-3)
 
 
 # -------------------------------------------------------------------------------------- WAE

@@ -172,31 +172,34 @@ def test_score_garbage_file(cli, tmp_path):
 # ---------------------------------------------------------------- data files: a failed run, 1
 
 
-def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch):
+def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch, project_registry, write_registry):
     from urllib.error import URLError
 
     def offline(*a, **k):
         raise URLError("no network")
 
     monkeypatch.setattr("torchvision.datasets.mnist.download_and_extract_archive", offline)
-    # pag needs no feature extractor, so the (offline) Inception weights do not stop the run first
-    res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
-              "--data-root", tmp_path / "data", "--metrics", "pag", "-q")
+    # evaluation on raw pixels: this case is about the data files, not the Inception weights
+    # (whose absence the preflight turns into exit 2 before any data is read)
+    project_registry["datasets"]["mnist"]["evaluation"].update(feature_extractor="raw", metrics=["emd"], primary="emd")
+    res = cli("--registry", write_registry(project_registry), "run", "--models", "vae", "--dataset", "mnist",
+              "--budget", "smoke", "--runs-dir", runs, "--data-root", tmp_path / "data", "-q")
     check(res, 1)
     rec = read_json(runs / "mnist/smoke/vae/seed0/run.json")
     assert rec["status"] == "failed"
     assert str(tmp_path / "data" / "MNIST" / "raw") in rec["error"] and "train-images-idx3-ubyte" in rec["error"]
 
 
-def test_data_root_with_a_truncated_file(cli, runs, tmp_path):
+def test_data_root_with_a_truncated_file(cli, runs, tmp_path, project_registry, write_registry):
     from test_datasets import make_idx_dataset
 
     make_idx_dataset(tmp_path / "data", "MNIST", np.random.default_rng(0))
     victim = tmp_path / "data/MNIST/raw/train-images-idx3-ubyte"
     victim.write_bytes(victim.read_bytes()[:-5])
-    # pag needs no feature extractor, so the (offline) Inception weights do not stop the run first
-    res = cli("run", "--models", "vae", "--dataset", "mnist", "--budget", "smoke", "--runs-dir", runs,
-              "--data-root", tmp_path / "data", "--metrics", "pag", "-q")
+    # raw-pixel evaluation: this case is about the data files, not the Inception weights
+    project_registry["datasets"]["mnist"]["evaluation"].update(feature_extractor="raw", metrics=["emd"], primary="emd")
+    res = cli("--registry", write_registry(project_registry), "run", "--models", "vae", "--dataset", "mnist",
+              "--budget", "smoke", "--runs-dir", runs, "--data-root", tmp_path / "data", "-q")
     check(res, 1)
     error = read_json(runs / "mnist/smoke/vae/seed0/run.json")["error"]
     assert str(victim) in error and "Delete it and download it again" in error

@@ -143,7 +143,8 @@ def _complete(cli, words: str):
 def test_completion_offers_commands_and_registered_names(cli):
     assert {"report", "run"} <= set(_complete(cli, "lpbench r"))
     assert "config" in _complete(cli, "lpbench ")
-    assert _complete(cli, "lpbench run --models v") == ["vae"]
+    offered = _complete(cli, "lpbench run --models v")
+    assert "vae" in offered and all(c.startswith("v") for c in offered)
     assert {"digits", "eight_gaussians", "mnist"} <= set(_complete(cli, "lpbench run --dataset "))
     assert _complete(cli, "lpbench run --metrics e") == ["emd"]
     assert set(_complete(cli, "lpbench run --dataset digits --budget ")) == {"smoke", "cpu", "paper"}

@@ -374,8 +374,8 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     assert rec["metrics"]["kid_subset_size"] == 200 and rec["metrics"]["pag_d"] == 10
     assert (folder / "prd_curve.json").exists() and (folder / "prd_curve.png").exists()
     board = (runs / "leaderboard" / "digits" / "smoke.md").read_text()
-    # labelled with the extractor; md escapes the brackets so a plugin name can never form a link
-    assert r"fid \[digits_cnn\]" in board and r"is \[digits_cnn\]" in board
+    # the markdown leaderboard escapes brackets (lpbench.leaderboard): fid \[digits_cnn\]
+    assert "fid \\[digits_cnn\\]" in board and "is \\[digits_cnn\\]" in board
     assert "[digits_cnn]" in cli("show", folder).output
 
     # lpbench score: the same pipeline and reference; pag (needs a model) drops out of the defaults

@@ -76,7 +76,7 @@ def test_different_provenance_never_shares_a_column(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, needle", [
-    ("md", "| a_model"), ("csv", "model,seeds,train_s,emd,emd std"), ("json", '"model":"a_model"'),
+    ("md", "| a_model"), ("csv", "model,prior,seeds,train_s,prior_fit_s,emd,emd std"), ("json", '"model":"a_model"'),
     ("latex", r"a\_model"), ("html", "<table"),
 ])
 def test_every_format_renders(tmp_path, fmt, needle):

@@ -3,8 +3,8 @@
 The public API for plugin authors is what this module exports; plugins import nothing else.
 torch-using helpers (``nets``, ``reverse``) are loaded on first access so ``import lpbench`` stays cheap.
 """
-from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig
-from .context import RunContext
+from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig, Prior
+from .context import PriorContext, RunContext
 from .errors import DataError, LpbenchError, RegistryError, RunFailed, UnknownNameError
 from .hookspecs import hookimpl
 
@@ -13,9 +13,9 @@ __version__ = "0.1.0"
 __all__ = [
     "hookimpl",
     "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
-    "Evaluation", "Budget", "RunContext",
+    "Evaluation", "Budget", "RunContext", "Prior", "PriorContext",
     "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
-    "nets", "reverse", "__version__",
+    "nets", "reverse", "latent", "__version__",
 ]
 
 
@@ -24,6 +24,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".nets", __name__)
+    if name == "latent":  # PAG, Fréchet distance and MMD between code sets (numpy/scipy/torch-fidelity)
+        import importlib
+
+        return importlib.import_module(".latent", __name__)
     if name == "reverse":  # generator reversal (PGAN Algorithm 1), shared by pgan and pag
         import importlib
 

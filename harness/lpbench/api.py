@@ -194,6 +194,48 @@ class Model(_Plugin):
         return capability in self.capabilities()
 
 
+# ------------------------------------------------------------------------------------- priors
+
+
+class Prior(_Plugin):
+    """A latent prior fitted ex post on a trained model's training codes (the prior axis).
+
+    ``fit(codes, ctx)`` receives the codes as a float tensor [N, d] on the CPU: encoded training
+    data for models with an encoder, reversed codes (``lpbench.reverse``) for the others. ``ctx``
+    is a ``PriorContext``: ``seed``, ``device``, ``total_steps`` (the budget's ``aux_epochs``
+    passes over the codes, for trainable priors), ``batch_size``, ``batches(codes)`` and the
+    same ``track``/``end_step`` bookkeeping a model's training loop uses. ``sample(n, generator)``
+    returns n codes [n, d] on the CPU, deterministic given the generator. ``log_prob(z)`` (the
+    log-density of each code) is optional. ``settings`` are the registry's ``priors.<name>``
+    entry merged over ``defaults``.
+    """
+
+    trainable: ClassVar[bool] = False  # True: fit runs an optimizer for ctx.total_steps steps
+
+    def __init__(self, latent_dim: int, settings: dict | None = None, sigma: float = 1.0):
+        self.latent_dim = int(latent_dim)
+        self.settings = {**self.defaults, **(settings or {})}
+        self.sigma = float(sigma)  # the model's nominal prior N(0, σ²I) (Model.prior_sigma)
+
+    def fit(self, codes, ctx: "PriorContext") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def sample(self, n: int, generator):  # pragma: no cover
+        raise NotImplementedError
+
+    def log_prob(self, z):  # pragma: no cover
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def load_state_dict(self, state: dict) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def has_log_prob(self) -> bool:
+        return type(self).log_prob is not Prior.log_prob
+
+
 # ------------------------------------------------------------------------------------ metrics
 
 

@@ -9,7 +9,8 @@ import click
 
 from .errors import LpbenchError
 
-LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor"}
+LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor",
+              "priors": "prior"}
 
 
 class _Group(click.Group):
@@ -136,6 +137,8 @@ def main(ctx, registry_path, debug):
 @main.command()
 @click.option("--models", required=True, shell_complete=_complete_names("model", comma_list=True),
               help="Comma-separated model names (see 'lpbench list models').")
+@click.option("--priors", default=None, shell_complete=_complete_names("prior", comma_list=True),
+              help="Comma-separated latent priors to fit on every model's codes (see 'lpbench list priors').")
 @click.option("--dataset", required=True, shell_complete=_complete_names("dataset"),
               help="Dataset name (see 'lpbench list datasets').")
 @click.option("--budget", default=None, shell_complete=_complete_budgets,
@@ -158,12 +161,14 @@ def main(ctx, registry_path, debug):
 @click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
               help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
 @click.pass_context
-def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
+def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
         executor_name, scheduler, quiet, inception_weights):
     """Train each model × seed on DATASET under its standardized architecture and budget,
-    evaluate, record one run folder each, and refresh the dataset's leaderboard.
+    evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
+    (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
 
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
+    from .prior_axis import expand, run_priors
     from .progress import Reporter
     from .registry import parse_overrides
     from .executors import get_executor, run_grid
@@ -171,7 +176,7 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
 
     get_executor(executor_name)
     registry, plugins = _registry(ctx), _plugins()
-    model_names = _csv(models)
+    model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
     overrides = parse_overrides(sets, model_names)
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
     preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
@@ -188,9 +193,11 @@ def run(ctx, models, dataset, budget, seeds, metrics, runs_dir, device, data_roo
             specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
             on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
         )
+    echo = None if quiet else (lambda line: click.echo(line, err=True))
+    prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
     _refresh_leaderboard(registry, plugins, runs_path, dataset)
     reporter.summary(results)
-    if any(r["status"] != "completed" for r in results):
+    if any(r["status"] != "completed" for r in [*results, *prior_results]):
         ctx.exit(1)
 
 
@@ -230,11 +237,12 @@ def _primaries(registry) -> dict:
 
 
 @main.command("list")
-@click.argument("what", type=click.Choice(["models", "metrics", "datasets", "budgets", "extractors"]))
+@click.argument("what", type=click.Choice(["models", "metrics", "datasets", "budgets", "extractors", "priors"]))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
 @click.pass_context
 def list_(ctx, what, as_json):
-    """List registered models, metrics, datasets, feature extractors, or the registry's budgets."""
+    """List registered models (and the registry's composites), metrics, datasets, feature
+    extractors, latent priors, or the registry's budgets."""
     if what == "budgets":
         registry = _registry(ctx)
         items = [
@@ -253,7 +261,14 @@ def list_(ctx, what, as_json):
                 item.update(higher_is_better=cls.higher_is_better, needs=list(cls.needs))
             if what == "datasets":
                 item.update(kind=cls.kind, shape=list(cls.shape))
+            if what == "priors":
+                item.update(trainable=cls.trainable, defaults=cls.defaults)
             items.append(item)
+        if what == "models":
+            for name, c in _registry(ctx).composites.items():
+                items.append({"name": name, "plugin": "registry", "family": "composite",
+                              "description": c.get("description") or f"{c['base']} with the {c['prior']} prior",
+                              "base": c["base"], "prior": c["prior"]})
     if as_json:
         click.echo(json.dumps(items, indent=2))
         return
@@ -421,12 +436,16 @@ def show(run_dir, as_json):
     if as_json:
         click.echo(json.dumps(rec, indent=2))
         return
-    click.echo(f"{rec['model']} on {rec['dataset']}/{rec['budget']} seed {rec['seed']}: {rec['status']}")
+    prior = f" × prior {rec['prior']}" if rec.get("prior") not in (None, "native") else ""
+    click.echo(f"{rec['model']}{prior} on {rec['dataset']}/{rec['budget']} seed {rec['seed']}: {rec['status']}")
     if rec.get("error"):
         click.echo(f"error: {rec['error']}")
     for k, v in (rec.get("metrics") or {}).items():
         ex = rec.get("metric_provenance", {}).get(k, {}).get("extractor", "")
         click.echo(f"  {k:<14} {v:.6g}" + (f"   [{ex}]" if ex not in ("", "samples", "raw") else ""))
+    for section in ("ceiling", "gap", "latent"):  # the prior axis (README "Priors as an axis")
+        if rec.get(section):
+            click.echo(f"{section}: " + ", ".join(f"{k} {v:.4g}" for k, v in rec[section].items()))
     t = rec.get("timings") or {}
     click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
     for k, v in (rec.get("artifacts") or {}).items():
@@ -497,6 +516,8 @@ def config_(ctx, as_json):
     click.echo(f"config file: {cfg.path or f'none (looked for ./{config.FILE_NAME}; set {config.CONFIG_ENV} to use another)'}",
                err=True)
     _print_table([{**i, "value": "–" if i["value"] is None else i["value"]} for i in items], ["key", "value", "source"])
+
+
 # ------------------------------------------------------------------------------ train-evaluator
 
 from .train_evaluator import train_evaluator  # noqa: E402  (a command in its own module)

@@ -220,3 +220,22 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+class PriorContext(RunContext):
+    """Handed to ``Prior.fit``: a RunContext whose ``total_steps`` are the budget's auxiliary
+    steps over the training codes (``aux_epochs`` passes in batches of ``batch_size``), so a
+    trainable prior gets the same checkpoint/resume, curves and NaN/wall-clock checks as a model."""
+
+    def __init__(self, *, batch_size: int = 256, budget=None, **kw):
+        super().__init__(**kw)
+        self.batch_size = int(batch_size)
+        self.budget = budget
+
+    def batches(self, codes, start: int = 0, batch_size: int | None = None):
+        """Endless shuffled batches of ``codes`` [N, d], on ``device``; step k is always the same
+        batch for a given seed (as for a model's data), so a resumed fit sees what it would have."""
+        from .api import DataSplit
+
+        data = DataSplit(codes.float().to(self.device), None, "points", "codes", "train")
+        return data.batches(batch_size or self.batch_size, self.seed, start)

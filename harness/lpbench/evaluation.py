@@ -129,8 +129,7 @@ def evaluate(
     ev = Evaluation(
         dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
         model=model, seed=seed, device=device, reference_split=reference_split,
-        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference,
-        data=data,
+        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference, data=data,
     )
     values, provenance, seconds = {}, {}, {}
     for name, m in metrics.items():

@@ -26,5 +26,10 @@ def register_feature_extractors(register):
 
 
 @hookspec
+def register_priors(register):
+    """Register latent prior classes (subclasses of lpbench.Prior) by calling register(cls)."""
+
+
+@hookspec
 def run_finished(record, run_dir):
     """Called after a run that ran (completed or failed, not skipped) wrote its run.json to run_dir."""

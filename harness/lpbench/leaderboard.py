@@ -11,22 +11,47 @@ FORMATS = {"md": "md", "csv": "csv", "json": "json", "latex": "tex", "html": "ht
 PLAIN_EXTRACTORS = ("samples", "raw")
 
 
+# Column groups, left to right: scores of samples, then (prior axis) the decoder's ceiling, the
+# gap ceiling → samples, and latent agreement between held-out codes and the prior.
+SECTIONS = ("samples", "ceiling", "gap", "latent")
+
+
 def run_rows(runs_dir) -> list[dict]:
-    """One flat row per completed run and metric value, with its provenance."""
+    """One flat row per completed run and value, with its provenance. A run is a model's own
+    run.json (prior "native") or a prior-axis record (lpbench/prior_axis.py): rows are keyed by
+    (model, prior)."""
     rows = []
     for rec in records.iter_records(runs_dir):
         if rec.get("status") != "completed":
             continue
+        timings = rec.get("timings") or {}
+        base = {
+            "dataset": rec["dataset"], "budget": rec["budget"], "model": rec["model"],
+            "prior": rec.get("prior") or "native", "seed": rec["seed"], "train_s": timings.get("train_s"),
+            "prior_fit_s": timings.get("prior_fit_s"),
+        }
         prov = rec.get("metric_provenance", {})
+        cprov = rec.get("ceiling_provenance") or {}
+
+        def signature(p):
+            return (p.get("extractor", "samples"), p.get("n_generated"), p.get("n_reference"), p.get("reference_split"))
+
         for name, value in (rec.get("metrics") or {}).items():
             p = prov.get(name, {})
-            rows.append({
-                "dataset": rec["dataset"], "budget": rec["budget"], "model": rec["model"],
-                "seed": rec["seed"], "train_s": (rec.get("timings") or {}).get("train_s"),
-                "value_name": name, "metric": p.get("metric", name), "value": value,
-                "signature": (p.get("extractor", "samples"), p.get("n_generated"),
-                              p.get("n_reference"), p.get("reference_split")),
-            })
+            rows.append({**base, "section": 0, "value_name": name, "metric": p.get("metric", name),
+                         "value": value, "signature": signature(p)})
+        shown = set(rec.get("gap") or rec.get("ceiling") or {})  # headline values only; not every companion
+        for section in ("ceiling", "gap"):
+            for name, value in (rec.get(section) or {}).items():
+                if name not in shown:
+                    continue
+                p = prov.get(name) or cprov.get(name) or {}
+                rows.append({**base, "section": SECTIONS.index(section), "value_name": f"{section} {name}",
+                             "metric": f"{section}:{p.get('metric', name)}", "value": value,
+                             "signature": signature(p)})
+        for name, value in (rec.get("latent") or {}).items():
+            rows.append({**base, "section": SECTIONS.index("latent"), "value_name": name,
+                         "metric": f"latent:{name}", "value": value, "signature": ("samples", None, None, None)})
     return rows
 
 
@@ -60,21 +85,26 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None) -> dict:
     if not rows:
         return {}
     df = pd.DataFrame(rows)
+    for col in ("train_s", "prior_fit_s"):  # None (not recorded) → NaN, so means skip it
+        df[col] = pd.to_numeric(df[col], errors="coerce")
     labels = _labels(df)
     df["label"] = [labels[(r.dataset, r.budget, r.value_name, r.signature)] for r in df.itertuples()]
     out = {}
+    keys = ["model", "prior"]
     for (ds, b), g in df.groupby(["dataset", "budget"], sort=True):
-        seeds = g.groupby("model")["seed"].nunique().rename("seeds")
-        train = g.drop_duplicates(["model", "seed"]).groupby("model")["train_s"].mean().rename("train_s")
-        stats = g.groupby(["model", "label"])["value"].agg(["mean", "std"]).unstack("label")
+        seeds = g.groupby(keys)["seed"].nunique().rename("seeds")
+        runs = g.drop_duplicates([*keys, "seed"]).groupby(keys)
+        train = runs["train_s"].mean().rename("train_s")
+        prior_fit = runs["prior_fit_s"].mean().rename("prior_fit_s")
+        stats = g.groupby([*keys, "label"])["value"].agg(["mean", "std"]).unstack("label")
         cols = []
-        order = list(dict.fromkeys(g.sort_values(["metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
-        table = pd.concat([seeds, train], axis=1)
+        order = list(dict.fromkeys(g.sort_values(["section", "metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
+        table = pd.concat([seeds, train, prior_fit], axis=1)
         for label in order:
             table[label] = stats[("mean", label)]
             table[f"{label} std"] = stats[("std", label)]
             cols.append(label)
-        table = table.reset_index().rename(columns={"index": "model"})
+        table = table.reset_index()
         key = _sort_column(primary.get(ds), cols, g)
         if key is not None:
             metric = g.loc[g["label"] == key, "metric"].iloc[0]
@@ -115,10 +145,11 @@ def display_frame(table):
     """Human-facing frame: "mean ± std" strings, seconds rounded."""
     import pandas as pd
 
-    disp = pd.DataFrame({"model": table["model"], "seeds": table["seeds"]})
+    disp = pd.DataFrame({"model": table["model"], "prior": table["prior"], "seeds": table["seeds"]})
     for label in table.attrs.get("metrics", []):
         disp[label] = [_fmt(m, s) for m, s in zip(table[label], table[f"{label} std"])]
     disp["train s"] = [f"{t:.1f}" if t == t else "–" for t in table["train_s"]]
+    disp["prior fit s"] = [f"{t:.1f}" if t == t else "–" for t in table["prior_fit_s"]]
     return disp
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pluggy
 
 from . import hookspecs
-from .api import Dataset, FeatureExtractor, Metric, Model
+from .api import Dataset, FeatureExtractor, Metric, Model, Prior
 from .errors import LpbenchError, UnknownNameError
 
 ENTRY_POINT_GROUP = "lpbench"
@@ -19,6 +19,7 @@ KINDS = {
     "register_metrics": ("metric", Metric),
     "register_datasets": ("dataset", Dataset),
     "register_feature_extractors": ("feature_extractor", FeatureExtractor),
+    "register_priors": ("prior", Prior),
 }
 
 

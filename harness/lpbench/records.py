@@ -91,5 +91,12 @@ def iter_records(runs_dir):
 
 def _in_own_folder(folder: Path, rec) -> bool:
     """True when folder is the seed<k> folder of the record it holds (run_dir's last part;
-    the parts above it need not be names a file system can hold one-to-one)."""
-    return isinstance(rec, dict) and folder.name == f"seed{rec.get('seed')}"
+    the parts above it need not be names a file system can hold one-to-one), or the priors/<prior>
+    folder of a prior-axis record inside one."""
+    if not isinstance(rec, dict):
+        return False
+    if folder.name == f"seed{rec.get('seed')}":
+        return True
+    # a prior-axis record (lpbench/prior_axis.py): <model run>/priors/<prior>/run.json
+    return (rec.get("prior") == folder.name and folder.parent.name == "priors"
+            and folder.parent.parent.name == f"seed{rec.get('seed')}")

@@ -84,6 +84,32 @@ SCHEMA = {
             },
         },
         "metrics": {"type": "object", "additionalProperties": {"type": "object"}},
+        # the prior axis (lpbench/prior_axis.py): settings per prior plugin, composite model ids
+        # (a base model with an ex-post prior), and how codes are obtained for models without encoder
+        "priors": {"type": "object", "additionalProperties": {"type": "object"}},
+        "composites": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["base", "prior"],
+                "properties": {
+                    "description": {"type": "string"},
+                    "base": {"type": "string"},
+                    "prior": {"type": "string"},
+                    "settings": {"type": "object"},
+                },
+            },
+        },
+        "prior_axis": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "reversal_steps": {"type": "integer", "minimum": 1},
+                "reversal_lr": {"type": "number", "exclusiveMinimum": 0},
+                "reversal_optimizer": {"enum": ["sgd", "adam"]},
+            },
+        },
         # settings of trainable feature extractors (lpbench train-evaluator)
         "extractors": {"type": "object", "additionalProperties": {"type": "object"}},
     },
@@ -208,6 +234,22 @@ class Registry:
             dict(cls.defaults), self.dataset(dataset).get("data", {}), f"datasets.{dataset}.data",
             self.path, cls.defaults,
         )
+
+    # ------------------------------------------------------------------------------ priors
+
+    @property
+    def composites(self) -> dict:
+        return self.data.get("composites", {})
+
+    def prior_axis(self) -> dict:
+        return dict(self.data.get("prior_axis", {}))
+
+    def prior_settings(self, prior: str, plugins, extra: dict | None = None, where: str = "") -> dict:
+        """The prior class's defaults ← registry ``priors.<name>`` ← ``extra`` (a composite's settings)."""
+        cls = plugins.get("prior", prior)
+        out = _merge_checked(dict(cls.defaults), self.data.get("priors", {}).get(prior, {}),
+                             f"priors.{prior}", self.path, cls.defaults)
+        return _merge_checked(out, extra or {}, where or f"priors.{prior}", self.path, cls.defaults)
 
     # ---------------------------------------------------------------------------- resolution
 

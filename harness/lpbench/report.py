@@ -120,9 +120,12 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
             folder = Path(rec["_dir"])
             prov = rec.get("metric_provenance") or {}
             t = rec.get("timings") or {}
+            # prior-axis records (lpbench/prior_axis.py) sit beside their model's: "model × prior"
+            prior = rec.get("prior") if rec.get("prior") not in (None, "native") else None
+            label = f"{rec['model']} × {prior}" if prior else rec["model"]
             runs.append({
-                "anchor": _anchor(*key, rec["model"], rec["seed"]),
-                "model": rec["model"], "seed": rec["seed"], "status": rec.get("status", "unknown"),
+                "anchor": _anchor(*key, label, rec["seed"]),
+                "model": label, "seed": rec["seed"], "status": rec.get("status", "unknown"),
                 "error": rec.get("error"), "dir": str(folder),
                 "metrics": [{"name": k, "value": _fmt(v), "extractor": (prov.get(k) or {}).get("extractor", "")}
                             for k, v in (rec.get("metrics") or {}).items()],

@@ -13,24 +13,11 @@ import lpbench
 from lpbench import DataError, Metric
 
 
-def pag_from_singular_values(s, sigma: float, n: int | None = None) -> float:
-    """½ Σ (ν²/σ² − 1 − ln(ν²/σ²)) with ν² = s²/n (n=None: ν = s, the paper's raw value)."""
-    import numpy as np
-
-    nu2 = np.asarray(s, dtype=np.float64) ** 2
-    if n is not None:
-        nu2 = nu2 / n
-    r = nu2 / float(sigma) ** 2
-    return float(0.5 * np.sum(r - 1.0 - np.log(r)))
-
-
 def pag_of_codes(z, sigma: float) -> tuple[float, float]:
-    """(normalized PAG, raw PAG) of a code matrix z [N, d] (N ≥ d)."""
-    import numpy as np
-
-    z = np.asarray(z, dtype=np.float64)
-    s = np.linalg.svd(z, compute_uv=False)
-    return pag_from_singular_values(s, sigma, len(z)), pag_from_singular_values(s, sigma)
+    """(normalized PAG, raw PAG) of a code matrix z [N, d] (N ≥ d). The closed form lives in one
+    place, lpbench.latent.pag, shared with the prior axis's latent agreement."""
+    out = lpbench.latent.pag(z, sigma)
+    return out["pag"], out["pag_raw"]
 
 
 class PAG(Metric):

@@ -5,16 +5,27 @@ from lpbench import hookimpl
 @hookimpl
 def register_models(register):
     from .glf import GLF, RegularizedGLF, VAEFlowPrior
-    from .rae import RAEGMM
+    from .rae import RAE
     from .two_stage_vae import TwoStageVAE
     from .vae import VAE
     from .wae import WAEGAN, WAEMMD
 
-    # GANs and learned/reshaped priors
+    # rae_gmm is rae with the gmm prior: a composite in registry.yaml (the prior axis), not a class
+    for cls in (VAE, RAE, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior):
+        register(cls)
+
+    # GANs and learned/reshaped priors (issue 4)
     from .aae import AAE, AAELearnedPrior
     from .gan import GAN, MaskedGAN, WeightedGAN
     from .pgan import PGAN
 
-    for cls in (VAE, RAEGMM, WAEGAN, WAEMMD, TwoStageVAE, GLF, RegularizedGLF, VAEFlowPrior,
-                GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior):
+    for cls in (GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior):
+        register(cls)
+
+
+@hookimpl
+def register_priors(register):
+    from .latent_priors import CodeGANPrior, FlowLatentPrior, GMMPrior, KDEPrior, NormalPrior, TwoStagePrior
+
+    for cls in (NormalPrior, GMMPrior, KDEPrior, FlowLatentPrior, TwoStagePrior, CodeGANPrior):
         register(cls)

@@ -1,25 +1,19 @@
-"""RAE+GMM (Ghosh et al. 2020, "From variational to deterministic autoencoders"): a deterministic
+"""RAE (Ghosh et al. 2020, "From variational to deterministic autoencoders"): a deterministic
 autoencoder trained on reconstruction + λ_z·½‖z‖² with L2 regularization of the decoder's weights
-(their RAE-L2 variant), then an ex-post 10-component full-covariance Gaussian mixture on the
-training codes is the prior."""
+(their RAE-L2 variant). Its own sampler is the nominal N(0, I) the ½‖z‖² penalty pulls the codes
+towards; RAE+GMM — the paper's ex-post 10-component full-covariance Gaussian mixture on the
+training codes — is the composite ``rae_gmm`` (registry.yaml: rae with the gmm prior)."""
 from .autoencoder import Autoencoder, squared_error
 
 
-class RAEGMM(Autoencoder):
-    name = "rae_gmm"
-    description = "Regularized deterministic AE (RAE-L2) with an ex-post 10-component GMM prior"
+class RAE(Autoencoder):
+    name = "rae"
+    description = "Regularized deterministic AE (RAE-L2); rae_gmm adds the ex-post 10-component GMM prior"
     defaults = {
         "lr": 1e-3,
         "latent_weight": 1e-2,  # λ_z on ½‖z‖²
         "decoder_weight_decay": 1e-7,  # λ on ‖θ_dec‖² (RAE-L2)
-        "gmm_components": 10,
-        "gmm_covariance": "full",
     }
-
-    def build(self):
-        from .priors.gmm import GMMPrior
-
-        self.prior = GMMPrior(self.hp["gmm_components"], self.hp["gmm_covariance"])
 
     def make_optimizers(self):
         import torch
@@ -40,16 +34,3 @@ class RAEGMM(Autoencoder):
         loss.backward()
         opts["ae"].step()
         return {"loss": loss, "rec": rec, "z_norm": reg}
-
-    def after_training(self, data, budget, ctx):
-        # Deterministic given the trained weights and the seed, so a resumed run refits the same GMM.
-        self.prior.fit(self.encode_all(data), seed=ctx.seed)
-
-    def sample_prior(self, n, generator):
-        return self.prior.sample(n, generator)
-
-    def extra_state(self):
-        return self.prior.state_dict() if self.prior.gmm is not None else {}
-
-    def load_extra_state(self, state):
-        self.prior.load_state_dict(state)
