@@ -316,18 +316,6 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     return model, rec
 
 
-def run_grid(specs, opts: RunOptions, registry: Registry, plugins: Plugins | None = None,
-             on_done: Callable | None = None) -> list[dict]:
-    """Run every spec in turn; a failed run is recorded and the others go on."""
-    out = []
-    for spec in specs:
-        rec = run_one(spec, opts, registry, plugins)
-        out.append(rec)
-        if on_done:
-            on_done(spec, rec)
-    return out
-
-
 def _describe(e: BaseException) -> str:
     if isinstance(e, (RunFailed, LpbenchError, DataError)):
         return str(e)
@@ -338,4 +326,4 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["RunSpec", "RunOptions", "run_one", "run_grid", "plan", "load_model", "resolve_device", "CHECKPOINT"]
+__all__ = ["RunSpec", "RunOptions", "run_one", "plan", "load_model", "resolve_device", "CHECKPOINT"]

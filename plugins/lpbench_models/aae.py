@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from lpbench import Model
 
+from .module_set import ModuleSet
+
 CONDITIONS = ("none", "supervised", "unsupervised")
 
 
-class AAE(Model):
+class AAE(ModuleSet, Model):
     name = "aae"
     family = "autoencoder"
     description = "Adversarial autoencoder, N(0, I) prior, learned-similarity reconstruction (Wang et al. baseline)"
@@ -68,12 +70,6 @@ class AAE(Model):
         if self.Q is not None:
             m["info_head"] = self.Q
         return m
-
-    def to(self, device):
-        self.device = device
-        for m in self.modules().values():
-            m.to(device)
-        return self
 
     # --------------------------------------------------------------------------------- prior
 
@@ -170,14 +166,6 @@ class AAE(Model):
 
         with torch.no_grad():
             return self.decode(self.sample_prior(n, generator)).cpu()
-
-    def state_dict(self):
-        return {k: m.state_dict() for k, m in self.modules().items()}
-
-    def load_state_dict(self, state):
-        for k, m in self.modules().items():
-            m.load_state_dict(state[k])
-            m.eval()
 
 
 class AAELearnedPrior(AAE):

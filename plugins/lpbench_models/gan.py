@@ -10,10 +10,12 @@ import math
 
 from lpbench import Model
 
+from .module_set import ModuleSet
+
 LOSSES = ("ns", "wgan", "wgan_gp")
 
 
-class GAN(Model):
+class GAN(ModuleSet, Model):
     name = "gan"
     family = "gan"
     description = "GAN with a fixed prior: non-saturating, WGAN (weight clipping) or WGAN-GP loss"
@@ -68,12 +70,6 @@ class GAN(Model):
 
     def modules(self) -> dict:
         return {"generator": self.G, "discriminator": self.D}
-
-    def to(self, device):
-        self.device = device
-        for m in self.modules().values():
-            m.to(device)
-        return self
 
     def _optimizer(self, params, lr=None):
         import torch
@@ -213,14 +209,6 @@ class GAN(Model):
         with torch.no_grad():
             z = self.sample_prior(n, generator)
             return torch.cat([self.decode(c) for c in z.split(4096)]).cpu()
-
-    def state_dict(self):
-        return {k: m.state_dict() for k, m in self.modules().items()}
-
-    def load_state_dict(self, state):
-        for k, m in self.modules().items():
-            m.load_state_dict(state[k])
-            m.eval()
 
 
 class MaskedGAN(GAN):
