@@ -70,6 +70,7 @@ def check(res, code, *messages):
     (["--models", "vae", *TINY, "--set", "vae.lr=fast"], ["--set vae.lr", "expected float"]),
     (["--models", "vae", *TINY, "--set", "budget.epochs=-1"], ["budget.epochs", "expected a positive value"]),
     (["--models", "vae", *TINY, "--set", "budget.epochs"], ["--set expects KEY=VALUE"]),
+    (["--models", "vae", *TINY, "--set", "budget.precision=fp16"], ["budget.precision", "expected one of fp32, bf16"]),
     (["--models", "vae", *TINY, "--set", "lr=1"], ["must look like budget.<field>"]),
     (["--models", "vae", *TINY, "--set", "latent_dim=0"], ["latent_dim: expected a positive integer"]),
     (["--models", "vae", *TINY, "--seeds", "0,one"], ["comma-separated integers"]),

@@ -25,6 +25,7 @@ def test_project_registry_is_valid_and_complete():
 @pytest.mark.parametrize("mutate, key, expect", [
     (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(epochs=-1), "datasets.digits.budgets.smoke.epochs", "> 0"),
     (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(batch_size="64"), "datasets.digits.budgets.smoke.batch_size", "integer"),
+    (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(precision="fp8"), "datasets.digits.budgets.smoke.precision", "fp32"),
     (lambda d: d["datasets"]["digits"].update(colour="red"), "datasets.digits", "only these keys"),
     (lambda d: d["datasets"]["digits"].update(latent_dim=0), "datasets.digits.latent_dim", ">= 1"),
     (lambda d: d["datasets"]["digits"].update(architecture="nope"), "datasets.digits.architecture", "not defined"),

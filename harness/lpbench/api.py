@@ -100,6 +100,9 @@ class Dataset(_Plugin):
 # ------------------------------------------------------------------------------------ budgets
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
 @dataclass(frozen=True)
 class Budget:
     """How much training every model on a dataset gets.
@@ -117,6 +120,10 @@ class Budget:
     max_wall_s: float | None = None
     checkpoint_every: int = 1000
     log_every: int = 10
+    # Training arithmetic: "fp32", or "bf16" = mixed precision (torch.autocast to bfloat16 around
+    # fit, on CPU and CUDA). bf16 keeps fp32's exponent range, so no loss scaling is needed and
+    # no model has to change; fp16 would need a GradScaler in every optimizer step.
+    precision: str = "fp32"
 
     def steps(self, n_train: int, batch_size: int | None = None) -> int:
         """Optimizer steps of the main network: epochs × batches per epoch (at least 1)."""

@@ -178,6 +178,18 @@ class RunContext:
         return time.monotonic() - self._t0
 
 
+def autocast(device, precision: str):
+    """The arithmetic a budget's ``precision`` asks for, around a whole fit: fp32 → nothing,
+    bf16 → torch.autocast to bfloat16 on the run's device type (CPU or CUDA)."""
+    import contextlib
+
+    import torch
+
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16)
+
+
 def rng_state() -> dict:
     import random
 

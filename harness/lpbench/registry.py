@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .api import Budget, ModelConfig
+from .api import PRECISIONS, Budget, ModelConfig
 from .errors import RegistryError, UnknownNameError
 
 ENV_VAR = "LPBENCH_REGISTRY"
@@ -26,6 +26,7 @@ _BUDGET = {
         "max_wall_s": {"type": ["number", "null"], "exclusiveMinimum": 0},
         "checkpoint_every": {"type": "integer", "minimum": 1},
         "log_every": {"type": "integer", "minimum": 1},
+        "precision": {"enum": list(PRECISIONS)},
         "expected_s": {"type": "object"},
     },
 }
@@ -355,6 +356,8 @@ def _validate_budget(b: Budget, path: str) -> None:
         "aux_epochs": b.aux_epochs >= 0, "checkpoint_every": b.checkpoint_every >= 1,
         "log_every": b.log_every >= 1, "max_wall_s": b.max_wall_s is None or b.max_wall_s > 0,
     }
+    if b.precision not in PRECISIONS:
+        raise RegistryError(path, "--set budget.precision", f"expected one of {', '.join(PRECISIONS)}, got {b.precision!r}")
     for k, ok in checks.items():
         if not ok:
             raise RegistryError(path, f"--set budget.{k}", f"expected a positive value, got {getattr(b, k)!r}")

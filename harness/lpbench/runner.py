@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import records
-from .context import CHECKPOINT, RunContext, seed_everything
+from .context import CHECKPOINT, RunContext, autocast, seed_everything
 from .errors import DataError, LpbenchError, RunFailed
 from .evaluation import check_samples, evaluate
 from .plugins import Plugins, get_plugins
@@ -207,7 +207,8 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["steps"] = total
 
     t0 = time.perf_counter()
-    model.fit(train.to(ctx.device), budget, ctx)
+    with autocast(ctx.device, budget.precision):  # evaluation below always runs in fp32
+        model.fit(train.to(ctx.device), budget, ctx)
     record["timings"]["train_s"] = time.perf_counter() - t0
     if ctx.resumed_from is not None:
         record["resumed_from_step"] = ctx.resumed_from
