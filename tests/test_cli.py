@@ -242,3 +242,34 @@ def test_score_missing_or_unreadable_file(cli, tmp_path):
     (tmp_path / "x.npy").write_bytes(b"garbage")
     res = cli("score", tmp_path / "x.npy", "--dataset", "digits")
     assert res.exit_code == 2 and "cannot read" in res.output
+
+
+def test_leaderboard_check_fails_when_published_tables_drift_from_their_records(cli, tmp_path):
+    runs, out = tmp_path / "runs", tmp_path / "board"
+    assert cli("run", "--models", "vae", *SMOKE, "--seeds", "0,1", "--runs-dir", runs, "-q").exit_code == 0
+    assert cli("leaderboard", "--runs-dir", runs, "--out", out).exit_code == 0
+    ok = cli("leaderboard", "--runs-dir", runs, "--out", out, "--check")
+    assert ok.exit_code == 0 and "match the run records" in ok.output
+    # a hand-edited table
+    md = out / "eight_gaussians" / "smoke.md"
+    md.write_text(md.read_text().replace("| vae", "| vae (best!)"))
+    bad = cli("leaderboard", "--runs-dir", runs, "--out", out, "--check")
+    assert bad.exit_code == 1 and "smoke.md: differs" in bad.output and "vae (best!)" in bad.output
+    assert "smoke.csv" not in bad.output  # the untouched formats still match
+    # a record changed after publishing: every format of that table now differs
+    assert cli("leaderboard", "--runs-dir", runs, "--out", out).exit_code == 0
+    rec_path = runs / "eight_gaussians" / "smoke" / "vae" / "seed1" / "run.json"
+    rec = json.loads(rec_path.read_text())
+    rec["metrics"]["emd"] += 1.0
+    rec_path.write_text(json.dumps(rec))
+    bad = cli("leaderboard", "--runs-dir", runs, "--out", out, "--check")
+    assert bad.exit_code == 1 and bad.output.count(": differs") == 5
+    # a table whose records are gone, and one never written
+    (out / "digits").mkdir()
+    (out / "digits" / "cpu.md").write_text("| old |\n")
+    (out / "eight_gaussians" / "smoke.tex").unlink()
+    bad = cli("leaderboard", "--runs-dir", runs, "--out", out, "--check")
+    assert "cpu.md: no run records give this table" in bad.output and "smoke.tex: missing" in bad.output
+    # --check needs the published folder
+    res = cli("leaderboard", "--runs-dir", runs, "--check")
+    assert res.exit_code == 2 and "--out" in res.output

@@ -322,8 +322,11 @@ def plugins(as_json):
 @click.option("--format", "fmt", default=None, type=click.Choice(["md", "csv", "json", "latex", "html"]),
               help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
+@click.option("--check", is_flag=True,
+              help="Write nothing: regenerate the tables from the run records and compare them with the files "
+                   "in --out; exit 1 if any differs, is missing or has no records.")
 @click.pass_context
-def leaderboard(ctx, runs_dir, dataset, fmt, out):
+def leaderboard(ctx, runs_dir, dataset, fmt, out, check):
     """One row per (dataset, budget, model): each metric's mean ± std over seeds, the seed count
     and train seconds, sorted by the dataset's primary metric."""
     from . import leaderboard as lb
@@ -331,9 +334,21 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out):
     registry, plugins_ = _registry(ctx), _plugins()
     if dataset:
         registry.dataset(dataset)
+    if check and not out:
+        raise LpbenchError("--check compares with published tables: pass --out DIR, the folder that holds them")
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
     tables = lb.tables(runs_dir, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
+    if check:
+        problems = lb.check(tables, out, formats=[fmt] if fmt else list(lb.FORMATS), dataset=dataset)
+        for p in problems:
+            click.echo(p, err=True)
+        if problems:
+            click.echo(f"{len(problems)} table file(s) under {out} do not match the run records in {runs_dir}; "
+                       f"regenerate them with: lpbench leaderboard --runs-dir {runs_dir} --out {out}", err=True)
+            ctx.exit(1)
+        click.echo(f"{len(tables)} table(s) under {out} match the run records in {runs_dir}.")
+        return
     if not tables:
         click.echo(f"No completed runs under {runs_dir}.", err=True)
         return

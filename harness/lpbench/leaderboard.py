@@ -180,11 +180,37 @@ def render(table, fmt: str) -> str:
     return disp.style.hide(axis="index").format(escape="latex").to_latex(hrules=True)
 
 
+def rendered(tables_by_key: dict, out_dir, formats=("md",)) -> dict[Path, bytes]:
+    """path under out_dir → the file's bytes, for every table and format."""
+    return {Path(out_dir) / ds / f"{b}.{FORMATS[fmt]}": render(table, fmt).encode()
+            for (ds, b), table in tables_by_key.items() for fmt in formats}
+
+
 def write(tables_by_key: dict, out_dir, formats=("md",)) -> list[Path]:
-    written = []
-    for (ds, b), table in tables_by_key.items():
-        for fmt in formats:
-            path = Path(out_dir) / ds / f"{b}.{FORMATS[fmt]}"
-            records.atomic_write_bytes(path, render(table, fmt).encode())
-            written.append(path)
-    return written
+    files = rendered(tables_by_key, out_dir, formats)
+    for path, data in files.items():
+        records.atomic_write_bytes(path, data)
+    return list(files)
+
+
+def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) -> list[str]:
+    """Compare the tables the run records give with the files already in out_dir (a published
+    leaderboard): one message per missing, differing or orphaned table file; [] when they agree."""
+    import difflib
+
+    out_dir = Path(out_dir)
+    expected = rendered(tables_by_key, out_dir, formats)
+    problems = []
+    for path, data in expected.items():
+        if not path.exists():
+            problems.append(f"{path}: missing (the run records give this table)")
+        elif path.read_bytes() != data:
+            diff = difflib.unified_diff(path.read_text(errors="replace").splitlines(), data.decode().splitlines(),
+                                        "committed", "from run records", n=0, lineterm="")
+            shown = "\n".join(list(diff)[2:8])
+            problems.append(f"{path}: differs from what the run records give\n{shown}")
+    suffixes = {f".{FORMATS[f]}" for f in formats}
+    for path in sorted(out_dir.glob(f"{dataset or '*'}/*")):
+        if path.suffix in suffixes and path not in expected:
+            problems.append(f"{path}: no run records give this table any more")
+    return problems
