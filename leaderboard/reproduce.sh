@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates every published number under leaderboard/ on a CPU-only machine with 2 cores.
+# Run from the repository root after the README's install. Runs that already completed are
+# skipped, so an interrupted invocation is resumed by running this script again.
+set -uo pipefail
+export OMP_NUM_THREADS=1  # one torch/BLAS thread per run: 2 runs at once on 2 cores
+RUNS=leaderboard/runs
+ALL=vae,rae_gmm,wae_gan,wae_mmd,two_stage_vae,glf,glf_regularized,vae_flow_prior,gan,masked_gan,weighted_gan,pgan,aae,aae_learned_prior
+
+# 1. every model on the embedded digits, cpu budget, 3 seeds
+lpbench run --models "$ALL" --dataset digits --budget cpu --seeds 0,1,2 --runs-dir $RUNS --device cpu --workers 2 -q
+# 2. the GAN family and the autoencoders on eight Gaussians, the masked/weighted paper's budget
+lpbench run --models "$ALL" --dataset eight_gaussians --budget paper --seeds 0,1,2 --runs-dir $RUNS --device cpu --workers 2 -q
+
+# 3. tables, report, the paper comparison and the provenance, all from the run records
+lpbench leaderboard --runs-dir $RUNS --out leaderboard/tables
+lpbench report --runs-dir $RUNS --out leaderboard/report.html
+python benchmarks/eight_gaussians_paper.py $RUNS benchmarks/results/eight_gaussians_paper.json
+python leaderboard/provenance.py $RUNS leaderboard/PROVENANCE
