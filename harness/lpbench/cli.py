@@ -322,11 +322,13 @@ def plugins(as_json):
 @click.option("--format", "fmt", default=None, type=click.Choice(["md", "csv", "json", "latex", "html"]),
               help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
+@click.option("--values", default=None,
+              help="Comma-separated values to show (names as in run.json's metrics, e.g. fid,prd_recall); default: all.")
 @click.option("--check", is_flag=True,
               help="Write nothing: regenerate the tables from the run records and compare them with the files "
                    "in --out; exit 1 if any differs, is missing or has no records.")
 @click.pass_context
-def leaderboard(ctx, runs_dir, dataset, fmt, out, check):
+def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
     """One row per (dataset, budget, model): each metric's mean ± std over seeds, the seed count
     and train seconds, sorted by the dataset's primary metric."""
     from . import leaderboard as lb
@@ -338,7 +340,8 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, check):
         raise LpbenchError("--check compares with published tables: pass --out DIR, the folder that holds them")
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
-    tables = lb.tables(runs_dir, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
+    chosen = [v.strip() for v in values.split(",") if v.strip()] if values else None
+    tables = lb.tables(runs_dir, _higher_is_better(plugins_), _primaries(registry), dataset=dataset, values=chosen)
     if check:
         problems = lb.check(tables, out, formats=[fmt] if fmt else list(lb.FORMATS), dataset=dataset)
         for p in problems:

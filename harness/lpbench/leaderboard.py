@@ -69,19 +69,28 @@ def _labels(df):
     return labels
 
 
-def tables(runs_dir, higher_is_better=None, primary=None, dataset=None) -> dict:
+def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=None) -> dict:
     """{(dataset, budget): DataFrame} with one row per model: each metric's mean and std over
     seeds, the seed count and mean train seconds, sorted by the dataset's primary metric.
 
-    higher_is_better: metric name → bool; primary: dataset → primary metric name.
+    higher_is_better: metric name → bool; primary: dataset → primary metric name; values: only
+    these value names (as in run.json's metrics, e.g. fid, prd_recall), in the records' order.
     """
     import pandas as pd
+
+    from .errors import UnknownNameError
 
     higher_is_better = higher_is_better or {}
     primary = primary or {}
     rows = run_rows(runs_dir)
     if dataset:
         rows = [r for r in rows if r["dataset"] == dataset]
+    if values:
+        known = sorted({r["value_name"] for r in rows})
+        for v in values:
+            if v not in known:
+                raise UnknownNameError("value", v, known)
+        rows = [r for r in rows if r["value_name"] in values]
     if not rows:
         return {}
     df = pd.DataFrame(rows)
