@@ -15,5 +15,6 @@ lpbench run --models "$ALL" --dataset eight_gaussians --budget paper --seeds 0,1
 # 3. tables, report, the paper comparison and the provenance, all from the run records
 lpbench leaderboard --runs-dir $RUNS --out leaderboard/tables
 lpbench report --runs-dir $RUNS --out leaderboard/report.html
+python leaderboard/claims.py $RUNS leaderboard/claims.json
 python benchmarks/eight_gaussians_paper.py $RUNS benchmarks/results/eight_gaussians_paper.json
 python leaderboard/provenance.py $RUNS leaderboard/PROVENANCE

@@ -28,3 +28,15 @@ def test_readme_tables_are_the_output_of_the_commands_printed_with_them(cli, mon
         res = cli(*shlex.split(args))
         assert res.exit_code == 0, res.output
         assert _table_lines(body) == _table_lines(res.output), f"README table for `lpbench {args}` is stale"
+
+
+def test_committed_claims_are_what_the_committed_run_records_give(monkeypatch):
+    import json
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("claims", None)
+    import claims
+
+    committed = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
+    assert json.loads(json.dumps(claims.main(RUNS, None))) == committed
