@@ -63,19 +63,34 @@ def glf_ordering(groups):
             "observed_order": order, "holds": holds}
 
 
+# Models whose samples come from a fixed N(0, σ²I) prior: the prior PAG compares the reversed codes
+# with. The others (flows, GMMs, second stages, learned code generators) sample from another
+# distribution, so a high PAG there says "not Gaussian", not "poor samples".
+GAUSSIAN_PRIOR = ("gan", "masked_gan", "weighted_gan", "vae", "wae_gan", "wae_mmd", "aae", "rae")
+
+
+def _rank_correlation(pairs):
+    if len(pairs) < 3:
+        return {"n_models": len(pairs), "spearman_rho": None, "p_value": None}
+    rho, p = spearmanr([v[0] for v in pairs.values()], [v[1] for v in pairs.values()])
+    return {"n_models": len(pairs), "spearman_rho": float(rho), "p_value": float(p)}
+
+
 def pag_tracks_quality(groups, dataset="digits", budget="cpu", quality="fid"):
-    """Rank correlation, across every model with both values, of mean PAG and mean FID (lower is
-    better for both, so a positive correlation means PAG tracks sample quality)."""
+    """Rank correlation, across models, of mean PAG and mean FID on digits (lower is better for
+    both, so a positive ρ means PAG tracks sample quality): over every model, and over the models
+    sampled from a fixed Gaussian prior, the setting the PGAN paper evaluates PAG in."""
     runs = groups.get((dataset, budget), {})
     pairs = {m: (stat(r, "pag")["mean"], stat(r, quality)["mean"]) for m, r in runs.items()
              if stat(r, "pag") and stat(r, quality)}
-    if len(pairs) < 3:
-        return {"claim": "PAG tracks sample quality (PGAN paper §4)", "holds": None, "models": pairs}
-    rho, p = spearmanr([v[0] for v in pairs.values()], [v[1] for v in pairs.values()])
-    return {"claim": "PAG tracks sample quality (PGAN paper §4): Spearman ρ(PAG, FID) across models on digits",
-            "quality_metric": quality, "spearman_rho": float(rho), "p_value": float(p), "n_models": len(pairs),
-            "models": {m: {"pag": v[0], quality: v[1]} for m, v in sorted(pairs.items(), key=lambda kv: kv[1][1])},
-            "holds": bool(rho > 0 and p < 0.05)}
+    gaussian = {m: v for m, v in pairs.items() if m in GAUSSIAN_PRIOR}
+    out = {"claim": "PAG tracks sample quality (PGAN paper §4.3): Spearman ρ(PAG, FID) across models on digits",
+           "quality_metric": quality, "all_models": _rank_correlation(pairs),
+           "gaussian_prior_models": _rank_correlation(gaussian),
+           "models": {m: {"pag": v[0], quality: v[1]} for m, v in sorted(pairs.items(), key=lambda kv: kv[1][1])}}
+    g = out["gaussian_prior_models"]
+    out["holds"] = None if g["spearman_rho"] is None else bool(g["spearman_rho"] > 0 and g["p_value"] < 0.05)
+    return out
 
 
 def learned_prior_lowers_pag(groups):
