@@ -23,7 +23,8 @@ def load(runs_dir):
     for rec in records.iter_records(runs_dir):
         if rec.get("status") != "completed":
             continue
-        label = rec.get("composite") or (f"{rec['model']}+{rec['prior']}" if rec.get("prior") else rec["model"])
+        prior = rec.get("prior") or "native"
+        label = rec.get("composite") or (rec["model"] if prior == "native" else f"{rec['model']}+{prior}")
         out.setdefault((rec["dataset"], rec["budget"]), {}).setdefault(label, []).append(rec)
     return out
 

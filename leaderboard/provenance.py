@@ -42,7 +42,7 @@ def versions() -> dict:
 def groups(runs_dir) -> dict:
     by = defaultdict(list)
     for rec in records.iter_records(runs_dir):
-        if rec.get("prior"):  # prior-axis records time their own fit; their model run is counted once
+        if (rec.get("prior") or "native") != "native":  # a prior-axis record: its model run is counted once
             continue
         by[(rec["dataset"], rec["budget"])].append(rec)
     out = {}
@@ -54,7 +54,8 @@ def groups(runs_dir) -> dict:
         out[f"{ds}/{b}"] = {
             "runs": len(recs),
             "completed": sum(r["status"] == "completed" for r in recs),
-            "failed": sorted(f"{r['model']} seed {r['seed']}: {r['error']}" for r in recs if r["status"] != "completed"),
+            "failed": sorted(f"{r['model']} seed {r['seed']}: {r['error']}" for r in recs if r["status"] == "failed"),
+            "unfinished": sorted(f"{r['model']} seed {r['seed']}" for r in recs if r["status"] not in ("completed", "failed")),
             "models": sorted({r["model"] for r in recs}),
             "seeds": sorted({r["seed"] for r in recs}),
             "wall_clock_h": round((end - start).total_seconds() / 3600, 2),
@@ -79,9 +80,10 @@ def main(runs_dir: Path, out_stem: Path) -> None:
     for g, v in info["groups"].items():
         lines.append(f"| {g} | {v['runs']} | {v['completed']} | {v['wall_clock_h']} | {v['run_seconds_total']} | "
                      f"{v['first_started']} | {v['last_finished']} |")
-    failed = [(g, f) for g, v in info["groups"].items() for f in v["failed"]]
-    if failed:
-        lines += ["", "Failed runs:", ""] + [f"- {g}: {f}" for g, f in failed]
+    for key, title in (("failed", "Failed runs"), ("unfinished", "Runs not finished when the records were published")):
+        items = [(g, f) for g, v in info["groups"].items() for f in v[key]]
+        if items:
+            lines += ["", f"{title}:", ""] + [f"- {g}: {f}" for g, f in items]
     out_stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
