@@ -70,6 +70,11 @@ def main():
     registry, plugins = Registry.load(), get_plugins()
     models = args.models.split(",") if args.models else sorted(plugins.all("model"))
     results = {}
+    out = Path(args.out or Path(__file__).with_name("results") / f"paper_budget_time_{args.device.split(':')[0]}.json")
+    info = {"device": args.device, "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "k1": args.k1, "k2": args.k2, "datasets": results}
+    if args.device.startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name()
     for ds in args.datasets.split(","):
         budget = registry.budget(ds, "paper")
         steps = budget.steps(N_TRAIN[ds])
@@ -78,14 +83,9 @@ def main():
             s = step_seconds(m, ds, registry, plugins, args.device, args.k1, args.k2)
             results[ds]["models"][m] = {"step_s": s, "expected_train_h": s * steps / 3600}
             print(f"{ds:14s} {m:18s} {s:8.3f} s/step  → {s * steps / 3600:8.1f} h for {steps} steps", flush=True)
-    if "mnist" in results:  # the same shape, size and budget: the same time
-        results.setdefault("fashion_mnist", {**results["mnist"], "same_as": "mnist"})
-    info = {"device": args.device, "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "k1": args.k1, "k2": args.k2, "datasets": results}
-    if args.device.startswith("cuda"):
-        info["gpu"] = torch.cuda.get_device_name()
-    out = Path(args.out or Path(__file__).with_name("results") / f"paper_budget_time_{args.device.split(':')[0]}.json")
-    out.write_text(json.dumps(info, indent=2) + "\n")
+            if ds == "mnist":  # Fashion-MNIST: the same shape, size and budget, so the same time
+                results["fashion_mnist"] = {**results["mnist"], "same_as": "mnist"}
+            out.write_text(json.dumps(info, indent=2) + "\n")  # after each model: a stopped run keeps what it measured
 
 
 if __name__ == "__main__":
