@@ -99,7 +99,10 @@ def learned_prior_lowers_pag(groups):
     for dataset, budget in (("digits", "cpu"), ("eight_gaussians", "paper")):
         runs = groups.get((dataset, budget), {})
         gan, pgan = stat(runs.get("gan", []), "pag"), stat(runs.get("pgan", []), "pag")
+        quality = "fid" if dataset == "digits" else "emd"
         out[f"{dataset}/{budget}"] = {"gan": gan, "pgan": pgan,
+                                      f"gan_{quality}": stat(runs.get("gan", []), quality),
+                                      f"pgan_{quality}": stat(runs.get("pgan", []), quality),
                                       "holds": None if not (gan and pgan) else pgan["mean"] < gan["mean"]}
     return out
 
