@@ -82,8 +82,8 @@ def pag_tracks_quality(groups, dataset="digits", budget="cpu", quality="fid"):
     both, so a positive ρ means PAG tracks sample quality): over every model, and over the models
     sampled from a fixed Gaussian prior, the setting the PGAN paper evaluates PAG in."""
     runs = groups.get((dataset, budget), {})
-    pairs = {m: (stat(r, "pag")["mean"], stat(r, quality)["mean"]) for m, r in runs.items()
-             if stat(r, "pag") and stat(r, quality)}
+    stats = {m: (stat(r, "pag"), stat(r, quality)) for m, r in runs.items()}
+    pairs = {m: (pag["mean"], q["mean"]) for m, (pag, q) in stats.items() if pag and q}
     gaussian = {m: v for m, v in pairs.items() if m in GAUSSIAN_PRIOR}
     out = {"claim": "PAG tracks sample quality (PGAN paper §4.3): Spearman ρ(PAG, FID) across models on digits",
            "quality_metric": quality, "all_models": _rank_correlation(pairs),
