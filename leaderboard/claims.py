@@ -53,15 +53,18 @@ def emd_table(groups):
 
 
 def glf_ordering(groups):
-    runs = groups.get(("digits", "cpu"), {})
-    fid = {m: stat(runs.get(m, []), "fid") for m in ("glf", "rae_gmm", "vae")}
-    have = {m: v["mean"] for m, v in fid.items() if v}
-    holds = None
-    if len(have) == 3:
-        holds = have["glf"] < have["rae_gmm"] < have["vae"]
-    order = sorted(have, key=have.get)
-    return {"claim": "FID ordering glf < rae_gmm < vae (GLF paper, Table 1)", "fid": fid,
-            "observed_order": order, "holds": holds}
+    """The GLF paper's ordering on its own metric (FID, digits) and, as a second reading, on
+    eight Gaussians by EMD, where all three models were trained too."""
+    out = {"claim": "ordering glf < rae_gmm < vae (GLF paper, Table 1)"}
+    for dataset, budget, metric in (("digits", "cpu", "fid"), ("eight_gaussians", "paper", "emd")):
+        runs = groups.get((dataset, budget), {})
+        values = {m: stat(runs.get(m, []), metric) for m in ("glf", "rae_gmm", "vae")}
+        have = {m: v["mean"] for m, v in values.items() if v}
+        out[f"{dataset}/{budget}"] = {
+            "metric": metric, metric: values, "observed_order": sorted(have, key=have.get),
+            "holds": have["glf"] < have["rae_gmm"] < have["vae"] if len(have) == 3 else None}
+    out["holds"] = out["digits/cpu"]["holds"]  # the paper's own metric decides
+    return out
 
 
 # Models whose samples come from a fixed N(0, σ²I) prior: the prior PAG compares the reversed codes

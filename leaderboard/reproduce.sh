@@ -12,9 +12,11 @@ lpbench run --models "$ALL" --dataset digits --budget cpu --seeds 0,1,2 --runs-d
 # 2. the GAN family and the autoencoders on eight Gaussians, the masked/weighted paper's budget
 lpbench run --models "$ALL" --dataset eight_gaussians --budget paper --seeds 0,1,2 --runs-dir $RUNS --device cpu --workers 2 -q
 
-# 3. tables, report, the paper comparison and the provenance, all from the run records
+# 3. tables, report, the claims, the paper comparison and the provenance, all from the run records
 lpbench leaderboard --runs-dir $RUNS --out leaderboard/tables
 lpbench report --runs-dir $RUNS --out leaderboard/report.html
 python leaderboard/claims.py $RUNS leaderboard/claims.json
 python benchmarks/eight_gaussians_paper.py $RUNS benchmarks/results/eight_gaussians_paper.json
 python leaderboard/provenance.py $RUNS leaderboard/PROVENANCE
+# 4. the README's headline section (tables and the claims prose) from the tables and claims.json
+python leaderboard/readme_section.py

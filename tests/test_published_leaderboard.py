@@ -40,3 +40,16 @@ def test_committed_claims_are_what_the_committed_run_records_give(monkeypatch):
 
     committed = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
     assert json.loads(json.dumps(claims.main(RUNS, None))) == committed
+
+
+def test_readme_section_is_what_the_committed_records_and_claims_give(monkeypatch):
+    import sys
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("readme_section", None)
+    import readme_section
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme_section.splice(readme, readme_section.render(ROOT)) == readme, \
+        "README's published-leaderboard section is stale: run python leaderboard/readme_section.py"
