@@ -1,8 +1,9 @@
 """The README's "Published leaderboard" section, generated from the published records: the tables
-are `lpbench leaderboard` output, every number in the prose comes from those tables or from
-leaderboard/claims.json. The interpretive sentences (why a claim does or does not hold) are
-written here by hand; the few figures in them that the records do not hold (code spreads, curve
-values) say what they were measured on.
+are `lpbench leaderboard` output, and the prose's numbers come from those tables, from
+leaderboard/claims.json or from the run records (per-seed values). The interpretive sentences (why
+a claim does or does not hold) are written here by hand; the few figures in them that the records
+do not hold (code spreads, curve values, samples drawn from saved weights) say what they were
+measured on.
 
     python leaderboard/readme_section.py           # rewrite the section in README.md
     python leaderboard/readme_section.py --check   # exit 1 if README.md's section differs
@@ -16,9 +17,6 @@ START, END = "## Published leaderboard", "## Install"
 
 DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --values fid,kid,prd_precision,prd_recall,pag --format md"
 EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --values emd,emd_floor,modes,hq,pag --format md"
-# every model reproduce.sh runs on eight Gaussians, by the label its table row gets
-EIGHT_MODELS = ("vae", "rae_gmm", "wae_gan", "wae_mmd", "two_stage_vae", "glf", "glf_regularized", "vae_flow_prior",
-                "gan", "masked_gan", "weighted_gan", "pgan", "aae", "aae_learned_prior")
 
 
 def lpbench(args: str) -> str:
@@ -48,14 +46,12 @@ def rows(args: str) -> dict:
     return out
 
 
-def per_seed(model, metric="emd", dataset="eight_gaussians", budget="paper"):
-    """A model's per-seed values, "a / b / c" in seed order, from its run records."""
-    from lpbench import records
+def per_seed(model: str) -> list[dict]:
+    """A model's metrics on eight Gaussians (paper budget), one dict per seed in seed order."""
+    import claims  # beside this file: the same record loading the claims use
 
-    recs = [r for r in records.iter_records(ROOT / "leaderboard" / "runs")
-            if (r["model"], r["dataset"], r["budget"], r.get("status")) == (model, dataset, budget, "completed")
-            and (r.get("prior") or "native") == "native"]
-    return " / ".join(f"{r['metrics'][metric]:.3f}" for r in sorted(recs, key=lambda r: r["seed"]))
+    recs = claims.load(ROOT / "leaderboard" / "runs").get(("eight_gaussians", "paper"), {}).get(model, [])
+    return [r["metrics"] for r in sorted(recs, key=lambda r: r["seed"])]
 
 
 def ms(s, d=3):
@@ -69,24 +65,13 @@ def verdict(v):
     return {True: "**holds**", False: "**does not hold**", None: "**not measured**"}[v]
 
 
-def incomplete(eight: dict) -> str:
-    short = {m: eight.get(m, {}).get("seeds", 0) for m in EIGHT_MODELS if eight.get(m, {}).get("seeds", 0) < 3}
-    if not short:
-        return ""
-    by_count = {}
-    for m, n in short.items():
-        by_count.setdefault(n, []).append(m)
-    parts = "; ".join(f"{', '.join(ms_)} {'has' if len(ms_) == 1 else 'have'} {n} seed{'' if n == 1 else 's'}"
-                      for n, ms_ in sorted(by_count.items(), reverse=True))
-    return ("**Incomplete:** the eight-Gaussians grid did not fit in the sessions' time on 2 cores (a run at this "
-            f"budget takes 10–25 min on one core): {parts}. `leaderboard/reproduce.sh` completes it (completed runs "
-            "are skipped; rerunning it regenerates every table, the report and the claims).\n\n")
-
-
-def render(root: Path = ROOT) -> str:
+def render() -> str:
     """The section; run from the repository root (the printed commands use relative paths)."""
-    c = json.loads((root / "leaderboard" / "claims.json").read_text())
+    c = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
     eight = rows(EIGHT)
+    flow, glf = per_seed("vae_flow_prior"), per_seed("glf")
+    glf_best, glf_worst = min(glf, key=lambda r: r["emd"]), max(glf, key=lambda r: r["emd"])
+    best_gan = min(eight[g]["emd"] for g in ("gan", "masked_gan", "weighted_gan", "pgan"))
 
     def eg(m, key="emd", d=3):
         v, sd = eight[m].get(key), eight[m].get(key + " std")
@@ -139,10 +124,10 @@ samples scored against 1000 test points; `emd_floor` is the real-vs-real EMD at 
 On eight Gaussians rae_gmm, whose GMM prior is fitted to its codes, leads: EMD {eg('rae_gmm')}
 against a real-vs-real floor of {eg('rae_gmm', 'emd_floor')}, all 8 modes covered and {eg('rae_gmm', 'hq')}
 of its samples within 3σ of a mode (hq); the plain vae ({eg('vae')}) follows. Every GAN variant
-is at 0.35 or worse. The flow priors are unstable at this budget: vae_flow_prior's seeds score
-{per_seed('vae_flow_prior')} — seed 0 (8 modes, 86 % hq) beats every vae seed, while seed 1 covers all
-8 modes with 55 % of its samples on them but sends 45 of its 1000 samples beyond radius 4 (up to
-≈ 500; measured from the run's weights): the flow's tail, decoded far outside the data, dominates
+is at {best_gan:.2f} or worse. The flow priors are unstable at this budget: vae_flow_prior's seeds
+score {' / '.join(f"{r['emd']:.3f}" for r in flow)} — seed 0 ({flow[0]['modes']:.0f} modes, {flow[0]['hq']:.0f} % hq) is better
+than vae's mean, while seed 1 covers {flow[1]['modes']:.0f} modes with {flow[1]['hq']:.0f} % of its samples on them but
+sends 45 of its 1000 samples beyond radius 4 (up to ≈ 500; measured from the run's weights): the flow's tail, decoded far outside the data, dominates
 its EMD; glf's flow NLL spikes during training (below). The autoencoders whose codes are pushed
 towards a fixed Gaussian prior by an adversary or an MMD penalty do no better than the GANs: aae
 {eg('aae')}, wae_mmd {eg('wae_mmd')}, wae_gan {eg('wae_gan')}. With a 2-D latent, a decoder that maps
@@ -153,7 +138,7 @@ puts every sample near the centre: its second stage collapses at this budget ("M
 autoencoders"). The learned code generators do not help here either: aae_learned_prior
 {eg('aae_learned_prior')} against aae's {eg('aae')}, pgan {eg('pgan')} against gan's {eg('gan')}.
 
-{incomplete(eight)}<table><tr>
+<table><tr>
 <td><img src="leaderboard/runs/eight_gaussians/paper/gan/seed0/samples.png" width="240"><br>gan, seed 0</td>
 <td><img src="leaderboard/runs/eight_gaussians/paper/masked_gan/seed0/samples.png" width="240"><br>masked_gan, seed 0</td>
 <td><img src="leaderboard/runs/eight_gaussians/paper/weighted_gan/seed0/samples.png" width="240"><br>weighted_gan, seed 0</td>
@@ -196,9 +181,10 @@ model was tuned on its own: each dataset's settings are shared by every model.
   eight Gaussians (EMD) the order is {' < '.join(ge['observed_order'])} (emd rae_gmm
   {ms(ge['emd']['rae_gmm'])}, glf {ms(ge['emd']['glf'])}, vae {ms(ge['emd']['vae'])}): there glf is behind vae too.
   Its flow's NLL on the tightly clustered codes (each mode has std 0.02) is unstable at the constant
-  learning rate: it jumps from below 0 to 5–13 several times during training (`curves.json`), and
-  seed 2 ended inside such a jump (EMD 2.74, one mode). Even its best seed (EMD 0.341, all 8 modes)
-  puts 31 % of its samples within 3σ of a mode against rae_gmm's {eg('rae_gmm', 'hq')}: a flow, a
+  learning rate: it jumps from below 0 to 5–13 several times during training (`curves.json`),
+  and its worst seed ended inside such a jump (EMD {glf_worst['emd']:.2f}, {glf_worst['modes']:.0f} mode(s)). Even
+  its best seed (EMD {glf_best['emd']:.3f}, {glf_best['modes']:.0f} modes) puts {glf_best['hq']:.0f} % of its samples within 3σ of
+  a mode against rae_gmm's {eg('rae_gmm', 'hq')}: a flow, a
   continuous bijection of a Gaussian, keeps mass between well-separated clusters, where a
   10-component GMM can put one component on each.
 - **PAG tracks sample quality (PGAN paper §4.3)** — {pag_verdict}: Spearman ρ
@@ -238,6 +224,7 @@ def main(argv):
     import os
 
     os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT / "leaderboard"))
     path = ROOT / "README.md"
     old = path.read_text()
     new = splice(old, render())
