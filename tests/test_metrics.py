@@ -56,13 +56,15 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
     direct = torch_fidelity.calculate_metrics(
         input1=Uint8Images(gen_u8), input2=Uint8Images(ref_u8), cuda=False, fid=True, isc=True, kid=True,
         feature_extractor=DIGITS_FIDELITY_NAME, feature_extractor_weights_path=str(DIGITS_WEIGHTS),
-        kid_subset_size=200, save_cpu_ram=True, cache=False, verbose=False,
+        kid_subset_size=100, save_cpu_ram=True, cache=False, verbose=False,
     )
     assert ours["fid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_FID], rel=1e-4)
     assert ours["is"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_MEAN], rel=1e-4)
     assert ours["is_std"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_STD], rel=1e-4)
     assert ours["kid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_KID_MEAN], rel=1e-4)
-    assert ours["kid_subset_size"] == 200
+    assert ours["kid_std"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_KID_STD], rel=1e-4)
+    # subsets of half the set (issue 16): they differ, so kid_std is a spread, not ~1e-7
+    assert ours["kid_subset_size"] == 100 and ours["kid_std"] > 0.05 * ours["kid"]
     assert ours["fid"] > 0.1 and ours["kid"] > 0  # the noisy set is measurably different
     assert prov["fid"]["extractor"] == "digits_cnn" and prov["kid"]["n_reference"] == 200
 
@@ -268,11 +270,15 @@ def test_emd_floor_is_real_versus_held_out_real():
     from lpbench_metrics.emd import emd
 
     rng = np.random.default_rng(2)
-    ref, held, gen = (torch.as_tensor(rng.normal(size=(200, 2))) for _ in range(3))
+    ref, gen = (torch.as_tensor(rng.normal(size=(200, 2))) for _ in range(2))
+    held = torch.as_tensor(rng.normal(size=(650, 2)))  # three disjoint blocks of 200 (and 50 left over)
     out, prov, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
                             extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False,
                             held_out_reference=held)
-    assert out["emd_floor"] == pytest.approx(emd(held.numpy(), ref.numpy()), rel=1e-12)
+    floors = [emd(held[k * 200:(k + 1) * 200].numpy(), ref.numpy()) for k in range(3)]
+    assert out["emd_floor_draws"] == 3  # a mean over several draws, not one draw (issue 16)
+    assert out["emd_floor"] == pytest.approx(np.mean(floors), rel=1e-12)
+    assert out["emd_floor_std"] == pytest.approx(np.std(floors, ddof=1), rel=1e-12) and out["emd_floor_std"] > 0
     assert prov["emd_floor"]["n_reference"] == 200
     out, _, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
                          extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False)

@@ -315,8 +315,8 @@ class Evaluation:
     reference_split: str = "test"
     out_dir: Any = None  # where metrics may save figures (run folder), or None
     reference_features_loader: Any = None  # callable → cached reference features, or None
-    # More real samples of the reference split, disjoint from ``reference`` (for real-vs-real
-    # floors), or None when the split has no more.
+    # More real samples of the reference split, disjoint from ``reference`` (at least as many;
+    # real-vs-real floors take blocks of len(reference)), or None when the split has no more.
     held_out_reference: Any = None
     # The dataset plugin instance with the run's settings (e.g. eight_gaussians' centers() and
     # std for the modes/hq metrics), or None when the caller has none.

@@ -194,11 +194,31 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
             on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
         )
     echo = None if quiet else (lambda line: click.echo(line, err=True))
+    gaps = _report_metric_gaps(specs, results, runs_dir, inception_weights)
     prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
     _refresh_leaderboard(registry, plugins, runs_path, dataset)
     reporter.summary(results)
-    if any(r["status"] != "completed" for r in [*results, *prior_results]):
+    if gaps or any(r["status"] != "completed" for r in [*results, *prior_results]):
         ctx.exit(1)
+
+
+def _report_metric_gaps(specs, results, runs_dir, inception_weights) -> int:
+    """Say which completed runs were scored now for a metric they lacked, and which still lack
+    one (with the command that scores it); even with -q. Returns how many still lack one."""
+    gaps = 0
+    for spec, r in zip(specs, results):
+        if r.get("evaluated_now"):
+            click.echo(f"[{spec.label}] already completed; lacked metric(s) {', '.join(r['evaluated_now'])}: "
+                       f"scored from its saved model (no retraining)", err=True)
+        if r.get("missing_metrics"):
+            gaps += 1
+            miss = r["missing_metrics"]
+            folder = Path(runs_dir) / spec.dataset / spec.budget / spec.model / f"seed{spec.seed}"
+            weights = f" --inception-weights {inception_weights}" if inception_weights else ""
+            click.echo(f"[{spec.label}] already completed but lacks metric(s) {', '.join(miss['metrics'])}, and they "
+                       f"could not be scored: {miss['why']}. Once fixed: lpbench evaluate {folder} --metrics "
+                       f"{','.join(miss['metrics'])}{weights}", err=True)
+    return gaps
 
 
 def _extractor_options(inception_weights) -> dict:
@@ -329,8 +349,9 @@ def plugins(as_json):
                    "in --out; exit 1 if any differs, is missing or has no records.")
 @click.pass_context
 def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
-    """One row per (dataset, budget, model): each metric's mean ± std over seeds, the seed count
-    and train seconds, sorted by the dataset's primary metric."""
+    """One row per (dataset, budget, model) and per reference row: each value's mean ± std and
+    95% t-interval over seeds, the seed count and train seconds, sorted by the dataset's primary
+    metric, with rank groups (Welch t-tests against the best, Holm-corrected)."""
     from . import leaderboard as lb
 
     registry, plugins_ = _registry(ctx), _plugins()
@@ -366,7 +387,7 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
         console = Console()
         for (ds, b), table in tables.items():
             disp = lb.display_frame(table)
-            t = Table(*disp.columns, title=f"{ds} / {b}")
+            t = Table(*disp.columns, title=f"{ds} / {b}", caption=lb.legend(table))
             for row in disp.itertuples(index=False):
                 t.add_row(*map(str, row))
             console.print(t)
@@ -433,6 +454,95 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
     for k, v in values.items():
         p = prov[k]
         click.echo(f"{k}\t{v:.6g}\t(extractor {p['extractor']}, n={p['n_generated']} vs {p['n_reference']} {p['reference_split']})")
+
+
+# ------------------------------------------------------------------------------------- evaluate
+
+
+@main.command("evaluate")
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
+              help="Comma-separated metrics to (re-)score; default: the dataset's default metrics each run lacks.")
+@click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
+@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list: one {run, metrics, values} per run.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.pass_context
+def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights):
+    """Score completed RUNS (run folders, or runs directories) from their saved models, without
+    retraining: the same samples are drawn again, the checkpoint is only read, and the new values,
+    their provenance and the evaluation's timings are merged into each run.json atomically.
+
+    Exit code 0 when every run was scored (or had nothing to score), 1 when some could not be."""
+    from . import records
+    from .rescore import rescore, run_folders
+    from .runner import resolve_device
+
+    registry, plugins_ = _registry(ctx), _plugins()
+    names = _csv(metrics) or None
+    for m in names or []:
+        plugins_.get("metric", m)
+    folders = run_folders(runs)
+    device = resolve_device(device)
+    out, failed = [], 0
+    for folder in folders:
+        try:
+            entry = rescore(folder, names, registry=registry, plugins=plugins_, device=device,
+                            data_root=data_root, extractor_options=_extractor_options(inception_weights))
+        except LpbenchError as e:
+            failed += 1
+            click.echo(f"{folder}: not scored: {e}", err=True)
+            continue
+        rec = records.read_record(folder)
+        values = {k: rec["metrics"][k] for k, p in rec["metric_provenance"].items()
+                  if p.get("metric", k) in entry["metrics"]}
+        out.append({"run": str(folder), "metrics": entry["metrics"], "values": values})
+        if not as_json:
+            shown = ", ".join(f"{k} {v:.6g}" for k, v in values.items()) or "nothing to score"
+            click.echo(f"{folder}: {shown}")
+            if entry.get("samples_match") is False:
+                click.echo(f"{folder}: warning: the saved model no longer draws the samples the run was scored on "
+                           f"(samples_sha256 differs); the new values are recorded with that flag", err=True)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    if failed:
+        ctx.exit(1)
+
+
+# ----------------------------------------------------------------------------------- references
+
+
+@main.command()
+@click.option("--dataset", required=True, shell_complete=_complete_names("dataset"))
+@click.option("--budget", default=None, shell_complete=_complete_budgets,
+              help="The budget whose tables get the rows (its eval_samples is the sample count); default from the registry.")
+@click.option("--seeds", default="0,1,2,3,4", callback=_seeds, show_default=True,
+              help="Comma-separated seeds: one draw (and one baseline fit) per seed.")
+@click.option("--only", default=None, help="Comma-separated references (default: all): "
+              "real_data, memorizer, pca_gmm, pixel_gaussian.")
+@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
+@click.option("--force", is_flag=True, help="Recompute references that are already recorded.")
+@click.option("--quiet", "-q", is_flag=True, help="No per-row output.")
+@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
+              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.pass_context
+def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, quiet, inception_weights):
+    """Score the reference rows of DATASET's tables with its metrics: held-out real data (the
+    floor), a memorizer (training items as samples), and the baselines pca_gmm and pixel_gaussian.
+    They are recorded under RUNS_DIR/<dataset>/<budget>/references/ and shown, marked "ref", in
+    every leaderboard table of that dataset and budget."""
+    from . import references as refs
+
+    registry, plugins_ = _registry(ctx), _plugins()
+    budget = registry.budget(dataset, budget).name
+    runs_path = _writable_dir(runs_dir)
+    refs.compute(dataset, budget, seeds, runs_path, registry=registry, plugins=plugins_, names=_csv(only) or None,
+                 data_root=data_root, extractor_options=_extractor_options(inception_weights), force=force,
+                 echo=None if quiet else (lambda line: click.echo(line, err=True)))
+    _refresh_leaderboard(registry, plugins_, runs_path, dataset)
+    click.echo(str(runs_path / dataset / budget / refs.FOLDER))
 
 
 # ----------------------------------------------------------------------------------------- show

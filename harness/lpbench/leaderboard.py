@@ -6,9 +6,13 @@ import re
 from pathlib import Path
 
 from . import records
+from .stats import INTERVAL, RANK_TEST, rank_groups, summary
 
 FORMATS = {"md": "md", "csv": "csv", "json": "json", "latex": "tex", "html": "html"}
 PLAIN_EXTRACTORS = ("samples", "raw")
+# The prior column of a reference row (lpbench/references.py): the data itself, a memorizer and
+# simple baselines, scored like a model but never ranked.
+REFERENCE = "reference"
 
 
 # Column groups, left to right: scores of samples, then (prior axis) the decoder's ceiling, the
@@ -38,6 +42,8 @@ def run_rows(runs_dir) -> list[dict]:
 
         for name, value in (rec.get("metrics") or {}).items():
             p = prov.get(name, {})
+            if not _is_spread(name, rec["metrics"], p):
+                continue
             rows.append({**base, "section": 0, "value_name": name, "metric": p.get("metric", name),
                          "value": value, "signature": signature(p)})
         shown = set(rec.get("gap") or rec.get("ceiling") or {})  # headline values only; not every companion
@@ -55,6 +61,16 @@ def run_rows(runs_dir) -> list[dict]:
     return rows
 
 
+def _is_spread(name, values, provenance) -> bool:
+    """False for a "<x>_std" over subsets that were each the whole sample set ("<x>_subset_size"
+    ≥ n_generated, as KID recorded before subsets were halved): every subset is the same set, so
+    it reads as zero uncertainty where none was measured. Every other value is shown."""
+    if not name.endswith("_std"):
+        return True
+    size, n = values.get(name[:-4] + "_subset_size"), provenance.get("n_generated")
+    return size is None or n is None or size < n
+
+
 def _labels(df):
     """Column label per (value name, provenance): never two provenances in one column."""
     labels = {}
@@ -70,8 +86,11 @@ def _labels(df):
 
 
 def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=None) -> dict:
-    """{(dataset, budget): DataFrame} with one row per model: each metric's mean and std over
-    seeds, the seed count and mean train seconds, sorted by the dataset's primary metric.
+    """{(dataset, budget): DataFrame} with one row per model (and per reference row): each
+    value's mean, std and t-interval over seeds (columns "<label>", "<label> std", "<label>
+    ci_low", "<label> ci_high"), the seed count, mean train seconds, whether the row is a
+    reference, and its rank group on the dataset's primary metric (lpbench.stats.rank_groups;
+    references are not ranked), sorted by that metric.
 
     higher_is_better: metric name → bool; primary: dataset → primary metric name; values: only
     these value names (as in run.json's metrics, e.g. fid, prd_recall), in the records' order.
@@ -105,23 +124,37 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
         runs = g.drop_duplicates([*keys, "seed"]).groupby(keys)
         train = runs["train_s"].mean().rename("train_s")
         prior_fit = runs["prior_fit_s"].mean().rename("prior_fit_s")
-        stats = g.groupby([*keys, "label"])["value"].agg(["mean", "std"]).unstack("label")
+        per_seed = g.sort_values("seed").groupby([*keys, "label"])["value"].agg(list).unstack("label")
         cols = []
         order = list(dict.fromkeys(g.sort_values(["section", "metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
         table = pd.concat([seeds, train, prior_fit], axis=1)
         for label in order:
-            table[label] = stats[("mean", label)]
-            table[f"{label} std"] = stats[("std", label)]
+            s = [summary(v if isinstance(v, list) else []) for v in per_seed[label].reindex(table.index)]
+            for stat, suffix in (("mean", ""), ("std", " std"), ("ci_low", " ci_low"), ("ci_high", " ci_high")):
+                table[label + suffix] = pd.to_numeric(pd.Series([x[stat] for x in s], index=table.index, dtype=object))
             cols.append(label)
+        table["reference"] = [p == REFERENCE for p in table.index.get_level_values("prior")]
         table = table.reset_index()
         key = _sort_column(primary.get(ds), cols, g)
+        ranks = [None] * len(table)
         if key is not None:
             metric = g.loc[g["label"] == key, "metric"].iloc[0]
-            table = table.sort_values(key, ascending=not higher_is_better.get(metric, False), na_position="last")
+            hib = higher_is_better.get(metric, False)
+            table = table.sort_values(key, ascending=not hib, na_position="last").reset_index(drop=True)
+            values = per_seed[key].reindex(pd.MultiIndex.from_frame(table[keys]))
+            contestants = [i for i in range(len(table)) if not table["reference"][i]]
+            groups = rank_groups([_values(values.iloc[i]) for i in contestants], higher_is_better=hib)
+            for i, grp in zip(contestants, groups):
+                ranks[i] = grp
+        table["rank"] = pd.array(ranks, dtype="Int64")
         table.attrs["metrics"] = cols
         table.attrs["primary"] = key
         out[(ds, b)] = table.reset_index(drop=True)
     return out
+
+
+def _values(v) -> list:
+    return v if isinstance(v, list) else []
 
 
 def _primary_first(primary):
@@ -141,25 +174,39 @@ def _sort_column(primary, cols, g):
     return cols[0] if cols else None
 
 
-def _fmt(mean, std) -> str:
+def _fmt(mean, std, lo=None, hi=None) -> str:
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "–"
     s = f"{mean:.4g}"
     if std is not None and not (isinstance(std, float) and math.isnan(std)):
         s += f" ± {std:.2g}"
+        if lo is not None and not math.isnan(lo):
+            s += f" [{lo:.3g}, {hi:.3g}]"
     return s
 
 
 def display_frame(table):
-    """Human-facing frame: "mean ± std" strings, seconds rounded."""
+    """Human-facing frame: rank group, "mean ± std [t-interval]" strings, seconds rounded;
+    reference rows say so in the rank column."""
     import pandas as pd
 
-    disp = pd.DataFrame({"model": table["model"], "prior": table["prior"], "seeds": table["seeds"]})
+    ranks = ["ref" if ref else ("–" if pd.isna(r) else str(int(r)))
+             for r, ref in zip(table["rank"], table["reference"])]
+    disp = pd.DataFrame({"rank": ranks, "model": table["model"], "prior": table["prior"], "seeds": table["seeds"]})
     for label in table.attrs.get("metrics", []):
-        disp[label] = [_fmt(m, s) for m, s in zip(table[label], table[f"{label} std"])]
+        disp[label] = [_fmt(*v) for v in zip(table[label], table[f"{label} std"], table[f"{label} ci_low"],
+                                             table[f"{label} ci_high"])]
     disp["train s"] = [f"{t:.1f}" if t == t else "–" for t in table["train_s"]]
     disp["prior fit s"] = [f"{t:.1f}" if t == t else "–" for t in table["prior_fit_s"]]
     return disp
+
+
+def legend(table) -> str:
+    """What the numbers mean, printed under every human-facing table."""
+    by = table.attrs.get("primary")
+    return (f"mean ± std over seeds [{INTERVAL}]; rank: groups on {by or 'the first value'} — {RANK_TEST}; "
+            f"rank 1 = statistically indistinguishable from the best; ref = a reference row "
+            f"(lpbench references), scored by the same metrics, never ranked.")
 
 
 _MD_SPECIAL = re.compile(r"([\\|`*\[\]<>])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -182,11 +229,13 @@ def render(table, fmt: str) -> str:
     disp = display_frame(table)
     if fmt == "md":
         disp = disp.rename(columns=md_escape).apply(lambda col: col.map(lambda v: md_escape(v) if isinstance(v, str) else v))
-        return disp.to_markdown(index=False) + "\n"
+        return disp.to_markdown(index=False) + "\n\n" + md_escape(legend(table)) + "\n"
     if fmt == "html":
-        return disp.to_html(index=False, escape=True, border=0)
+        import html
+
+        return disp.to_html(index=False, escape=True, border=0) + f"\n<p>{html.escape(legend(table))}</p>\n"
     # LaTeX: Styler escapes special characters (model names with '_', '±').
-    return disp.style.hide(axis="index").format(escape="latex").to_latex(hrules=True)
+    return disp.style.hide(axis="index").format(escape="latex").to_latex(hrules=True) + f"% {legend(table)}\n"
 
 
 def rendered(tables_by_key: dict, out_dir, formats=("md",)) -> dict[Path, bytes]:

@@ -124,13 +124,13 @@ def reference_subset(data, n: int):
 
 
 def held_out_subset(data, n: int):
-    """The next n items of the same permutation, disjoint from ``reference_subset(data, n)``
-    (real-vs-real floors), or None when the split is smaller than 2n."""
+    """The rest of the same permutation after ``reference_subset(data, n)``, disjoint from it
+    (real-vs-real floors take blocks of n from it), or None when the split is smaller than 2n."""
     import torch
 
     if len(data) < 2 * n:
         return None
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[n : 2 * n]
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[n:]
     return data.as_float(data.x[perm])
 
 
@@ -139,9 +139,7 @@ def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugin
     plugins = plugins or get_plugins()
     folder = records.run_dir(opts.runs_dir, spec.dataset, spec.budget, spec.model, spec.seed)
     if not opts.force and records.is_completed(folder):
-        rec = records.read_record(folder)
-        rec["skipped"] = True
-        return rec
+        return _complete_metrics(spec, opts, registry, plugins, folder)
     if opts.force and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -179,6 +177,28 @@ def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugin
     records.write_record(folder, record)
     _run_finished(plugins, record, folder)
     return record
+
+
+def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
+    """A completed run is not retrained; a requested metric it lacks is scored from its saved
+    model (lpbench.rescore) and reported in "evaluated_now", or, when that cannot be done,
+    in "missing_metrics" with the reason: never skipped silently."""
+    from .rescore import missing_metrics, rescore
+
+    rec = records.read_record(folder)
+    requested = opts.metrics or registry.dataset(spec.dataset)["evaluation"]["metrics"]
+    missing = missing_metrics(rec, requested)
+    if missing:
+        try:
+            entry = rescore(folder, missing if opts.metrics else None, registry=registry, plugins=plugins,
+                            device=resolve_device(opts.device), data_root=opts.data_root,
+                            extractor_options=opts.extractor_options)
+            rec = records.read_record(folder)
+            rec["evaluated_now"] = entry["metrics"]
+        except Exception as e:  # the run itself stays completed; the gap is reported
+            rec["missing_metrics"] = {"metrics": missing, "why": _describe(e)}
+    rec["skipped"] = True
+    return rec
 
 
 def _run_finished(plugins: Plugins, record: dict, folder: Path) -> None:
@@ -219,40 +239,72 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     test = load_split(plugins, resolved, resolved.evaluation["reference_split"], spec.seed, opts.data_root)
     n = min(budget.eval_samples, len(test))
     t0 = time.perf_counter()
-    with torch.no_grad():
-        gen = torch.Generator().manual_seed(spec.seed + 10_000)
-        samples = model.sample(n, gen)
-    samples = samples.detach().float().cpu() if torch.is_tensor(samples) else samples
-    check_samples(samples, train.kind, train.item_shape, what=f"samples from model '{spec.model}'")
+    samples = draw_samples(model, n, spec.seed, train.kind, train.item_shape, what=f"samples from model '{spec.model}'")
     record["timings"]["sample_s"] = time.perf_counter() - t0
+    record["samples_sha256"] = samples_digest(samples)
 
     from .figures import save_samples_figure
 
     record["artifacts"]["samples"] = save_samples_figure(samples, train.kind, folder, reference=reference_subset(test, n))
 
-    metrics = {m: plugins.get("metric", m)(resolved.metric_settings.get(m)) for m in metric_names}
-    if opts.metrics is None:  # the dataset's defaults: skip those this model cannot support
-        from .evaluation import inapplicable
-
-        skipped = inapplicable(metrics, model)
-        metrics = {k: v for k, v in metrics.items() if k not in skipped}
-        if skipped:
-            record["metrics_skipped"] = skipped
-    extractor = _extractor(plugins, resolved.evaluation.get("feature_extractor"), metrics, opts.extractor_options)
     t0 = time.perf_counter()
-    values, provenance, seconds = evaluate(
-        metrics, dataset=spec.dataset, kind=train.kind, samples=samples,
-        reference=reference_subset(test, n), extractor=extractor, model=model, seed=spec.seed,
-        device=device, reference_split=resolved.evaluation["reference_split"], out_dir=folder,
-        cache_seed=spec.seed if plugins.get("dataset", spec.dataset).seeded else None,
-        held_out_reference=held_out_subset(test, n),
-        data=plugins.get("dataset", spec.dataset)(resolved.data_settings, data_root=opts.data_root),
-    )
+    values, provenance, seconds, skipped = score_samples(
+        plugins, samples, test, model=model, dataset=spec.dataset, seed=spec.seed, metric_names=metric_names,
+        explicit=opts.metrics is not None, metric_settings=resolved.metric_settings,
+        evaluation=resolved.evaluation, data_settings=resolved.data_settings, data_root=opts.data_root,
+        extractor_options=opts.extractor_options, device=device, folder=folder)
+    if skipped:
+        record["metrics_skipped"] = skipped
     record["timings"]["eval_s"] = time.perf_counter() - t0
     record["timings"]["metric_s"] = seconds
     record["metrics"] = values
     record["metric_provenance"] = provenance
     _add_figures(model, train.kind, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves, record)
+
+
+SAMPLE_SEED_OFFSET = 10_000  # a run's evaluation samples come from generator seed + this
+
+
+def draw_samples(model, n: int, seed: int, kind: str, shape, what: str):
+    """The n samples a run is scored on: generator seeded with seed + SAMPLE_SEED_OFFSET, so
+    `lpbench evaluate` redraws the very same set from the saved model."""
+    import torch
+
+    with torch.no_grad():
+        samples = model.sample(n, torch.Generator().manual_seed(seed + SAMPLE_SEED_OFFSET))
+    samples = samples.detach().float().cpu() if torch.is_tensor(samples) else samples
+    check_samples(samples, kind, shape, what=what)
+    return samples
+
+
+def samples_digest(samples) -> str:
+    """sha256 of the scored samples' float32 bytes: a re-evaluation can show it scored the same set."""
+    import hashlib
+
+    return hashlib.sha256(samples.contiguous().numpy().astype("float32").tobytes()).hexdigest()
+
+
+def score_samples(plugins, samples, test, *, model, dataset, seed, metric_names, explicit, metric_settings,
+                  evaluation, data_settings, data_root, extractor_options, device, folder):
+    """Score samples against the run's reference split with the named metrics → (values,
+    provenance, seconds per metric, {skipped metric: why}). Not ``explicit`` (the dataset's
+    defaults): metrics the model cannot support are skipped, not errors."""
+    from .evaluation import inapplicable
+
+    n = len(samples)
+    metrics = {m: plugins.get("metric", m)(metric_settings.get(m)) for m in metric_names}
+    skipped = {} if explicit else inapplicable(metrics, model)
+    metrics = {k: v for k, v in metrics.items() if k not in skipped}
+    ds_cls = plugins.get("dataset", dataset)
+    extractor = _extractor(plugins, evaluation.get("feature_extractor"), metrics, extractor_options)
+    values, provenance, seconds = evaluate(
+        metrics, dataset=dataset, kind=ds_cls.kind, samples=samples,
+        reference=reference_subset(test, n), extractor=extractor, model=model, seed=seed,
+        device=device, reference_split=evaluation["reference_split"], out_dir=folder,
+        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out_subset(test, n),
+        data=ds_cls(data_settings, data_root=data_root),
+    )
+    return values, provenance, seconds, skipped
 
 
 def _add_figures(model, kind, samples, reference, test, folder, seed, device, curves, record) -> None:

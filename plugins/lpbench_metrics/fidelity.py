@@ -258,7 +258,8 @@ class IS(Metric):
 
 class KID(Metric):
     name = "kid"
-    description = "Kernel Inception Distance (torch-fidelity; cubic polynomial kernel, subset average)"
+    description = ("Kernel Inception Distance (torch-fidelity; cubic polynomial kernel, average over 100 subsets "
+                   "of min(1000, n/2) samples; kid_std: their spread)")
     higher_is_better = False
     needs = ("features",)
     kinds = ("image",)
@@ -269,8 +270,15 @@ class KID(Metric):
 
         gen, ref, layer = fidelity_features(ev, self.name, "kid")
         ref = ref()
-        # The estimator is unbiased for any subset size (only its spread grows), so smaller sets
-        # use all their samples per subset, as clean-fid does; the size used is recorded.
-        m = min(int(self.settings["kid_subset_size"]), len(gen[layer]), len(ref[layer]))
+        # The estimator is unbiased for any subset size (only its spread grows). Subsets of at
+        # most half the smaller set, drawn afresh each time, differ from one another, so kid_std is
+        # the spread of the subset estimates; a subset as large as the set would be the same set
+        # every time and its "std" zero (issue 16). The size used is recorded.
+        n = min(len(gen[layer]), len(ref[layer]))
+        m = min(int(self.settings["kid_subset_size"]), n // 2)
+        if m < 2:
+            from lpbench import DataError
+
+            raise DataError(f"kid needs at least 4 samples per set (subsets of half the set); got {n}")
         out = kid_featuresdict_to_metric(gen, ref, layer, verbose=False, **{**self.settings, "kid_subset_size": m})
         return {"kid": out[KEY_METRIC_KID_MEAN], "kid_std": out[KEY_METRIC_KID_STD], "kid_subset_size": m}
