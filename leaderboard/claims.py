@@ -2,6 +2,13 @@
 published run records only, written to leaderboard/claims.json (the README quotes it, and a test
 recomputes it from the records).
 
+Every verdict carries its statistics (lpbench.stats): each comparison's test, effect size and
+p-value, Holm-corrected over the comparisons one claim makes. Two models' runs are paired by seed
+where the seed fixes what both share — eight Gaussians draws its training and reference points
+from the seed — and compared with Welch's test where it does not (digits: one fixed split, the
+seed only initializes the nets). A verdict is "holds" or "does not hold" only when the test says
+so at α = 0.05; otherwise it is "not significant", whatever the means' order.
+
     python leaderboard/claims.py leaderboard/runs leaderboard/claims.json
 """
 import json
@@ -12,16 +19,25 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from lpbench import records
+from lpbench.stats import ALPHA, compare, holm
+
+
+def seeded(dataset) -> bool:
+    """Whether the dataset's seed draws its data (and so the reference set): then runs with the
+    same seed share them, and are paired."""
+    from lpbench.plugins import get_plugins
+
+    return bool(get_plugins().get("dataset", dataset).seeded)
 
 PAPER_EMD = {"gan": 0.3195, "masked_gan": 0.1328, "weighted_gan": 0.0891}  # masked/weighted paper §4.1
 
 
 def load(runs_dir):
-    """{(dataset, budget): {label: [record, ...]}} of completed runs; label = model, or the
-    composite id (rae_gmm) of a prior-axis record."""
+    """{(dataset, budget): {label: [record, ...]}} of completed model runs; label = model, or the
+    composite id (rae_gmm) of a prior-axis record. Reference rows are left out (see references)."""
     out = {}
     for rec in records.iter_records(runs_dir):
-        if rec.get("status") != "completed":
+        if rec.get("status") != "completed" or rec.get("reference"):
             continue
         prior = rec.get("prior") or "native"
         label = rec.get("composite") or (rec["model"] if prior == "native" else f"{rec['model']}+{prior}")
@@ -37,19 +53,68 @@ def stat(recs, metric):
             "seeds": len(v), "values": [float(x) for x in v]}
 
 
-def emd_table(groups):
+def references(runs_dir):
+    """{(dataset, budget): {reference name: [record, ...]}} (lpbench references)."""
+    out = {}
+    for rec in records.iter_records(runs_dir):
+        if rec.get("reference") and rec.get("status") == "completed":
+            out.setdefault((rec["dataset"], rec["budget"]), {}).setdefault(rec["model"], []).append(rec)
+    return out
+
+
+def _by_seed(recs, metric):
+    return {r["seed"]: r["metrics"][metric] for r in recs if metric in r.get("metrics", {})}
+
+
+def comparison(runs, a, b, metric, dataset):
+    """The comparison "a < b" on metric: a − b, its test (paired by seed on seeded datasets, on the
+    seeds both have), effect size and p-value."""
+    va, vb = _by_seed(runs.get(a, []), metric), _by_seed(runs.get(b, []), metric)
+    paired = seeded(dataset)
+    if paired:
+        seeds = sorted(set(va) & set(vb))
+        xa, xb = [va[s] for s in seeds], [vb[s] for s in seeds]
+    else:
+        xa, xb = [va[s] for s in sorted(va)], [vb[s] for s in sorted(vb)]
+    return {"comparison": f"{a} < {b}", "metric": metric, "dataset": dataset, **compare(xa, xb, paired=paired)}
+
+
+def decide(tests):
+    """Holm-correct the comparisons of one claim (each says a < b) and give the verdict: holds when
+    every one is significant in the claimed direction, does not hold when one is significant the
+    other way, not significant otherwise (or not measured)."""
+    ps = [t["p_value"] for t in tests]
+    if not tests or any(p is None for p in ps):
+        return "not measured"
+    for t, q in zip(tests, holm(ps)):
+        t["p_holm"] = q
+        t["significant"] = bool(q < ALPHA)
+        t["verdict"] = ("not significant" if not t["significant"]
+                        else "holds" if t["mean_diff"] < 0 else "does not hold")
+    if all(t["verdict"] == "holds" for t in tests):
+        return "holds"
+    if any(t["verdict"] == "does not hold" for t in tests):
+        return "does not hold"
+    return "not significant"
+
+
+def emd_table(groups, refs=None):
     runs = groups.get(("eight_gaussians", "paper"), {})
     rows = {m: {"emd": stat(runs.get(m, []), "emd"), "modes": stat(runs.get(m, []), "modes"),
                 "hq": stat(runs.get(m, []), "hq"), "paper_emd": p} for m, p in PAPER_EMD.items()}
-    # the real-vs-real floor depends on the seed only (the seed draws the data): one per seed
-    by_seed = {r["seed"]: r for recs in runs.values() for r in recs if "emd_floor" in r.get("metrics", {})}
-    floor = stat(list(by_seed.values()), "emd_floor")
-    have = {m: r["emd"]["mean"] for m, r in rows.items() if r["emd"]}
-    holds = None
-    if len(have) == 3:
-        holds = have["weighted_gan"] < have["gan"] and have["masked_gan"] < have["gan"]
+    # the real-vs-real floor: the real_data reference row (held-out real points, one draw per
+    # seed); the records' own emd_floor where there is none
+    real = (refs or {}).get(("eight_gaussians", "paper"), {}).get("real_data")
+    if real:
+        floor = {**stat(real, "emd"), "source": "reference row real_data (lpbench references)"}
+    else:
+        by_seed = {r["seed"]: r for recs in runs.values() for r in recs if "emd_floor" in r.get("metrics", {})}
+        floor = stat(list(by_seed.values()), "emd_floor")
+    tests = [comparison(runs, "weighted_gan", "gan", "emd", "eight_gaussians"),
+             comparison(runs, "masked_gan", "gan", "emd", "eight_gaussians")]
+    verdict = decide(tests)
     return {"claim": "EMD of weighted_gan and masked_gan below gan on eight Gaussians (paper: 0.0891 / 0.1328 / 0.3195)",
-            "models": rows, "emd_floor": floor, "holds": holds}
+            "models": rows, "emd_floor": floor, "tests": tests, "verdict": verdict}
 
 
 def glf_ordering(groups):
@@ -60,10 +125,11 @@ def glf_ordering(groups):
         runs = groups.get((dataset, budget), {})
         values = {m: stat(runs.get(m, []), metric) for m in ("glf", "rae_gmm", "vae")}
         have = {m: v["mean"] for m, v in values.items() if v}
+        tests = [comparison(runs, "glf", "rae_gmm", metric, dataset), comparison(runs, "rae_gmm", "vae", metric, dataset)]
         out[f"{dataset}/{budget}"] = {
             "metric": metric, metric: values, "observed_order": sorted(have, key=have.get),
-            "holds": have["glf"] < have["rae_gmm"] < have["vae"] if len(have) == 3 else None}
-    out["holds"] = out["digits/cpu"]["holds"]  # the paper's own metric decides
+            "tests": tests, "verdict": decide(tests)}
+    out["verdict"] = out["digits/cpu"]["verdict"]  # the paper's own metric decides
     return out
 
 
@@ -74,10 +140,12 @@ GAUSSIAN_PRIOR = ("gan", "masked_gan", "weighted_gan", "vae", "wae_gan", "wae_mm
 
 
 def _rank_correlation(pairs):
+    out = {"test": "Spearman rank correlation (two-sided), across models", "effect_size_name": "spearman_rho",
+           "n_models": len(pairs)}
     if len(pairs) < 3:
-        return {"n_models": len(pairs), "spearman_rho": None, "p_value": None}
+        return {**out, "spearman_rho": None, "p_value": None, "significant": None}
     rho, p = spearmanr([v[0] for v in pairs.values()], [v[1] for v in pairs.values()])
-    return {"n_models": len(pairs), "spearman_rho": float(rho), "p_value": float(p)}
+    return {**out, "spearman_rho": float(rho), "p_value": float(p), "significant": bool(p < ALPHA)}
 
 
 def pag_tracks_quality(groups, dataset="digits", budget="cpu", quality="fid"):
@@ -93,7 +161,8 @@ def pag_tracks_quality(groups, dataset="digits", budget="cpu", quality="fid"):
            "gaussian_prior_models": _rank_correlation(gaussian),
            "models": {m: {"pag": v[0], quality: v[1]} for m, v in sorted(pairs.items(), key=lambda kv: kv[1][1])}}
     g = out["gaussian_prior_models"]
-    out["holds"] = None if g["spearman_rho"] is None else bool(g["spearman_rho"] > 0 and g["p_value"] < 0.05)
+    out["verdict"] = ("not measured" if g["spearman_rho"] is None else "not significant" if not g["significant"]
+                      else "holds" if g["spearman_rho"] > 0 else "does not hold")
     return out
 
 
@@ -103,16 +172,18 @@ def learned_prior_lowers_pag(groups):
         runs = groups.get((dataset, budget), {})
         gan, pgan = stat(runs.get("gan", []), "pag"), stat(runs.get("pgan", []), "pag")
         quality = "fid" if dataset == "digits" else "emd"
+        tests = [comparison(runs, "pgan", "gan", "pag", dataset)]
         out[f"{dataset}/{budget}"] = {"gan": gan, "pgan": pgan,
                                       f"gan_{quality}": stat(runs.get("gan", []), quality),
                                       f"pgan_{quality}": stat(runs.get("pgan", []), quality),
-                                      "holds": None if not (gan and pgan) else pgan["mean"] < gan["mean"]}
+                                      "tests": tests, "verdict": decide(tests)}
+    out["verdict"] = out["digits/cpu"]["verdict"]  # the paper's image setting decides
     return out
 
 
 def main(runs_dir, out):
     groups = load(runs_dir)
-    claims = {"masked_weighted_emd": emd_table(groups), "glf_ordering": glf_ordering(groups),
+    claims = {"masked_weighted_emd": emd_table(groups, references(runs_dir)), "glf_ordering": glf_ordering(groups),
               "pag_tracks_quality": pag_tracks_quality(groups), "learned_prior_lowers_pag": learned_prior_lowers_pag(groups)}
     text = json.dumps(claims, indent=2) + "\n"
     if out:

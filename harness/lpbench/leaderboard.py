@@ -90,7 +90,8 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
     value's mean, std and t-interval over seeds (columns "<label>", "<label> std", "<label>
     ci_low", "<label> ci_high"), the seed count, mean train seconds, whether the row is a
     reference, and its rank group on the dataset's primary metric (lpbench.stats.rank_groups;
-    references are not ranked), sorted by that metric.
+    references are not ranked). Rows are sorted by rank group, then by that metric; the
+    reference rows come last, sorted by it.
 
     higher_is_better: metric name → bool; primary: dataset → primary metric name; values: only
     these value names (as in run.json's metrics, e.g. fid, prd_recall), in the records' order.
@@ -127,13 +128,15 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
         per_seed = g.sort_values("seed").groupby([*keys, "label"])["value"].agg(list).unstack("label")
         cols = []
         order = list(dict.fromkeys(g.sort_values(["section", "metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
-        table = pd.concat([seeds, train, prior_fit], axis=1)
+        index = seeds.index
+        columns = {}
         for label in order:
-            s = [summary(v if isinstance(v, list) else []) for v in per_seed[label].reindex(table.index)]
+            s = [summary(_values(v)) for v in per_seed[label].reindex(index)]
             for stat, suffix in (("mean", ""), ("std", " std"), ("ci_low", " ci_low"), ("ci_high", " ci_high")):
-                table[label + suffix] = pd.to_numeric(pd.Series([x[stat] for x in s], index=table.index, dtype=object))
+                columns[label + suffix] = pd.to_numeric(pd.Series([x[stat] for x in s], index=index, dtype=object))
             cols.append(label)
-        table["reference"] = [p == REFERENCE for p in table.index.get_level_values("prior")]
+        columns["reference"] = pd.Series([p == REFERENCE for p in index.get_level_values("prior")], index=index)
+        table = pd.concat([seeds, train, prior_fit, pd.DataFrame(columns, index=index)], axis=1)
         table = table.reset_index()
         key = _sort_column(primary.get(ds), cols, g)
         ranks = [None] * len(table)
@@ -147,6 +150,8 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
             for i, grp in zip(contestants, groups):
                 ranks[i] = grp
         table["rank"] = pd.array(ranks, dtype="Int64")
+        # ranked rows by rank group, then (stable) by the primary mean; the references below them
+        table = table.sort_values(["reference", "rank"], kind="stable", na_position="last")
         table.attrs["metrics"] = cols
         table.attrs["primary"] = key
         out[(ds, b)] = table.reset_index(drop=True)

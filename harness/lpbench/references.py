@@ -66,10 +66,13 @@ def real_data(train, test, n, seed, ctx):
     return _draw(train.as_float(train.x), n, seed)
 
 
+MEMORIZER_STREAM = 1_000_003  # its own draw: where real_data also comes from train, not the same one
+
+
 def memorizer(train, test, n, seed, ctx):
     """Training items returned as samples, n of them drawn with the seed."""
     ctx["source"] = "train split"
-    return _draw(train.as_float(train.x), n, seed)
+    return _draw(train.as_float(train.x), n, seed + MEMORIZER_STREAM)
 
 
 def pca_gmm(train, test, n, seed, ctx):
