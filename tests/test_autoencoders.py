@@ -1,5 +1,7 @@
 """The autoencoder family (issue 3): every model trains, samples, saves and resumes; the latent
 priors (flow, GMM, second-stage VAE) are exact where they claim to be."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -141,14 +143,32 @@ def test_two_stage_budget_counts_stage_two_from_aux_epochs(tmp_path):
 
 
 def _random_flow(dim=4, seed=0):
+    """A flow as the GLF code builds it (BatchNorm subnets, clamp 2), with larger random weights
+    than its N(0, 0.05²) start and BatchNorm running statistics moved off their initial values,
+    in eval mode (a fixed function of z)."""
     from lpbench_models.priors.flow import LatentFlow
 
     torch.manual_seed(seed)
-    flow = LatentFlow(dim, hidden=8, blocks=4, clamp=5.0).double()
-    with torch.no_grad():  # leave the identity initialization so the test means something
-        for p in flow.parameters():
-            p.add_(0.1 * torch.randn_like(p))
-    return flow
+    flow = LatentFlow(dim, hidden=8, blocks=4, init_std=0.4).double()
+    with torch.no_grad():
+        for _ in range(5):
+            flow(torch.randn(64, dim, dtype=torch.float64) * 1.5 + 0.3)
+    return flow.eval()
+
+
+def test_flow_is_built_as_the_glf_code_builds_it():
+    """Blocks of two couplings with Linear-ReLU-BN-Linear-ReLU-BN-Linear nets, one permutation per
+    block, every parameter drawn from N(0, 0.05²)."""
+    from lpbench_models.priors.flow import LatentFlow
+
+    torch.manual_seed(0)
+    flow = LatentFlow(20, hidden=64, blocks=4)
+    assert len(flow.blocks) == 4 and len([n for n, _ in flow.named_buffers() if n.startswith("perm")]) == 4
+    kinds = [type(m).__name__ for m in flow.blocks[0].s1]
+    assert kinds == ["Linear", "ReLU", "BatchNorm1d", "Linear", "ReLU", "BatchNorm1d", "Linear"]
+    params = torch.cat([p.flatten() for p in flow.parameters()])
+    assert params.std().item() == pytest.approx(0.05, rel=0.05) and abs(params.mean().item()) < 0.005
+    assert flow.blocks[0].clamp == 2.0
 
 
 def test_flow_is_exactly_invertible():
@@ -158,6 +178,19 @@ def test_flow_is_exactly_invertible():
     assert not torch.allclose(eps, z, atol=1e-2)
     assert torch.allclose(flow.inverse(eps), z, atol=1e-10)
     assert torch.allclose(flow(flow.inverse(z))[0], z, atol=1e-10)
+    # in train mode too (BatchNorm on the batch): each subnet sees the same batch both ways
+    flow.train()
+    eps, _ = flow(z)
+    assert torch.allclose(flow.inverse(eps), z, atol=1e-8)
+
+
+def test_flow_log_scale_is_soft_clamped():
+    from lpbench_models.priors.flow import CouplingBlock
+
+    block = CouplingBlock(4, 8, clamp=2.0)
+    s = torch.tensor([-1e6, -3.0, 0.0, 3.0, 1e6])
+    a = block._log_scale(s)
+    assert (a.abs() < 2.0).all() and a[2] == 0 and a[3] == pytest.approx(2 * 2 / math.pi * math.atan(1.5))
 
 
 def test_flow_log_det_equals_brute_force_jacobian():
@@ -181,17 +214,18 @@ def test_flow_nll_is_a_normalized_density():
     assert p.item() == pytest.approx(1.0, abs=1e-3)
 
 
-def test_flow_prior_ex_post_fit_raises_the_likelihood():
-    from lpbench_models.priors.flow import FlowPrior
+def test_flow_prior_ex_post_fit_raises_the_likelihood(tmp_path):
+    from lpbench import PriorContext
+    from lpbench_models.latent_priors import FlowLatentPrior
 
     torch.manual_seed(0)
     codes = torch.randn(512, 3) * torch.tensor([3.0, 0.3, 1.0]) + 2
-    prior = FlowPrior(3, hidden=16)
+    prior = FlowLatentPrior(3, {"lr": 1e-2})
+    prior._build()
     before = prior.log_prob(codes).mean().item()
-    prior.fit(codes, steps=80, batch_size=128, generator=torch.Generator().manual_seed(0), lr=1e-2)
-    with torch.no_grad():
-        assert prior.log_prob(codes).mean().item() > before + 1.0
-        s = prior.sample(4000, torch.Generator().manual_seed(1))
+    prior.fit(codes, PriorContext(seed=0, total_steps=500, batch_size=128))
+    assert prior.log_prob(codes).mean().item() > before + 1.0
+    s = prior.sample(4000, torch.Generator().manual_seed(1))
     assert torch.allclose(s.mean(0), codes.mean(0), atol=0.3)
 
 
@@ -307,3 +341,26 @@ def test_every_model_resolves_from_the_registry_on_every_dataset():
         assert name in reg.models, f"{name} has no registry entry"
         for ds in reg.datasets:
             reg.resolve(name, ds, None, plugins)
+
+
+def test_beta_weighs_the_per_example_sum_of_squared_errors():
+    """GLF §3.2 / the authors' code: loss = β·Σ_pixels (x̂ − x)² + NLL, per example, batch mean —
+    β is the decoder's inverse variance whatever the image size."""
+    x = toy_images(16).batch(torch.arange(16))
+    torch.manual_seed(0)
+    model = make("glf", beta=3.0)
+    opts = model.make_optimizers()
+    for o in opts.values():
+        for g in o.param_groups:
+            g["lr"] = 0.0
+    out = model.train_step(x, opts)
+    with torch.no_grad():
+        sse = (model.dec(model.enc(x)) - x).pow(2).sum() / len(x)
+        nll = model.prior.flow.nll(model.enc(x)).mean()
+    assert out["rec"].item() == pytest.approx(sse.item(), rel=1e-5)
+    assert out["nll"].item() == pytest.approx(nll.item(), rel=1e-5)
+    assert out["loss"].item() == pytest.approx(3.0 * sse.item() + nll.item(), rel=1e-5)
+    vfp = make("vae_flow_prior", beta=400.0)
+    out = vfp.train_step(x, vfp.make_optimizers())
+    assert out["loss"].item() == pytest.approx(400.0 * out["rec"].item() + out["nll"].item()
+                                               + out["neg_entropy"].item(), rel=1e-5)

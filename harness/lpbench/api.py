@@ -176,6 +176,12 @@ class Model(_Plugin):
         """n samples in data space: images float [n, C, H, W] in [0, 1]; points float [n, D]."""
         raise NotImplementedError
 
+    def train_budget(self, budget: Budget) -> Budget:
+        """The budget this model trains under: the dataset's, unless the model's paper trains it
+        at another batch size or for more epochs (the GLF paper's baselines, App. B.2-B.4). The
+        runner records the result in run.json (``train_budget``)."""
+        return budget
+
     # -- optional capabilities
     def encode(self, x):  # pragma: no cover
         raise NotImplementedError

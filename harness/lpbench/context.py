@@ -52,6 +52,9 @@ class RunContext:
         self.curves: list[dict] = []
         self._t0 = time.monotonic()
         self.resumed_from: int | None = None
+        # What the fit decided that the config does not show (e.g. each optimizer's learning-rate
+        # schedule resolved to steps); the runner records it in run.json as "training".
+        self.notes: dict = {}
 
     # ------------------------------------------------------------------ logging and progress
 

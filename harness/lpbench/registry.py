@@ -334,6 +334,10 @@ def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict) 
                 path, f"{where}.{k}",
                 f"expected {type(expected).__name__} (like the default {expected!r}), got {v!r}",
             )
+        if k.endswith("lr_schedule"):  # hparams named *lr_schedule are learning-rate schedules
+            from .schedules import validate
+
+            v = validate(v, f"{where}.{k}", path)
         out[k] = float(v) if isinstance(expected, float) and isinstance(v, int) else v
     return out
 

@@ -212,11 +212,15 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     import torch
 
     seed_everything(spec.seed)
-    budget = resolved.budget
     train = load_split(plugins, resolved, "train", spec.seed, opts.data_root)
     model_cls = plugins.get("model", spec.model)
     model = model_cls(resolved.model_config)
     model.name = spec.model
+    budget = model.train_budget(resolved.budget)
+    if budget != resolved.budget:
+        from dataclasses import asdict
+
+        record["train_budget"] = {k: v for k, v in asdict(budget).items() if v != getattr(resolved.budget, k)}
     total = budget.steps(len(train))
     ctx = RunContext(
         device=device, seed=spec.seed, run_dir=folder, total_steps=total,
@@ -230,6 +234,8 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     with autocast(ctx.device, budget.precision):  # evaluation below always runs in fp32
         model.fit(train.to(ctx.device), budget, ctx)
     record["timings"]["train_s"] = time.perf_counter() - t0
+    if ctx.notes:
+        record["training"] = ctx.notes
     if ctx.resumed_from is not None:
         record["resumed_from_step"] = ctx.resumed_from
     ctx.finish()

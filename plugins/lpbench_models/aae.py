@@ -35,6 +35,7 @@ class AAE(ModuleSet, Model):
         "condition": "none",  # none | supervised (labels) | unsupervised (categorical code)
         "categories": 10,  # unsupervised condition: number of categories
         "info_weight": 1.0,  # weight of the mutual-information term (InfoGAN λ)
+        "lr_schedule": {"type": "none"},  # lpbench.schedules: all four optimizers alike
     }
     learned_prior = False
 
@@ -102,7 +103,12 @@ class AAE(ModuleSet, Model):
         opt_di = adam(self.DI.parameters())
         opt_dc = adam(self.DC.parameters())
         opt_ae = adam([*self.enc.parameters(), *self.dec.parameters()])
-        start = ctx.track(**self.modules(), opt_prior=opt_prior, opt_di=opt_di, opt_dc=opt_dc, opt_ae=opt_ae)
+        from lpbench.schedules import attach
+
+        opts = {"prior": opt_prior, "di": opt_di, "dc": opt_dc, "ae": opt_ae}
+        scheds = attach(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
+        start = ctx.track(**self.modules(), opt_prior=opt_prior, opt_di=opt_di, opt_dc=opt_dc, opt_ae=opt_ae,
+                          **{f"lr_{k}": v for k, v in scheds.items()})
         supervised = self.hp["condition"] == "supervised"
         if supervised and data.y is None:
             raise ValueError(f"{self.name}: condition 'supervised' needs labels, and this split has none")
@@ -143,6 +149,8 @@ class AAE(ModuleSet, Model):
             opt_ae.zero_grad(set_to_none=True)
             (rec + self.hp["adv_weight"] * adv).backward()
             opt_ae.step()
+            for sched in scheds.values():
+                sched.step()
             ctx.end_step(step, rec=rec, adv=adv, di_loss=di_loss, dc_loss=dc_loss, g_loss=g_loss, info=info)
         for m in self.modules().values():
             m.eval()

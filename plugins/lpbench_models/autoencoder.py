@@ -7,12 +7,26 @@ imported while plugins register.
 """
 from lpbench import Model
 
+# Settings every autoencoder has (registry.yaml names each model's values and their sources):
+# its learning-rate schedule, and how its paper shapes the dataset's budget — the GLF paper trains
+# its baselines at their own batch sizes and epoch counts (App. B.2-B.4).
+FAMILY_DEFAULTS = {
+    "lr_schedule": {"type": "none"},  # lpbench.schedules: none | step | multistep, in fractions of the steps
+    "batch_size": 0,  # 0: the budget's batch size
+    "epochs_scale": 1.0,  # × the budget's epochs
+    "aux_epochs_scale": 1.0,  # × the budget's aux_epochs (a second stage)
+}
+
 
 class Autoencoder(Model):
     family = "autoencoder"
     # True: the encoder outputs (mean, log-variance) of a Gaussian posterior and ``encode`` returns
     # the means; False: a deterministic encoder.
     stochastic_encoder = False
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls.defaults = {**FAMILY_DEFAULTS, **cls.defaults}
 
     def __init__(self, config):
         super().__init__(config)
@@ -37,6 +51,10 @@ class Autoencoder(Model):
     def make_optimizers(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def lr_schedules(self, opts: dict) -> dict:
+        """optimizer name → its schedule over the main training steps: ``lr_schedule`` for all."""
+        return {k: self.hp["lr_schedule"] for k in opts}
+
     def train_step(self, x, opts: dict) -> dict:  # pragma: no cover - abstract
         """One optimizer step on batch x; returns {curve name: scalar tensor} (no host sync)."""
         raise NotImplementedError
@@ -50,14 +68,27 @@ class Autoencoder(Model):
 
     # --------------------------------------------------------------------------- training
 
+    def train_budget(self, budget):
+        from dataclasses import replace
+
+        hp = self.hp
+        return replace(budget, batch_size=int(hp["batch_size"]) or budget.batch_size,
+                       epochs=budget.epochs * hp["epochs_scale"], aux_epochs=budget.aux_epochs * hp["aux_epochs_scale"])
+
     def fit(self, data, budget, ctx):
+        from lpbench.schedules import attach
+
         self.to(ctx.device)
         opts = self.make_optimizers()
-        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()})
+        scheds = attach(opts, self.lr_schedules(opts), ctx.total_steps, ctx.notes)
+        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
+                          **{f"lr_{k}": s for k, s in scheds.items()})
         self.train(True)
         batches = data.batches(budget.batch_size, ctx.seed, start)
         for step in range(start, ctx.total_steps):
             values = self.train_step(next(batches), opts)
+            for s in scheds.values():
+                s.step()
             ctx.end_step(step, **values)
         self.train(False)
         self.after_training(data, budget, ctx)

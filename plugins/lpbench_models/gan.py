@@ -35,6 +35,7 @@ class GAN(ModuleSet, Model):
         "presample": 1000,  # pre-sample size n (n ≥ batch size m)
         "score_link": "auto",  # scores → (0, 1]: auto | probability | minmax
         "score_floor": 0.01,  # minmax: weight of the worst-scored pre-sampled code
+        "lr_schedule": {"type": "none"},  # lpbench.schedules, over the generator steps; G and D alike
     }
     # How training batches of latent codes are drawn: "prior" (plain), "masked" or "weighted".
     train_resampling = "prior"
@@ -167,22 +168,33 @@ class GAN(ModuleSet, Model):
         opt_g.step()
         return d_loss, g_loss
 
+    def schedulers(self, opt_g, opt_d, generator_steps, ctx) -> dict:
+        from lpbench.schedules import attach
+
+        return attach({"g": opt_g, "d": opt_d}, {"g": self.hp["lr_schedule"], "d": self.hp["lr_schedule"]},
+                      generator_steps, ctx.notes)
+
     def fit(self, data, budget, ctx):
         self.to(ctx.device)
         opt_g = self._optimizer(self.G.parameters())
         opt_d = self._optimizer(self.D.parameters())
-        start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d)
-        self.train_gan(data, budget, ctx, opt_g, opt_d, start, ctx.total_steps)
+        scheds = self.schedulers(opt_g, opt_d, ctx.total_steps, ctx)
+        start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d,
+                          lr_g=scheds["g"], lr_d=scheds["d"])
+        self.train_gan(data, budget, ctx, opt_g, opt_d, start, ctx.total_steps, scheds=scheds)
 
-    def train_gan(self, data, budget, ctx, opt_g, opt_d, start, stop, offset=0):
+    def train_gan(self, data, budget, ctx, opt_g, opt_d, start, stop, offset=0, scheds=None):
         """Generator steps [start, stop) of the budget; real batches are indexed by the critic
-        step, so a resumed run sees the same batches. ``offset`` shifts the logged step (pgan)."""
+        step, so a resumed run sees the same batches. ``offset`` shifts the logged step (pgan).
+        ``scheds`` step once per generator step."""
         self.G.train(), self.D.train()
         k = self.hp["critic_steps"]
         batches = data.batches(budget.batch_size, ctx.seed, start * k)
         bs = min(budget.batch_size, len(data))
         for step in range(start, stop):
             d_loss, g_loss = self.gan_step(batches, opt_g, opt_d, bs)
+            for s in (scheds or {}).values():
+                s.step()
             ctx.end_step(step + offset, d_loss=d_loss, g_loss=g_loss)
         self.G.eval(), self.D.eval()
 

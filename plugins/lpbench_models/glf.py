@@ -1,18 +1,21 @@
 """Generative Latent Flow (Xiao, Yan & Amit 2019) and its two counterparts from that paper.
 
-- glf: deterministic AE + latent flow trained in one stage on β·MSE + NLL(flow(stopgrad(z)))
+- glf: deterministic AE + latent flow trained in one stage on β·SSE + NLL(flow(stopgrad(z)))
   (eq. 2); the stop-gradient keeps the NLL from shrinking the codes (§3.3).
 - glf_regularized: the same without the stop-gradient (§3.3, §4.2.1: unstable, the NLL is driven
   down by shrinking z).
 - vae_flow_prior: a Gaussian-posterior VAE whose prior is the flow, trained jointly (§3.4, eq. 4):
-  β·MSE + NLL(flow(z)) − H(q(z|x)).
+  β·SSE + NLL(flow(z)) − H(q(z|x)).
 
-β multiplies the per-pixel mean squared error (the paper's eq. 2 weighs the reconstruction by β;
-it reads as the inverse decoder variance). For glf the two terms touch disjoint parameters, so β
-only rescales gradients that Adam normalizes anyway.
+β weighs the per-example SUM of squared errors over pixels (batch mean), so a decoder
+N(x̂, (2β)⁻¹I) gives exactly this objective up to a constant: β is the inverse variance the paper
+speaks of (§3.2) on any image size, as in the authors' code (MSELoss(reduction="sum") / batch).
+For glf the two terms touch disjoint parameters, so β only rescales the autoencoder's gradient.
+The flow (priors/flow.py) and its optimizer follow the authors' code: BatchNorm in the coupling
+nets, clamp 2, N(0, 0.05²) initialization, Adam betas (0.8, 0.9), eps 1e-6, weight decay 2e-5.
 Sampling: z = flow⁻¹(ε), ε ~ N(0, I), then the decoder.
 """
-from .autoencoder import Autoencoder
+from .autoencoder import Autoencoder, squared_error
 
 
 class GLF(Autoencoder):
@@ -23,17 +26,21 @@ class GLF(Autoencoder):
         "lr": 1e-3,
         "flow_lr": 1e-3,
         "flow_weight_decay": 2e-5,
-        "beta": 400.0,
+        "flow_betas": [0.8, 0.9],
+        "flow_eps": 1e-6,
+        "beta": 1.0,
         "flow_hidden": 64,
         "flow_blocks": 4,
-        "flow_clamp": 5.0,
+        "flow_clamp": 2.0,
+        "flow_init_std": 0.05,
     }
 
     def build(self):
         from .priors.flow import FlowPrior
 
         hp = self.hp
-        self.prior = FlowPrior(self.latent_dim, hp["flow_hidden"], hp["flow_blocks"], hp["flow_clamp"], perm_seed=0)
+        self.prior = FlowPrior(self.latent_dim, hp["flow_hidden"], hp["flow_blocks"], hp["flow_clamp"], perm_seed=0,
+                               init_std=hp["flow_init_std"])
 
     def networks(self):
         return {**super().networks(), "flow": self.prior.flow}
@@ -41,9 +48,11 @@ class GLF(Autoencoder):
     def make_optimizers(self):
         import torch
 
-        return {"ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"]),
-                "flow": torch.optim.Adam(self.prior.flow.parameters(), lr=self.hp["flow_lr"],
-                                         weight_decay=self.hp["flow_weight_decay"])}
+        from .priors.flow import optimizer
+
+        hp = self.hp
+        return {"ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=hp["lr"]),
+                "flow": optimizer(self.prior.flow, hp["flow_lr"], hp["flow_weight_decay"], hp["flow_betas"], hp["flow_eps"])}
 
     def codes(self, x):
         """(codes fed to the decoder and the flow, extra loss terms and curve values)."""
@@ -52,7 +61,7 @@ class GLF(Autoencoder):
 
     def train_step(self, x, opts):
         z, extra, curves = self.codes(x)
-        rec = (self.dec(z) - x).pow(2).mean()
+        rec = squared_error(self.dec(z), x)
         nll = self.prior.flow.nll(z.detach() if self.stop_gradient else z).mean()
         loss = self.hp["beta"] * rec + nll + extra
         for o in opts.values():

@@ -209,21 +209,23 @@ class FlowLatentPrior(Prior):
     name = "flow"
     description = "GLF latent flow (affine couplings + fixed permutations) fitted ex post by maximum likelihood"
     trainable = True
-    defaults = {"hidden": 64, "blocks": 4, "clamp": 5.0, "lr": 1e-3, "weight_decay": 2e-5}
+    defaults = {"hidden": 64, "blocks": 4, "clamp": 2.0, "init_std": 0.05, "lr": 1e-3, "weight_decay": 2e-5,
+                "betas": [0.8, 0.9], "eps": 1e-6}
 
     def _build(self):
         from .priors.flow import FlowPrior
 
         s = self.settings
-        self.flow = FlowPrior(self.latent_dim, int(s["hidden"]), int(s["blocks"]), float(s["clamp"]), perm_seed=0)
+        self.flow = FlowPrior(self.latent_dim, int(s["hidden"]), int(s["blocks"]), float(s["clamp"]), perm_seed=0,
+                              init_std=float(s["init_std"]))
 
     def fit(self, codes, ctx):
-        import torch
+        from .priors.flow import optimizer
 
         self._build()
         net = self.flow.flow.to(ctx.device)
-        opt = torch.optim.Adam(net.parameters(), lr=float(self.settings["lr"]),
-                               weight_decay=float(self.settings["weight_decay"]))
+        s = self.settings
+        opt = optimizer(net, float(s["lr"]), float(s["weight_decay"]), s["betas"], float(s["eps"]))
         start = ctx.track(flow=net, optimizer=opt)
         batches = ctx.batches(codes, start)
         net.train()

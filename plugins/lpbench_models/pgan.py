@@ -94,19 +94,20 @@ class PGAN(GAN):
         opt_d = self._optimizer(self.D.parameters())
         opt_h = torch.optim.RMSprop(self.H.parameters(), lr=self.hp["prior_lr"])
         opt_dh = torch.optim.RMSprop(self.DH.parameters(), lr=self.hp["prior_lr"])
+        scheds = self.schedulers(opt_g, opt_d, total, ctx)  # G's schedule spans both of its stages
         start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d,
                           prior_generator=self.H, prior_discriminator=self.DH, opt_h=opt_h, opt_dh=opt_dh,
-                          reversed_codes=self.reversed)
+                          reversed_codes=self.reversed, lr_g=scheds["g"], lr_d=scheds["d"])
         self.use_h = False
         if start < t1:
-            self.train_gan(data, budget, ctx, opt_g, opt_d, start, t1)
+            self.train_gan(data, budget, ctx, opt_g, opt_d, start, t1, scheds=scheds)
         if self.reversed.codes is None:
             self.reverse_training_set(data, ctx)
             ctx.checkpoint(t1)  # the reversal is costly: never redo it on resume
         if start < t1 + aux:
             self.train_prior(ctx, opt_h, opt_dh, max(start, t1) - t1, aux, t1)
         self.use_h = True
-        self.train_gan(data, budget, ctx, opt_g, opt_d, max(start - aux, t1), total, offset=aux)
+        self.train_gan(data, budget, ctx, opt_g, opt_d, max(start - aux, t1), total, offset=aux, scheds=scheds)
         self.G.eval(), self.D.eval(), self.H.eval(), self.DH.eval()
 
     def reverse_training_set(self, data, ctx):

@@ -1,8 +1,11 @@
 """RAE (Ghosh et al. 2020, "From variational to deterministic autoencoders"): a deterministic
-autoencoder trained on reconstruction + λ_z·½‖z‖² with L2 regularization of the decoder's weights
-(their RAE-L2 variant). Its own sampler is the nominal N(0, I) the ½‖z‖² penalty pulls the codes
-towards; RAE+GMM — the paper's ex-post 10-component full-covariance Gaussian mixture on the
-training codes — is the composite ``rae_gmm`` (registry.yaml: rae with the gmm prior)."""
+autoencoder trained on reconstruction + β·‖z‖²/d with L2 regularization of the decoder's weights
+(their RAE-L2 variant), in the authors' code's units (ParthaEth/Regularized_autoencoders-RAE-,
+models/rae/loss_functions.py): the per-pixel MEAN squared error, β on the mean over latent
+dimensions of z², λ·Σw² on the decoder, so their published β and λ apply as they are. Its own
+sampler is the nominal N(0, I); RAE+GMM — the paper's ex-post 10-component full-covariance
+Gaussian mixture on the training codes — is the composite ``rae_gmm`` (registry.yaml: rae with
+the gmm prior)."""
 from .autoencoder import Autoencoder, squared_error
 
 
@@ -11,7 +14,7 @@ class RAE(Autoencoder):
     description = "Regularized deterministic AE (RAE-L2); rae_gmm adds the ex-post 10-component GMM prior"
     defaults = {
         "lr": 1e-3,
-        "latent_weight": 1e-2,  # λ_z on ½‖z‖²
+        "latent_weight": 1e-4,  # β on mean_d(z²)
         "decoder_weight_decay": 1e-7,  # λ on ‖θ_dec‖² (RAE-L2)
     }
 
@@ -27,8 +30,8 @@ class RAE(Autoencoder):
 
     def train_step(self, x, opts):
         z = self.enc(x)
-        rec = squared_error(self.dec(z), x)
-        reg = 0.5 * z.pow(2).sum() / len(x)
+        rec = squared_error(self.dec(z), x) / x[0].numel()
+        reg = z.pow(2).mean()
         loss = rec + self.hp["latent_weight"] * reg
         opts["ae"].zero_grad(set_to_none=True)
         loss.backward()

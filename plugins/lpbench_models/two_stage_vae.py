@@ -16,6 +16,7 @@ class TwoStageVAE(Autoencoder):
         "second_lr": 1e-4,
         "second_hidden": 1024,
         "second_depth": 3,
+        "second_lr_schedule": {"type": "none"},  # over the second stage's (aux) steps
     }
 
     def build(self):
@@ -61,19 +62,25 @@ class TwoStageVAE(Autoencoder):
 
     def fit(self, data, budget, ctx):
         from lpbench import DataSplit
+        from lpbench.schedules import attach
 
         n1 = ctx.total_steps
         n2 = budget.aux_steps(len(data))
         ctx.total_steps = n1 + n2
         self.to(ctx.device)
         opts = self.make_optimizers()
-        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()})
+        scheds = {**attach({"first": opts["first"]}, {"first": self.hp["lr_schedule"]}, n1, ctx.notes),
+                  **attach({"second": opts["second"]}, {"second": self.hp["second_lr_schedule"]}, n2, ctx.notes)}
+        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
+                          **{f"lr_{k}": s for k, s in scheds.items()})
         self.train(True)
         batches = data.batches(budget.batch_size, ctx.seed, start) if start < n1 else None
         codes = None
         for step in range(start, n1 + n2):
             if step < n1:
-                ctx.end_step(step, **self.train_step(next(batches), opts))
+                values = self.train_step(next(batches), opts)
+                scheds["first"].step()
+                ctx.end_step(step, **values)
                 continue
             if codes is None:
                 # The codes the second stage models: q(z|x) of the trained first stage, stored as
@@ -82,7 +89,9 @@ class TwoStageVAE(Autoencoder):
                 codes = DataSplit(self._posteriors(data), None, "points", data.dataset, "codes")
                 self.second.net.train()
                 code_batches = codes.batches(budget.batch_size, ctx.seed + 1, step - n1)
-            ctx.end_step(step, **self.second_step(next(code_batches), opts))
+            values = self.second_step(next(code_batches), opts)
+            scheds["second"].step()
+            ctx.end_step(step, **values)
         self.train(False)
 
     def _posteriors(self, data, batch_size: int = 512):

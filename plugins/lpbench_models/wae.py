@@ -5,6 +5,16 @@ from .autoencoder import Autoencoder, squared_error
 
 
 class _WAE(Autoencoder):
+    def reconstruction(self, z, x):
+        """The WAE code's squared-error cost, rec_weight·Σ‖x − x̂‖² per example (batch mean)."""
+        return self.hp["rec_weight"] * squared_error(self.dec(z), x)
+
+    def ae_optimizer(self):
+        import torch
+
+        return torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"],
+                                betas=(self.hp["beta1"], 0.999))
+
     def __init__(self, config):
         super().__init__(config)
         # The prior's σ is a per-dataset hyperparameter here, so PAG must read it per instance.
@@ -26,9 +36,11 @@ class WAEGAN(_WAE):
     description = "Wasserstein AE with a latent adversary (WAE-GAN) and N(0, σ²I) prior"
     defaults = {
         "lr": 1e-3,
+        "beta1": 0.9,  # Adam's β1 for the autoencoder (β2 = 0.999)
         "adversary_lr": 5e-4,
         "lam": 1.0,
         "prior_var": 1.0,
+        "rec_weight": 1.0,  # weight of Σ‖x − x̂‖²
         "adversary_hidden": [512, 512, 512, 512],
     }
 
@@ -44,8 +56,8 @@ class WAEGAN(_WAE):
         import torch
 
         return {
-            "ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"]),
-            "adversary": torch.optim.Adam(self.adv.parameters(), lr=self.hp["adversary_lr"]),
+            "ae": self.ae_optimizer(),
+            "adversary": torch.optim.Adam(self.adv.parameters(), lr=self.hp["adversary_lr"], betas=(self.hp["beta1"], 0.999)),
         }
 
     def train_step(self, x, opts):
@@ -61,7 +73,7 @@ class WAEGAN(_WAE):
         d_loss.backward()
         opts["adversary"].step()
         # Autoencoder: reconstruction + λ·(−log D(z)), the non-saturating form of the penalty.
-        rec = squared_error(self.dec(z), x)
+        rec = self.reconstruction(z, x)
         s = self.adv(z)
         penalty = F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
         loss = rec + self.hp["lam"] * penalty
@@ -76,19 +88,22 @@ class WAEMMD(_WAE):
     description = "Wasserstein AE with an inverse-multiquadratics MMD penalty (WAE-MMD) and N(0, σ²I) prior"
     defaults = {
         "lr": 1e-3,
+        "beta1": 0.9,  # Adam's β1 (β2 = 0.999)
         "lam": 10.0,
         "prior_var": 1.0,
+        "rec_weight": 1.0,  # weight of Σ‖x − x̂‖²
+        "kernel_scales": [1.0],  # IMQ kernels summed over C = s·2dσ² for each s
     }
 
     def make_optimizers(self):
-        import torch
-
-        return {"ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"])}
+        return {"ae": self.ae_optimizer()}
 
     def train_step(self, x, opts):
         z = self.enc(x)
-        rec = squared_error(self.dec(z), x)
-        mmd = imq_mmd(z, self._prior_like(z), c=2.0 * self.latent_dim * self.hp["prior_var"])
+        rec = self.reconstruction(z, x)
+        base = 2.0 * self.latent_dim * self.hp["prior_var"]
+        prior = self._prior_like(z)
+        mmd = sum(imq_mmd(z, prior, c=s * base) for s in self.hp["kernel_scales"])
         loss = rec + self.hp["lam"] * mmd
         opts["ae"].zero_grad(set_to_none=True)
         loss.backward()
