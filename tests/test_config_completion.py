@@ -38,7 +38,7 @@ def test_precedence_command_line_environment_file_builtin(cli, in_tmp, monkeypat
     monkeypatch.setenv("LPBENCH_RUNS_DIR", "from_env")
     assert _settings(cli)["runs-dir"] == {"key": "runs-dir", "value": "from_env",
                                           "source": "environment (LPBENCH_RUNS_DIR)",
-                                          "commands": ["run", "leaderboard", "report"]}
+                                          "commands": ["run", "leaderboard", "references", "report"]}
     res = cli("leaderboard")
     assert "from_env does not exist" in res.output
     res = cli("leaderboard", "--runs-dir", "from_cli")
@@ -167,5 +167,5 @@ def test_the_readme_example_file_works(cli, in_tmp, monkeypatch):
     s = _settings(cli)
     assert s["runs-dir"]["value"] == "/data/lpbench-runs" and s["device"]["value"] == "cuda"
     assert s["data-root"]["value"] == str(in_tmp / "datasets")
-    assert s["seeds"]["value"] == "0,1,2" and s["seeds"]["commands"] == ["run"]
+    assert s["seeds"]["value"] == "0,1,2" and s["seeds"]["commands"] == ["run", "references"]
     assert s["mlflow"]["value"] == "true"

@@ -51,3 +51,58 @@ def test_readme_section_is_what_the_committed_records_and_claims_give(monkeypatc
     import readme_section
 
     assert readme_section.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def _verdicts(node):
+    """Every (verdict, tests) pair in claims.json, at any depth."""
+    if isinstance(node, dict):
+        if "verdict" in node:
+            yield node["verdict"], node.get("tests")
+        for v in node.values():
+            yield from _verdicts(v)
+
+
+def test_every_claim_verdict_carries_its_statistics():
+    import json
+
+    claims = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
+    found = list(_verdicts(claims))
+    assert len(found) >= 7
+    for verdict, tests in found:
+        assert verdict in ("holds", "does not hold", "not significant")
+        for t in tests or []:
+            assert t["test"] in ("Welch t-test", "paired t-test (by seed)")
+            assert t["p_value"] is not None and t["effect_size"] is not None and "p_holm" in t
+            assert t["verdict"] == ("not significant" if t["p_holm"] >= 0.05 else
+                                    "holds" if t["mean_diff"] < 0 else "does not hold")
+    # eight Gaussians' seed draws the data both runs share: paired; digits' does not: Welch
+    emd = claims["masked_weighted_emd"]["tests"]
+    assert all(t["test"].startswith("paired") for t in emd)
+    assert all(t["test"] == "Welch t-test" for t in claims["glf_ordering"]["digits/cpu"]["tests"])
+    pag = claims["pag_tracks_quality"]["gaussian_prior_models"]
+    assert pag["test"].startswith("Spearman") and pag["p_value"] is not None
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Do the papers' claims hold here?"):readme.index("## Install")]
+    assert section.count("not significant") >= sum(v == "not significant" for v, _ in found)
+    assert "Holm" in section and "Welch" in section
+
+
+def test_claim_verdicts_follow_the_holm_corrected_tests(monkeypatch):
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("claims", None)
+    import claims
+
+    from lpbench.stats import compare
+
+    clear = compare([1.0, 1.1, 0.9, 1.0], [3.0, 3.1, 2.9, 3.0])  # a far below b
+    noisy = compare([1.0, 2.0, 0.5], [1.2, 1.9, 1.4])  # a below b in the mean only
+    assert claims.decide([dict(clear)]) == "holds"
+    assert claims.decide([dict(noisy)]) == "not significant"
+    assert claims.decide([dict(clear), dict(noisy)]) == "not significant"
+    reversed_ = compare([3.0, 3.1, 2.9, 3.0], [1.0, 1.1, 0.9, 1.0])
+    assert claims.decide([dict(clear), dict(reversed_)]) == "does not hold"
+    # Holm: two comparisons at p = 0.03 each are not both significant at α = 0.05 after correction
+    tests = [{"p_value": 0.03, "mean_diff": -1.0}, {"p_value": 0.04, "mean_diff": -1.0}]
+    assert claims.decide(tests) == "not significant" and [t["p_holm"] for t in tests] == [0.06, 0.06]
