@@ -1,6 +1,7 @@
-"""Two-stage VAE (Dai & Wipf 2019): a first VAE with a Gaussian decoder N(x̂, γI) whose variance γ
-is learned, then a second VAE (also with learned γ) on the first stage's codes; samples are
-u ~ N(0, I) → second decoder → first decoder.
+"""Two-stage VAE (Dai & Wipf 2019): a first VAE with a Gaussian decoder N(x̂, γ²I) whose γ is
+learned (a standard deviation, log-parameterized and initialized at 1, as in the authors' code
+daib13/TwoStageVAE), then a second VAE (also with learned γ) on the first stage's codes; samples
+are u ~ N(0, I) → z = second decoder(u) + γ_z·ε → first decoder's mean.
 
 Both stages share one step counter (stage 1: the budget's steps, stage 2: its aux steps over the
 training codes), so a run killed in either stage resumes where it was."""
@@ -49,7 +50,7 @@ class TwoStageVAE(Autoencoder):
         lg = self.gamma["log_gamma"]
         d = x[0].numel()
         sse = (self.dec(z) - x).pow(2).sum() / len(x)
-        rec = sse / (2 * lg.exp()) + 0.5 * d * (lg + math.log(2 * math.pi))
+        rec = sse / (2 * (2 * lg).exp()) + d * (lg + 0.5 * math.log(2 * math.pi))
         kl = gaussian_kl(mu, logvar)
         return rec + kl, rec, kl, sse
 

@@ -15,7 +15,8 @@ class _Net(nn.Module):
 
         self.enc = nets.mlp([dim, *[hidden] * depth, 2 * dim])
         self.dec = nets.mlp([dim, *[hidden] * depth, dim])
-        # log γ of the decoder N(g(u), γI); learned, initialized at γ = 1.
+        # log γ of the decoder N(g(u), γ²I), γ a standard deviation as in Dai & Wipf's code
+        # (daib13/TwoStageVAE, loggamma); learned, initialized at γ = 1.
         self.log_gamma = nn.Parameter(torch.zeros(()))
 
 
@@ -39,15 +40,18 @@ class SecondStageVAE:
         out = self.net.dec(u)
         lg = self.net.log_gamma
         sse = (out - z).pow(2).sum(1).mean()
-        rec = sse / (2 * lg.exp()) + 0.5 * self.dim * (lg + math.log(2 * math.pi))
+        rec = sse / (2 * (2 * lg).exp()) + self.dim * (lg + 0.5 * math.log(2 * math.pi))
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()
         return rec + kl, rec, kl, sse
 
     def sample(self, n: int, generator):
+        """z = g(u) + γ·ε, u, ε ~ N(0, I): a draw from the second stage's p(z), as Dai & Wipf's
+        code generates (γ → 0 as the second stage fits, so z approaches g(u))."""
         u = torch.randn(n, self.dim, generator=generator)
+        eps = torch.randn(n, self.dim, generator=generator)
         dev = self.net.log_gamma.device
         with torch.no_grad():
-            return self.net.dec(u.to(dev)).cpu()
+            return (self.net.dec(u.to(dev)) + self.net.log_gamma.exp() * eps.to(dev)).cpu()
 
     def fit(self, codes, steps: int, batch_size: int, generator, lr: float = 1e-4, on_step=None):
         """Ex-post fit on fixed codes (models that need resume drive ``loss`` from their own loop)."""

@@ -1,0 +1,163 @@
+"""The GLF ordering study (issue 14): does glf < rae_gmm < vae hold (FID, digits `paper` budget),
+and is a gap the autoencoder's or the prior's? Reads the run records under runs/, writes
+results.json and results.md next to this file. Every number comes from the records.
+
+Tests (lpbench.stats): between two models, Welch's t-test over seeds — digits' split is fixed,
+so a seed shares nothing between two models' runs and pairing would be spurious; within one
+trained model (its own prior vs an ex-post gmm or flow on the same codes), a paired t-test by
+seed — the autoencoder is literally the same. Two-sided, α = 0.05, Holm-corrected over the
+family of ordering tests.
+
+    python studies/glf_ordering/analyze.py [--check]
+
+It also writes the tables into README.md between its markers; --check writes nothing and exits 1
+when results.json, results.md or the README block differ from what the records give.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RUNS = HERE / "runs" / "digits" / "paper"
+MODELS = ["glf", "rae", "vae", "vae_flow_prior"]
+METRIC = "fid"
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
+
+
+def collect() -> dict:
+    """model → seed → {native, ceiling, gmm, flow, train_s, ...} from the model and prior records."""
+    out: dict = {}
+    for model in MODELS:
+        for folder in sorted((RUNS / model).glob("seed*")):
+            rec = _load(folder / "run.json")
+            if rec is None:
+                continue
+            row = {"native": rec["metrics"].get(METRIC), "train_s": rec["timings"].get("train_s"),
+                   "ceiling": (rec.get("ceiling") or {}).get(METRIC)}
+            for prior in ("gmm", "flow"):
+                prec = _load(folder / "priors" / prior / "run.json")
+                if prec is not None:
+                    row[prior] = prec["metrics"].get(METRIC)
+            out.setdefault(model, {})[int(rec["seed"])] = row
+    return out
+
+
+def _values(data, model, key):
+    return [r[key] for _, r in sorted(data.get(model, {}).items()) if r.get(key) is not None]
+
+
+def analyse(data: dict) -> dict:
+    from lpbench.stats import compare, holm, summary
+
+    # The rows the paper's claim is about: glf with its own flow, rae with its ex-post GMM
+    # (= rae_gmm), vae with its N(0, I); vae_flow_prior with its own flow.
+    rows = {"glf": ("glf", "native"), "rae_gmm": ("rae", "gmm"), "vae": ("vae", "native"),
+            "vae_flow_prior": ("vae_flow_prior", "native")}
+    table = {}
+    for name, (model, key) in rows.items():
+        table[name] = {"fid": summary(_values(data, model, key)),
+                       "ceiling": summary(_values(data, model, "ceiling")),
+                       "gmm": summary(_values(data, model, "gmm")),
+                       "flow": summary(_values(data, model, "flow")),
+                       "train_s": summary(_values(data, model, "train_s"))}
+    ordering = {}
+    for a, b in (("glf", "rae_gmm"), ("rae_gmm", "vae"), ("glf", "vae"), ("glf", "vae_flow_prior")):
+        ordering[f"{a} < {b}"] = compare(_values(data, *rows[a]), _values(data, *rows[b]))
+    adjusted = iter(holm([t["p_value"] for t in ordering.values() if t["p_value"] is not None]))
+    for t in ordering.values():
+        p = t["p_holm"] = next(adjusted) if t["p_value"] is not None else None
+        t["significant"] = None if p is None else bool(p < t["alpha"])
+        t["holds"] = None if t["mean_diff"] is None else bool(t["mean_diff"] < 0 and t["significant"])
+    # Autoencoder vs prior: same trained model, different priors on its codes (paired by seed).
+    decomposition = {
+        "glf ceiling vs rae ceiling (autoencoders)": compare(_values(data, "glf", "ceiling"), _values(data, "rae", "ceiling")),
+        "glf own flow vs glf + ex-post gmm": _paired(data, "glf", "native", "gmm", compare),
+        "glf own flow vs glf + ex-post flow": _paired(data, "glf", "native", "flow", compare),
+        "rae + gmm vs rae + ex-post flow": _paired(data, "rae", "gmm", "flow", compare),
+        "glf + gmm vs rae + gmm (same prior family)": compare(_values(data, "glf", "gmm"), _values(data, "rae", "gmm")),
+    }
+    return {"metric": METRIC, "dataset": "digits", "budget": "paper", "rows": table, "ordering": ordering,
+            "decomposition": decomposition,
+            "seeds": {m: sorted(data.get(m, {})) for m in MODELS}}
+
+
+def _paired(data, model, k1, k2, compare):
+    pairs = [(r[k1], r[k2]) for _, r in sorted(data.get(model, {}).items())
+             if r.get(k1) is not None and r.get(k2) is not None]
+    return compare([a for a, _ in pairs], [b for _, b in pairs], paired=True)
+
+
+def _fmt(s: dict) -> str:
+    if s["mean"] is None:
+        return "–"
+    if s["std"] is None:
+        return f"{s['mean']:.3f} (n = 1)"
+    return f"{s['mean']:.3f} ± {s['std']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}] (n = {s['n']})"
+
+
+def _test(t: dict) -> str:
+    if t.get("p_value") is None:
+        return "too few seeds"
+    extra = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
+    sig = "significant" if t["significant"] else "not significant"
+    return (f"{t['test']}: Δ = {t['mean_diff']:+.3f}, {t['effect_size_name']} = "
+            f"{t['effect_size']:.2f}, p = {t['p_value']:.3g}{extra} ({sig})" if t["effect_size"] is not None else
+            f"{t['test']}: Δ = {t['mean_diff']:+.3f}, p = {t['p_value']:.3g}{extra} ({sig})")
+
+
+def markdown(res: dict) -> str:
+    lines = ["| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow | train s |",
+             "|---|---|---|---|---|---|"]
+    for name, r in res["rows"].items():
+        lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} | "
+                     f"{r['train_s']['mean']:.0f} |" if r["train_s"]["mean"] is not None else f"| {name} | – | – | – | – | – |")
+    lines += ["", "| ordering claim | verdict | test |", "|---|---|---|"]
+    for claim, t in res["ordering"].items():
+        verdict = "–" if t.get("holds") is None else ("holds" if t["holds"] else "does not hold")
+        lines.append(f"| {claim} | {verdict} | {_test(t)} |")
+    lines += ["", "| decomposition | test |", "|---|---|"]
+    for what, t in res["decomposition"].items():
+        lines.append(f"| {what} | {_test(t)} |")
+    return "\n".join(lines) + "\n"
+
+
+README = HERE.parents[1] / "README.md"
+BEGIN, END = "<!-- studies/glf_ordering/results.md -->\n", "<!-- end studies/glf_ordering -->\n"
+
+
+def with_readme_block(readme: str, block: str) -> str:
+    """README.md with the study's tables between its markers replaced by ``block``."""
+    if BEGIN not in readme or END not in readme:
+        raise SystemExit(f"README.md lacks the markers {BEGIN.strip()} … {END.strip()}")
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + BEGIN + block + END + tail
+
+
+def main(argv) -> int:
+    res = analyse(collect())
+    md = markdown(res)
+    outputs = {HERE / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n", HERE / "results.md": md,
+               README: with_readme_block(README.read_text(), md)}
+    if "--check" in argv:
+        stale = [str(p) for p, text in outputs.items() if not p.exists() or p.read_text() != text]
+        for p in stale:
+            print(f"stale: {p}")
+        return 1 if stale else 0
+    for p, text in outputs.items():
+        p.write_text(text)
+    print(md, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
