@@ -377,7 +377,7 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     assert rec["metric_provenance"]["fid"]["extractor"] == "digits_cnn"
     assert rec["metric_provenance"]["emd"]["extractor"] == "digits_cnn"
     assert rec["metric_provenance"]["pag"]["extractor"] == "samples"
-    assert rec["metrics"]["kid_subset_size"] == 200 and rec["metrics"]["pag_d"] == 10
+    assert rec["metrics"]["kid_subset_size"] == 100 and rec["metrics"]["pag_d"] == 10
     assert (folder / "prd_curve.json").exists() and (folder / "prd_curve.png").exists()
     board = (runs / "leaderboard" / "digits" / "smoke.md").read_text()
     # the markdown leaderboard escapes brackets (lpbench.leaderboard): fid \[digits_cnn\]
