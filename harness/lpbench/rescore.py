@@ -95,6 +95,7 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     entry = {
         "at": at, "by": "lpbench evaluate", "lpbench": __version__, "device": device,
         "metrics": [m for m in names if m not in skipped], "skipped": skipped,
+        "metric_settings": {m: settings.get(m) for m in names},
         "samples_sha256": digest,
         # None: the run predates recording it; False would mean the model no longer draws what it
         # was scored on (another torch build, say), and the new values are not comparable
