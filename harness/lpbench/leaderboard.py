@@ -144,9 +144,9 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
             metric = g.loc[g["label"] == key, "metric"].iloc[0]
             hib = higher_is_better.get(metric, False)
             table = table.sort_values(key, ascending=not hib, na_position="last").reset_index(drop=True)
-            values = per_seed[key].reindex(pd.MultiIndex.from_frame(table[keys]))
+            by_seed = per_seed[key].reindex(pd.MultiIndex.from_frame(table[keys]))
             contestants = [i for i in range(len(table)) if not table["reference"][i]]
-            groups = rank_groups([_values(values.iloc[i]) for i in contestants], higher_is_better=hib)
+            groups = rank_groups([_values(by_seed.iloc[i]) for i in contestants], higher_is_better=hib)
             for i, grp in zip(contestants, groups):
                 ranks[i] = grp
         table["rank"] = pd.array(ranks, dtype="Int64")
