@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "## Published leaderboard", "## Install"
 
-DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --values fid,kid,prd_precision,prd_recall,pag --format md"
-EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --values emd,modes,hq,pag --format md"
+DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --values fid,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
+EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --values emd,modes,hq,pag,pag_normalized --format md"
 
 
 def lpbench(args: str) -> str:
@@ -128,6 +128,9 @@ def render() -> str:
     if p["verdict"] == "not significant" and gp["spearman_rho"] > 0:
         pag_verdict += " (the right sign)"
     lpd = lp["digits/cpu"]
+    pn = p["by_convention"]["pag_normalized"]
+    gpn, an = pn["gaussian_prior_models"], pn["all_models"]
+    lpdn, lpen = lpd["by_convention"]["pag_normalized"], lpe["by_convention"]["pag_normalized"]
 
     return f"""{START}
 
@@ -156,7 +159,12 @@ learned model must beat. `leaderboard/reproduce.sh` holds the exact commands and
 `leaderboard/PROVENANCE.md` the machine, library versions and wall-clock time. Full tables
 (every value, with std and interval columns: md/csv/json/LaTeX/HTML) are in `leaderboard/tables/`,
 and `leaderboard/report.html` is the report with every run's figures. Lower is better for fid,
-kid, emd and pag; higher for prd precision/recall, modes and hq.
+kid, emd, pag and pag_normalized; higher for prd precision/recall, modes and hq. **pag** is the
+PGAN paper's Eq. 2 (raw singular values: it grows with the number of reversed points N) and
+**pag_normalized** lpbench's size-normalized variant (issue 15 renamed them: the records'
+earlier `pag` is today's `pag_normalized`, their `pag_raw` today's `pag`). The published PAGs were
+computed before issue 15 — reversal by Adam, and σ = 1 also for the U(−1, 1)² prior of the
+eight-Gaussians GANs — and have not been recomputed.
 
 **digits, `cpu` budget** (8×8 scikit-learn digits, 20 epochs, batch 128, the standardized
 InfoGAN conv nets, d = 10; scored on the 360 test images with the offline `digits_cnn`
@@ -225,17 +233,21 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   {ms(m['gan']['emd'])}, masked_gan {ms(m['masked_gan']['emd'])}, weighted_gan
   {ms(m['weighted_gan']['emd'])} (paper: 0.3195 / 0.1328 / 0.0891); real-vs-real
   {ms(e['emd_floor'])} (the real_data row). Modes covered (of 8): {ms(m['gan']['modes'], 1)} / {ms(m['masked_gan']['modes'], 1)} /
-  {ms(m['weighted_gan']['modes'], 1)}. The plain gan reproduces the paper's figure, so the setting is
-  comparable, but neither variant improves on it: weighting draws level with it and masking is
-  worse in the mean, though with 3 seeds that difference is not significant either. Our reading (details
-  under "Models: GANs and learned priors"): the paper's bounded sigmoid critic cannot be used —
-  clipped, it is affine here and nothing trains — and a gradient-penalty critic's scores, mapped
-  into (0, 1] by min-max within each pre-sample, make the top half of every pre-sample look good
-  however small the differences, so masking concentrates the generator on the modes the current
-  critic favours (masking the final gan at generation alone raises its EMD from 0.35 to 0.79,
-  `benchmarks/results/eight_gaussians_paper.json`). The training-set size, which the paper omits,
-  was set once for every model from the baseline alone (100 000 points: at 20 000 no model had
-  converged).
+  {ms(m['weighted_gan']['modes'], 1)}. Neither variant improves on the plain gan: weighting draws
+  level with it and masking is worse in the mean, though with 3 seeds that difference is not
+  significant either. That the plain gan lands near the paper's 0.3195 does not make the settings
+  comparable: the paper's Table 1 generator ends in tanh, so its data lie inside (−1, 1)², and
+  its weighted EMD (0.0891) is below our real-vs-real floor at radius 2; and the training-set size
+  (hence the 10 000 generator steps) was chosen so that this baseline reached 0.32. These runs
+  also depart from the paper's critic (a gradient-penalty critic, not Table 1's sigmoid-output
+  WGAN critic) and map scores to weights by min-max within each pre-sample, not w ∝ s. Masking
+  uses only the ranking of the scores, so that mapping cannot explain the masked result; the
+  critic family, the data scale or the budget can. Issue 15 added the paper's critic
+  (`critic_output: sigmoid`, w ∝ s), the NS-GAN path for all three (`--set '*.loss=ns'`), the
+  paper's scale (`--set architecture.decoder_output=tanh --set data.radius=0.8`) and a step
+  count taken from a source independent of any of our models' EMD; the
+  experiment that tests the claim with them is planned, not yet run (README "Models: GANs and
+  learned priors", experiment (i)).
 - **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g['verdict'])}
   ({tests_text(gd['tests'])}). Observed
   {' < '.join(gd['observed_order'])} (fid rae_gmm {ms(gd['fid']['rae_gmm'])}, glf {ms(gd['fid']['glf'])}, vae
@@ -255,31 +267,39 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   a mode against rae_gmm's {eg('rae_gmm', 'hq')}: a flow, a
   continuous bijection of a Gaussian, keeps mass between well-separated clusters, where a
   10-component GMM can put one component on each.
-- **PAG tracks sample quality (PGAN paper §4.3)** — {pag_verdict}: {gp['test']}, Spearman ρ
-  between a model's mean PAG and its mean FID on digits is {gp['spearman_rho']:.2f} ({p_text(gp['p_value'])}) over
-  the {gp['n_models']} models that sample from a fixed Gaussian prior, and {a['spearman_rho']:.2f}
-  ({p_text(a['p_value'])}) over all {a['n_models']}. The sign is right among Gaussian-prior models, but
-  with so few models the correlation is not significant, and across all models PAG mostly measures
-  how non-Gaussian a model's codes are: glf and vae_flow_prior (flow priors) have the highest PAG
-  (≈ 16 and 28) with good FID, because PAG compares the reversed codes with N(0, I), which is not
-  the distribution they sample from. PAG is a statement about fixed-Gaussian-prior GANs, as the
-  paper uses it.
-- **The learned prior lowers PAG (PGAN paper §4.4)** — {verdict(lpd['verdict'])} on digits
-  ({tests_text(lpd['tests'])}): pgan's PAG is
-  {ms(lpd['pgan'])} against its own gan's {ms(lpd['gan'])}, and its FID is worse
-  too. On eight Gaussians pgan's PAG is lower in the mean, {ms(lpe['pgan'])} against {ms(lpe['gan'])}:
-  {verdict(lpe['verdict'])} ({tests_text(lpe['tests'])}), and its EMD is worse in the mean ({ms(lpe['pgan_emd'])} against
-  {ms(m['gan']['emd'])}), so a lower PAG did not mean better samples there. Why on digits: the
-  secondary 4-layer code GAN collapses at this budget: the codes h(z′) it produces spread along
-  about two directions (their standard deviations along the principal axes, seed 0: 0.45, 0.24,
-  then ≤ 0.10), while the reversed training codes it should match spread along all ten (0.62 …
-  0.15); continuing the generator on z = h(z′) for the last 10 % of its steps therefore specializes
-  it to a nearly two-dimensional latent, which both raises PAG (the reversed test codes leave
-  N(0, I)) and worsens FID. The paper trains the secondary GAN 'until convergence' on far larger
-  sets; here it gets 20 epochs of 1437 codes (280 steps), the same `aux_epochs` every model's
-  auxiliary stage gets. The reversal itself follows the paper's Algorithm 1 (plain gradient
-  descent, lr 0.05, 1000 steps from z₀ ≈ 0) and leaves the codes short of the prior's scale (std
-  0.15–0.66 per direction).
+- **PAG tracks sample quality (PGAN paper §4.3)** — {pag_verdict} under the paper's Eq. 2
+  (`pag`): {gp['test']}, Spearman ρ between a model's mean PAG and its mean FID on digits is
+  {gp['spearman_rho']:.2f} ({p_text(gp['p_value'])}) over the {gp['n_models']} models that sample from a fixed
+  Gaussian prior, and {a['spearman_rho']:.2f} ({p_text(a['p_value'])}) over all {a['n_models']}. With the
+  size-normalized `pag_normalized`: {gpn['spearman_rho']:.2f} ({p_text(gpn['p_value'])}) and
+  {an['spearman_rho']:.2f} ({p_text(an['p_value'])}), {verdict(pn['verdict'])}. With so few models neither
+  convention gives a significant correlation, and across all models PAG mostly measures how
+  non-Gaussian a model's codes are: glf and vae_flow_prior (flow priors) have the highest
+  normalized PAG (≈ 16 and 28) with good FID, because PAG compares the reversed codes with
+  N(0, I), which is not the distribution they sample from. PAG is a statement about
+  fixed-Gaussian-prior GANs, as the paper uses it.
+- **The learned prior lowers PAG (PGAN paper §4.4)** — {verdict(lpd['verdict'])} on digits under the
+  paper's Eq. 2 ({tests_text(lpd['tests'], 1)}): pgan's `pag` is {ms(lpd['pgan'], 1)} against its
+  own gan's {ms(lpd['gan'], 1)}. Under the size-normalized convention the verdict flips:
+  {verdict(lpdn['verdict'])} ({tests_text(lpdn['tests'])}; pgan {ms(lpdn['pgan'])} against gan
+  {ms(lpdn['gan'])}), and pgan's FID is worse too. Which to believe: at N = 360 reversed test
+  images Eq. 2's ½Σ(sᵢ²/σ² − 1 − ln sᵢ²/σ²) is dominated by ½Σsᵢ², the overall scale of the
+  codes, so "lower" there mostly says pgan's reversed codes are smaller; the normalized variant
+  compares their spread with N(0, I) and says they agree less. The paper's own PAG drop may be the
+  same scale effect. On eight Gaussians neither convention separates them: `pag` pgan
+  {ms(lpe['pgan'], 1)} against gan {ms(lpe['gan'], 1)}, {verdict(lpe['verdict'])} ({tests_text(lpe['tests'], 1)});
+  `pag_normalized` {ms(lpen['pgan'])} against {ms(lpen['gan'])}, {verdict(lpen['verdict'])}; and pgan's EMD is worse in
+  the mean ({ms(lpe['pgan_emd'])} against {ms(m['gan']['emd'])}). These records predate issue 15's faithful
+  reversal (their pgan reversed with a per-pixel mean loss, a 32× smaller step than Algorithm 1's
+  on digits, leaving the codes at 0.15–0.66 of the prior's scale), σ from the prior (their
+  eight-Gaussians PAGs use σ = 1 for a U(−1, 1)² prior, an offset of 0.43 in `pag_normalized`) and
+  the PAG of the prior pgan samples (`pag_learned`, through G∘h); the secondary 4-layer code GAN
+  also collapses at this budget: the codes h(z′) it produces spread along about two directions
+  (principal standard deviations, seed 0: 0.45, 0.24, then ≤ 0.10) against all ten of the
+  reversed training codes (0.62 … 0.15), after 280 steps (20 epochs of 1437 codes, the budget's
+  `aux_epochs`). The experiment that settles the claim with the faithful reversal, secondary-GAN
+  convergence and both conventions is planned, not yet run (README "Models: GANs and learned
+  priors", experiment (ii)).
 
 """
 

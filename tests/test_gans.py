@@ -89,6 +89,54 @@ def test_masked_gan_trains_on_the_codes_the_discriminator_scores_highest():
     assert s_kept.min() >= torch.quantile(s_all, 0.70)  # within sampling error of the 75th percentile
 
 
+def test_the_papers_sigmoid_critic_gives_weights_proportional_to_its_score():
+    # masked/weighted paper Table 1 (critic ends in a sigmoid) and §3.1 / Eq. 7: w ∝ s, s ∈ [0, 1]
+    s = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    assert torch.equal(unit_scores(s, "identity"), s)
+    with pytest.raises(ValueError, match="identity"):
+        unit_scores(torch.tensor([-0.5, 0.5]), "identity")
+    torch.manual_seed(0)
+    model = make(WeightedGAN, loss="wgan", critic_output="sigmoid")
+    assert model.link() == "identity"
+    z = model.noise(300)
+    score = model.scores(z)
+    assert 0 < score.min() and score.max() < 1
+    assert torch.allclose(score, torch.sigmoid(model.D(model.G(z))).flatten())
+    # the NS path: s is D's probability σ(logit), and the weights are s itself
+    ns = make(WeightedGAN, loss="ns")
+    assert ns.link() == "probability"
+    logits = ns.scores(z)
+    assert torch.allclose(unit_scores(logits, ns.link()), torch.sigmoid(logits))
+    with pytest.raises(ValueError, match="critic_output"):
+        make(GAN, loss="ns", critic_output="sigmoid")
+
+
+@pytest.mark.parametrize("cls", [MaskedGAN, WeightedGAN], ids=lambda c: c.name)
+def test_masked_and_weighted_indices_do_not_depend_on_batchnorm_state(cls):
+    torch.manual_seed(0)
+    model = make(cls, "image", presample=64)
+    model.G.train(), model.D.train()
+    buffers = {k: v.clone() for net in (model.G, model.D) for k, v in net.state_dict().items() if "running" in k
+               or "num_batches" in k}
+    assert buffers
+    torch.manual_seed(1)
+    z_train_mode = model.train_latents(16)
+    after = {k: v for net in (model.G, model.D) for k, v in net.state_dict().items() if k in buffers}
+    assert all(torch.equal(buffers[k], after[k]) for k in buffers)  # scoring updated no running statistic
+    assert model.G.training and model.D.training  # and left the modes as they were
+    model.G.eval(), model.D.eval()
+    torch.manual_seed(1)
+    assert torch.equal(model.train_latents(16), z_train_mode)  # the same batch whatever the BN mode
+    # a code's score is s(z) alone, not a function of the other pre-sampled codes
+    z = model.noise(64)
+    assert torch.allclose(model.scores(z)[:5], model.scores(z[:5]), atol=1e-6)
+
+
+def test_gan_prior_sigma_is_moment_matched_to_its_prior():
+    assert make(GAN, prior="uniform").prior_sigma == pytest.approx(3 ** -0.5)  # Var U(−1, 1) = 1/3
+    assert make(GAN, prior="normal").prior_sigma == 1.0
+
+
 # -------------------------------------------------------------------------------- models
 
 @pytest.mark.parametrize("kind", ["points", "image"])
@@ -126,6 +174,27 @@ def test_pgan_spends_the_budget_in_its_stages_and_reverses_the_training_set(tmp_
     assert all("prior_g_loss" in r for r in ctx.curves if t1 <= r["step"] < t1 + aux)
     assert model.reversed.codes.shape == (len(data), 3) and model.reversed.errors.shape == (len(data),)
     assert model.use_h  # samples come from G(h(z'))
+    u = torch.randn(5, 3)
+    assert torch.allclose(model.decode_noise(u), model.G(model.H(u)))  # pag_learned reverses G∘h
+    notes = ctx.notes["pgan"]  # run.json "training.pgan"
+    assert notes["secondary_gan"]["steps"] == aux and notes["secondary_gan"]["allowance"] == aux
+    assert not notes["secondary_gan"]["converged"]  # 3 steps: no check happened
+    spread = notes["spread"]
+    assert len(spread["h_principal_std"]) == len(spread["codes_principal_std"]) == 3
+    assert spread["codes_principal_std"] == sorted(spread["codes_principal_std"], reverse=True)
+    assert notes["reversal"]["n"] == len(data) and 0 <= notes["reversal"]["converged_fraction"] <= 1
+
+
+def test_pgan_secondary_gan_stops_when_its_frechet_distance_stops_improving(tmp_path):
+    torch.manual_seed(0)
+    data = toy()
+    # a check every step, and no drop ever counts (a 100 % drop is needed): it stops at the 2nd check
+    model = make(PGAN, prior_check_every=1, prior_patience=1, prior_min_improvement=1.0)
+    budget = Budget("t", epochs=1, batch_size=16, eval_samples=16, aux_epochs=5)
+    model.fit(data, budget, RunContext(seed=0, run_dir=tmp_path, total_steps=budget.steps(len(data))))
+    assert model.reversed.prior_stopped == 2 and [c[0] for c in model.reversed.prior_checks] == [1, 2]
+    aux = model.stages(len(data), budget, budget.steps(len(data)))[1]
+    assert aux == 30 and model.summary(aux, 0)["secondary_gan"]["converged"]
 
 
 def test_aae_learned_prior_with_conditions(tmp_path):
@@ -144,6 +213,8 @@ def test_bad_hyperparameters_are_clear_errors():
         make(GAN, loss="hinge")
     with pytest.raises(ValueError, match="rate"):
         make(MaskedGAN, rate=1.5)
+    with pytest.raises(ValueError, match="critic_output"):
+        make(GAN, critic_output="softmax")
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
@@ -203,20 +274,54 @@ def test_resume_from_a_mid_run_checkpoint_matches_an_uninterrupted_run(cls, kill
 
 # ------------------------------------------------------------------------------- reversal
 
-def test_reversal_recovers_the_codes_of_a_small_random_generator_for_any_batch_size():
-    torch.manual_seed(0)
-    G = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 12))
-    for p in G.parameters():
-        p.requires_grad_(False)
-    z_true = 0.5 * torch.randn(40, 3)
+def _known_generator():
+    """G(z) = A₂ tanh(A₁z) into 64 outputs, its Jacobian's singular values ≈ 1.3-3.2: injective,
+    and plain gradient descent at the paper's η = 0.05 on ½‖G(z) − x‖² is stable and contracts."""
+    g = torch.Generator().manual_seed(0)
+    a1 = 0.8 * torch.linalg.qr(torch.randn(3, 3, generator=g))[0]
+    a2 = torch.linalg.qr(torch.randn(64, 3, generator=g))[0] @ torch.diag(torch.tensor([4.0, 3.0, 2.0]))
+    return lambda z: torch.tanh(z @ a1.T) @ a2.T
+
+
+def test_reversal_at_the_papers_settings_recovers_known_codes_and_stops_early():
+    G = _known_generator()
+    z_true = 0.5 * torch.randn(40, 3, generator=torch.Generator().manual_seed(2))
     x = G(z_true)
-    kw = dict(steps=250, lr=0.05, optimizer="adam", generator=torch.Generator().manual_seed(1))
-    codes, errors = lpbench.reverse(G, x, 3, **kw)
-    assert errors.shape == (40,) and errors.max() < 1e-5
-    assert torch.allclose(codes, z_true, atol=1e-2)  # G is injective here: the codes themselves come back
+    # PGAN App. E / Algorithm 1: plain gradient descent, η = 0.05, z₀ ~ N(0, 1e-4² I)
+    kw = dict(steps=5000, lr=0.05, init_std=1e-4, tol=1e-4, optimizer="sgd", generator=torch.Generator().manual_seed(1))
+    rev = lpbench.reverse(G, x, 3, **kw)
+    assert rev.codes.shape == (40, 3) and rev.errors.shape == (40,)
+    assert bool(rev.converged.all())  # every code met the convergence test...
+    assert int(rev.steps.max()) < 1000  # ...long before the cap: "until converged" stops early
+    assert torch.allclose(rev.codes, z_true, atol=5e-3)  # G is injective: the codes themselves come back
+    assert rev.errors.max() < 1e-5
     kw["generator"] = torch.Generator().manual_seed(1)
-    codes7, errors7 = lpbench.reverse(G, x, 3, batch_size=7, **kw)
-    assert torch.allclose(codes7, codes, atol=1e-6) and torch.allclose(errors7, errors, atol=1e-8)
+    rev7 = lpbench.reverse(G, x, 3, batch_size=7, **kw)  # batching changes no code (up to float rounding)
+    assert torch.allclose(rev7.codes, rev.codes, atol=1e-5) and (rev7.steps - rev.steps).abs().max() <= 1
+
+
+def test_one_reversal_step_is_algorithm_1s_step_on_the_summed_loss():
+    G = _known_generator()
+    x = G(torch.randn(5, 3, generator=torch.Generator().manual_seed(4)))
+    z0 = torch.randn(5, 3, generator=torch.Generator().manual_seed(5)) * 1e-4
+    z = z0.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(0.5 * (G(z) - x).pow(2).sum(), z)  # ½‖G(z) − x‖², summed over the 64 outputs
+    rev = lpbench.reverse(G, x, 3, steps=1, lr=0.05, init_std=1e-4, tol=0.0, generator=torch.Generator().manual_seed(5))
+    assert torch.allclose(rev.codes, z0 - 0.05 * grad, atol=1e-7)
+    # a per-output mean would have moved it 2/64 as far: the difference is measurable
+    assert (rev.codes - z0).norm() > 10 * (2 / 64) * (0.05 * grad).norm()
+
+
+def test_reversal_with_adam_is_an_option_and_bad_settings_are_refused():
+    G = _known_generator()
+    z_true = 0.5 * torch.randn(20, 3, generator=torch.Generator().manual_seed(2))
+    rev = lpbench.reverse(G, G(z_true), 3, steps=3000, lr=0.01, tol=0.0, optimizer="adam",
+                          generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(rev.codes, z_true, atol=1e-2)
+    with pytest.raises(ValueError, match="optimizer"):
+        lpbench.reverse(G, G(z_true), 3, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="lr > 0"):
+        lpbench.reverse(G, G(z_true), 3, lr=0.0)
 
 
 # -------------------------------------------------------------------------------- metrics

@@ -288,31 +288,45 @@ def test_emd_floor_is_real_versus_held_out_real():
 # ------------------------------------------------------------------------------------------ pag
 
 
-def test_pag_equals_the_gaussian_kl_closed_form():
+def _kl_to_isotropic(S, sigma):
+    """KL(N(0, S) ‖ N(0, σ²I)) = ½ (tr S/σ² − d − ln det S + d ln σ²), via trace and slogdet."""
+    d = len(S)
+    return 0.5 * (np.trace(S) / sigma**2 - d - np.linalg.slogdet(S)[1] + d * np.log(sigma**2))
+
+
+def test_pag_equals_the_gaussian_kl_closed_form_in_both_conventions():
     from lpbench_metrics.pag import pag_of_codes
 
     rng = np.random.default_rng(3)
     scales = np.array([0.5, 1.0, 2.0, 1.5])
-    z = rng.normal(size=(500, 4)) * scales
+    z = rng.normal(size=(500, 4)) * scales  # codes from a known Gaussian N(0, diag scales²)
     sigma = 1.3
-    pag, raw = pag_of_codes(z, sigma)
-    # KL(N(0, S) ‖ N(0, σ²I)) = ½ (tr S/σ² − d − ln det S + d ln σ²), S = ZᵀZ/N: via trace and slogdet
-    S = z.T @ z / len(z)
-    kl = 0.5 * (np.trace(S) / sigma**2 - 4 - np.linalg.slogdet(S)[1] + 4 * np.log(sigma**2))
-    assert pag == pytest.approx(kl, rel=1e-10)
-    S_raw = z.T @ z
-    kl_raw = 0.5 * (np.trace(S_raw) / sigma**2 - 4 - np.linalg.slogdet(S_raw)[1] + 4 * np.log(sigma**2))
-    assert raw == pytest.approx(kl_raw, rel=1e-10)
+    pag, normalized = pag_of_codes(z, sigma)
+    assert pag == pytest.approx(_kl_to_isotropic(z.T @ z, sigma), rel=1e-10)  # Eq. 2: ν = raw singular values
+    assert normalized == pytest.approx(_kl_to_isotropic(z.T @ z / len(z), sigma), rel=1e-10)  # ν² = s²/N
     big = rng.normal(size=(50_000, 4)) * scales  # and the population value for large N
     r = scales**2 / sigma**2
-    assert pag_of_codes(big, sigma)[0] == pytest.approx(0.5 * np.sum(r - 1 - np.log(r)), rel=0.02)
+    assert pag_of_codes(big, sigma)[1] == pytest.approx(0.5 * np.sum(r - 1 - np.log(r)), rel=0.02)
+    with pytest.raises(ValueError, match="σ > 0"):
+        pag_of_codes(z, 0.0)
 
 
-def test_raw_pag_of_standard_normal_codes_matches_the_handbook():
+def test_pag_of_the_papers_uniform_prior_uses_its_moment_matched_sigma():
+    from lpbench_metrics.pag import pag_of_codes
+
+    u = np.random.default_rng(5).uniform(-1, 1, size=(100_000, 2))  # U(−1, 1)², variance 1/3 per axis
+    assert pag_of_codes(u, 3 ** -0.5)[1] == pytest.approx(0.0, abs=2e-3)
+    # against σ = 1 (what every GAN used before issue 15): ½·2·(1/3 − 1 − ln 1/3) = 0.432
+    assert pag_of_codes(u, 1.0)[1] == pytest.approx(1 / 3 - 1 + np.log(3), abs=5e-3)
+    n = len(u)  # Eq. 2 at N: ½ Σ (N/3 / σ² − 1 − ln(N/3 / σ²)) with σ² = 1/3
+    assert pag_of_codes(u, 3 ** -0.5)[0] == pytest.approx(n - 1 - np.log(n), rel=2e-3)
+
+
+def test_pag_of_standard_normal_codes_matches_the_handbook():
     from lpbench_metrics.pag import pag_of_codes
 
     z = np.random.default_rng(4).normal(size=(500, 16))
-    assert pag_of_codes(z, 1.0)[1] == pytest.approx(3975, rel=0.03)  # handbook §3: 3975 at N = 500
+    assert pag_of_codes(z, 1.0)[0] == pytest.approx(3975, rel=0.03)  # handbook §3: 3975 at N = 500
 
 
 class RandomGenerator(Model):
@@ -337,16 +351,45 @@ def test_pag_reverses_known_codes_of_a_random_generator():
     z = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.5
     with torch.no_grad():
         x = model.decode(z)
-    pag = metric("pag", steps=800, lr=0.5, optimizer="sgd")
+    pag = metric("pag", steps=3000, lr=0.5, optimizer="sgd", tol=1e-6)
     out, prov, _ = evaluate({"pag": pag}, dataset="t", kind="points", samples=x, reference=x, model=model)
     import lpbench
 
-    codes, err = lpbench.reverse(model.decode, x, 3, steps=800, lr=0.5, generator=torch.Generator().manual_seed(31))
-    assert (codes - z).abs().max() < 0.02  # reversal finds the codes that made the data
-    assert out["pag"] == pytest.approx(pag_of_codes(z.numpy(), 0.5)[0], rel=0.02)
+    rev = lpbench.reverse(model.decode, x, 3, steps=3000, lr=0.5, tol=1e-6, generator=torch.Generator().manual_seed(31))
+    assert (rev.codes - z).abs().max() < 0.02  # reversal finds the codes that made the data
+    raw, normalized = pag_of_codes(z.numpy(), 0.5)
+    assert out["pag"] == pytest.approx(raw, rel=0.02) and out["pag_normalized"] == pytest.approx(normalized, rel=0.02)
     assert out["pag_n"] == 64 and out["pag_d"] == 3 and out["pag_sigma"] == 0.5
-    assert out["pag_reversal_mse"] < 1e-5
-    assert prov["pag"]["extractor"] == "samples"
+    assert out["pag_reversal_mse"] < 1e-5 and out["pag_reversal_converged"] == 1.0
+    assert 0 < out["pag_reversal_steps"] < 3000
+    assert "pag_learned" not in out  # no learned prior map: nothing to reverse through
+    assert list(out)[0] == "pag" and prov["pag"]["extractor"] == "samples"
+
+
+class LearnedPriorGenerator(RandomGenerator):
+    """RandomGenerator fed by a learned prior map h(u) = 2u (pgan's G∘h)."""
+
+    name = "learned_prior_generator"
+    prior_sigma = 1.0
+
+    def decode_noise(self, u):
+        return self.decode(2 * u)
+
+
+def test_pag_learned_reverses_through_the_prior_map_into_its_noise():
+    from lpbench_metrics.pag import pag_of_codes
+
+    model = LearnedPriorGenerator()
+    u = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.3
+    with torch.no_grad():
+        x = model.decode_noise(u)
+    out, _, _ = evaluate({"pag": metric("pag", steps=3000, lr=0.5, tol=1e-6)}, dataset="t", kind="points",
+                         samples=x, reference=x, model=model)
+    # the codes in z are 2u (σ = 1), the codes in u are u (noise σ = 1): both scores, each its own
+    assert out["pag"] == pytest.approx(pag_of_codes(2 * u.numpy(), 1.0)[0], rel=0.03)
+    assert out["pag_learned"] == pytest.approx(pag_of_codes(u.numpy(), 1.0)[0], rel=0.03)
+    assert out["pag_learned_normalized"] == pytest.approx(pag_of_codes(u.numpy(), 1.0)[1], rel=0.03)
+    assert out["pag_learned_sigma"] == 1.0 and out["pag_learned_reversal_mse"] < 1e-5
 
 
 def test_pag_needs_a_decoder_and_enough_points():
@@ -371,8 +414,8 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     folder = runs / "digits" / "smoke" / "vae" / "seed0"
     rec = json.loads((folder / "run.json").read_text())
     assert rec["status"] == "completed", rec["error"]
-    for k in ("fid", "is", "is_std", "kid", "kid_std", "prd_recall", "prd_precision", "emd", "pag", "pag_raw",
-              "pag_n", "pag_d", "pag_sigma", "pag_reversal_mse"):
+    for k in ("fid", "is", "is_std", "kid", "kid_std", "prd_recall", "prd_precision", "emd", "pag", "pag_normalized",
+              "pag_n", "pag_d", "pag_sigma", "pag_reversal_mse", "pag_reversal_converged", "pag_reversal_steps"):
         assert np.isfinite(rec["metrics"][k]), k
     assert rec["metric_provenance"]["fid"]["extractor"] == "digits_cnn"
     assert rec["metric_provenance"]["emd"]["extractor"] == "digits_cnn"

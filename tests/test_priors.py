@@ -105,12 +105,12 @@ def test_pag_closed_form_and_scale_invariance_in_n():
     rng = np.random.default_rng(0)
     for n in (500, 5000):  # true N(0, I) codes: ~0 at any N (finite-sample spread ≈ d²/8N); raw grows with N
         p = pag(rng.normal(size=(n, 16)))
-        assert p["pag"] < 0.2 and p["pag_raw"] > 3000
+        assert p["pag_normalized"] < 0.2 and p["pag"] > 3000  # pag: the PGAN paper's Eq. 2, raw singular values
     z = rng.normal(size=(4000, 4))
     z = np.linalg.qr(z)[0] * math.sqrt(4000) * np.array([1.0, 2.0, 0.5, 1.0])  # singular values² / N = 1, 4, .25, 1
     expected = 0.5 * sum(r - 1 - math.log(r) for r in (1.0, 4.0, 0.25, 1.0))
-    assert pag(z)["pag"] == pytest.approx(expected, rel=1e-9)
-    assert pag(z, sigma=2.0)["pag"] == pytest.approx(0.5 * sum(r / 4 - 1 - math.log(r / 4) for r in (1.0, 4.0, 0.25, 1.0)))
+    assert pag(z)["pag_normalized"] == pytest.approx(expected, rel=1e-9)
+    assert pag(z, sigma=2.0)["pag_normalized"] == pytest.approx(0.5 * sum(r / 4 - 1 - math.log(r / 4) for r in (1.0, 4.0, 0.25, 1.0)))
     with pytest.raises(ValueError, match="at least as many codes"):
         pag(rng.normal(size=(3, 5)))
 

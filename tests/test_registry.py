@@ -80,6 +80,49 @@ def test_resolution_precedence_defaults_registry_dataset_set():
     assert r.budget.epochs == 2 and r.model_config.latent_dim == 3
 
 
+def test_wildcard_set_reaches_exactly_the_models_it_names():
+    from lpbench.registry import check_wildcards
+    from lpbench.runner import plan
+
+    reg, plugins = Registry.load(), get_plugins()
+    models = ["gan", "masked_gan", "weighted_gan", "pgan", "vae", "aae"]
+    ov = parse_overrides(["*.loss=wgan", "*_gan.critic_steps=3", "*.lr=0.1", "gan.lr=0.2"], models)
+    hp = {m: reg.resolve(m, "eight_gaussians", "smoke", plugins, ov).model_config.hparams for m in models}
+    base = {m: reg.resolve(m, "eight_gaussians", "smoke", plugins).model_config.hparams for m in models}
+    # '*.loss': every model of the run that has a `loss` hparam (the four GANs), no other
+    assert [m for m in models if hp[m].get("loss") == "wgan"] == ["gan", "masked_gan", "weighted_gan", "pgan"]
+    assert "loss" not in hp["vae"] and "loss" not in hp["aae"]
+    # '*_gan.critic_steps': the names matching *_gan only — not gan, not pgan
+    assert {m: hp[m].get("critic_steps") for m in models if hp[m].get("critic_steps") == 3} == {
+        "masked_gan": 3, "weighted_gan": 3}
+    assert hp["gan"]["critic_steps"] == base["gan"]["critic_steps"] == hp["pgan"]["critic_steps"]
+    # '*.lr' reaches every model with an lr; the explicit gan.lr wins over it
+    assert hp["gan"]["lr"] == 0.2 and all(hp[m]["lr"] == 0.1 for m in models if m != "gan")
+    reach = check_wildcards(ov, models, plugins)
+    assert reach == {"*.loss": ["gan", "masked_gan", "weighted_gan", "pgan"],
+                     "*_gan.critic_steps": ["masked_gan", "weighted_gan"], "*.lr": models}
+    # a wildcard that reaches no model of the run is a usage error, not a silent no-op
+    with pytest.raises(LpbenchError, match="no model in this run"):
+        plan(reg, plugins, ["vae"], "eight_gaussians", "smoke", [0], overrides=parse_overrides(["*.loss=ns"], ["vae"]))
+    with pytest.raises(LpbenchError, match="no model in this run"):
+        plan(reg, plugins, ["gan"], "eight_gaussians", "smoke", [0], overrides=parse_overrides(["*.losss=ns"], ["gan"]))
+
+
+def test_wildcard_set_from_the_command_line(cli, tmp_path):
+    res = cli("run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke", "--runs-dir", tmp_path,
+              "--set", "*.loss=ns", "-q")
+    assert res.exit_code == 2 and "no model in this run" in res.output and "Traceback" not in res.output
+
+
+def test_architecture_set_overrides_a_known_architecture_key():
+    reg, plugins = Registry.load(), get_plugins()
+    ov = parse_overrides(["architecture.decoder_output=tanh"], ["gan"])
+    r = reg.resolve("gan", "eight_gaussians", "smoke", plugins, ov)
+    assert r.model_config.architecture["decoder_output"] == "tanh"
+    with pytest.raises(UnknownNameError, match="decoder_output"):
+        reg.resolve("gan", "eight_gaussians", "smoke", plugins, parse_overrides(["architecture.decoder_outptu=tanh"], ["gan"]))
+
+
 @pytest.mark.parametrize("pairs, match", [
     (["novalue"], "KEY=VALUE"),
     (["gan.lr=1"], "Unknown --set prefix 'gan'"),

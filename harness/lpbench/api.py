@@ -160,8 +160,11 @@ class Model(_Plugin):
     """
 
     family: ClassVar[str] = ""  # "autoencoder", "gan", ...
-    # Standard deviation of the latent prior N(0, σ²I) the model is trained against (PAG's σ).
+    # Standard deviation of the latent prior N(0, σ²I) the model is trained against (PAG's σ); a
+    # model with a non-Gaussian fixed prior gives its moment-matched σ (1/√3 for U(−1, 1)).
     prior_sigma: ClassVar[float] = 1.0
+    # σ of the fixed noise a learned prior map is fed (decode_noise's input; pgan: z′ ~ N(0, I)).
+    noise_sigma: ClassVar[float] = 1.0
 
     def __init__(self, config: ModelConfig):
         self.config = config
@@ -193,6 +196,12 @@ class Model(_Plugin):
         """n codes from the model's (possibly learned) prior, in latent space."""
         raise NotImplementedError
 
+    def decode_noise(self, u):  # pragma: no cover
+        """For a model whose prior is a learned map h of fixed noise u (pgan: z = h(z′)): the
+        decoder through it, decode(h(u)). PAG reverses it into u to score the prior the model
+        actually samples from (PGAN paper §4.4; audit M6)."""
+        raise NotImplementedError
+
     def state_dict(self) -> dict:  # pragma: no cover
         raise NotImplementedError
 
@@ -201,7 +210,7 @@ class Model(_Plugin):
 
     @classmethod
     def capabilities(cls) -> list[str]:
-        return [m for m in ("encode", "decode", "sample_prior") if getattr(cls, m) is not getattr(Model, m)]
+        return [m for m in ("encode", "decode", "sample_prior", "decode_noise") if getattr(cls, m) is not getattr(Model, m)]
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities()
@@ -284,7 +293,7 @@ class Metric(_Plugin):
     reference samples), "features" (from the dataset's feature extractor, computed once per
     evaluation for all metrics), "model" (a trained model with the capabilities in
     ``model_capabilities``). ``compute`` returns {value name: float}; the first key is the
-    metric's headline value, the others are companions (e.g. pag_raw).
+    metric's headline value, the others are companions (e.g. pag_normalized).
     """
 
     higher_is_better: ClassVar[bool] = False

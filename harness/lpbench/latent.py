@@ -15,12 +15,14 @@ def _np(x):
 
 
 def pag(codes, sigma: float = 1.0) -> dict:
-    """Prior agreement (PGAN paper §3.2): KL(N(0, diag ν²) ‖ N(0, σ²I)) = ½ Σᵢ (νᵢ²/σ² − 1 − ln(νᵢ²/σ²)),
-    ν the singular values of the N×d code matrix.
+    """Prior agreement (PGAN paper §2.2, Eq. 2): KL(N(0, diag ν²) ‖ N(0, σ²I)) = ½ Σᵢ (νᵢ²/σ² − 1 − ln(νᵢ²/σ²)).
 
-    Raw singular values grow with √N, so the headline ``pag`` uses νᵢ² = sᵢ²/N (the eigenvalues of
-    ZᵀZ/N: 0 for codes that match the prior, whatever N); ``pag_raw`` is the paper's value, for
-    comparison with its tables. Needs N ≥ d.
+    ``pag``: the paper's Eq. 2, ν the raw singular values of the N×d code matrix ("the νᵢ then
+    correspond to the singular values diag(Σ)"). They grow with √N, so it depends on N (true
+    N(0, I) codes, d = 16: ≈ 3975 at N = 500) and, at small N, mostly measures the codes' scale.
+    ``pag_normalized``: lpbench's size-normalized variant, νᵢ² = sᵢ²/N (the eigenvalues of ZᵀZ/N;
+    0 for codes that match the prior, whatever N). σ: the model's own prior's standard deviation
+    (moment-matched for a non-Gaussian prior: 1/√3 for U(−1, 1)). Needs N ≥ d.
     """
     import numpy as np
 
@@ -28,13 +30,15 @@ def pag(codes, sigma: float = 1.0) -> dict:
     n, d = z.shape
     if n < d:
         raise ValueError(f"PAG needs at least as many codes as latent dimensions; got {n} codes of dimension {d}")
+    if not sigma > 0:
+        raise ValueError(f"PAG needs a prior standard deviation σ > 0; got {sigma}")
     s = np.linalg.svd(z, compute_uv=False)
 
     def kl(nu2):
         r = np.maximum(nu2 / sigma**2, 1e-300)  # a rank-deficient code matrix gives +inf-like, not NaN
         return float(0.5 * np.sum(r - 1.0 - np.log(r)))
 
-    return {"pag": kl(s**2 / n), "pag_raw": kl(s**2)}
+    return {"pag": kl(s**2), "pag_normalized": kl(s**2 / n)}
 
 
 def frechet_distance(a, b) -> float:

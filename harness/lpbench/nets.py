@@ -5,7 +5,8 @@ conv: the InfoGAN-style networks of the GLF paper (App. A, after Lucic et al. 20
   decoder FC(1024)-BN-ReLU, FC(128·s·s)-BN-ReLU, Deconv(64,4,s2)-BN-ReLU, Deconv(C,4,s2)-Sigmoid,
   s = image size / 4. The GAN generator is this decoder; the discriminator mirrors the encoder
   (LeakyReLU, scalar output, optional spectral norm).
-mlp: fully connected nets for 2-D data with the hidden widths named in the registry.
+mlp: fully connected nets for 2-D data with the hidden widths named in the registry; the decoder's
+  output is linear or, with ``decoder_output: tanh``, bounded to (−1, 1) (masked/weighted paper Table 1).
 """
 from __future__ import annotations
 
@@ -59,7 +60,12 @@ def discriminator(arch: dict, shape, out_dim: int = 1, spectral_norm: bool = Fal
 def decoder(arch: dict, latent_dim: int, shape) -> nn.Module:
     """Latent → data (images in [0, 1] through a sigmoid; points unbounded)."""
     if arch["type"] == "mlp":
-        return _mlp([latent_dim, *arch["decoder_hidden"], shape[0]], arch.get("activation", "relu"))
+        out = arch.get("decoder_output", "linear")
+        if out not in ("linear", "tanh"):
+            raise ValueError(f"architecture decoder_output must be 'linear' or 'tanh', got {out!r}")
+        # tanh: the masked/weighted paper's Table 1 generator output, samples inside (−1, 1)^D
+        return _mlp([latent_dim, *arch["decoder_hidden"], shape[0]], arch.get("activation", "relu"),
+                    out_act=nn.Tanh() if out == "tanh" else None)
     return _ConvDecoder(arch, latent_dim, shape)
 
 

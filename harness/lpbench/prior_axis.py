@@ -275,10 +275,13 @@ class _ModelAxis:
             out["source"] = "reversal"
             axis = self.registry.prior_axis()
             for name, data, offset in (("train", train, 1), ("heldout", test, 2)):
-                z, err = self._reverse(data, axis, offset)
-                out[name] = z
-                out[f"{name}_reconstruction_mse"] = float(err.mean())
-            out["reversal"] = {k: axis.get(k) for k in ("reversal_steps", "reversal_lr", "reversal_optimizer")}
+                rev = self._reverse(data, axis, offset)
+                out[name] = rev.codes
+                out[f"{name}_reconstruction_mse"] = float(rev.errors.mean())
+                out[f"{name}_reversal_converged"] = float(rev.converged.float().mean())
+                out[f"{name}_reversal_mean_steps"] = float(rev.steps.float().mean())
+            out["reversal"] = {k: axis.get(k) for k in ("reversal_steps", "reversal_lr", "reversal_optimizer",
+                                                        "reversal_init_std", "reversal_tol")}
         out["seconds"] = time.perf_counter() - t0
         if self.persist_codes:
             import io
@@ -307,8 +310,9 @@ class _ModelAxis:
         x = data.as_float(data.x).to(self.device)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + 70_000 + offset)
         return reverse(
-            self.model.decode, x, self.model.latent_dim, steps=int(axis.get("reversal_steps", 400)),
-            lr=float(axis.get("reversal_lr", 0.05)), generator=g,
+            self.model.decode, x, self.model.latent_dim, steps=int(axis.get("reversal_steps", 1000)),
+            lr=float(axis.get("reversal_lr", 0.05)), init_std=float(axis.get("reversal_init_std", 1e-4)),
+            tol=float(axis.get("reversal_tol", 1e-4)), generator=g,
             optimizer=axis.get("reversal_optimizer", "sgd"), batch_size=1024,
         )
 

@@ -53,9 +53,28 @@ def read_record(folder) -> dict | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
+        return upgrade(json.loads(path.read_text()))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not valid JSON ({e})") from None
+
+
+# Issue 15 renamed PAG's values: `pag` is now the PGAN paper's Eq. 2 (raw singular values) and
+# `pag_normalized` lpbench's size-normalized variant. Records written before carry the normalized
+# value as `pag` and Eq. 2's as `pag_raw` (their metric settings say how they were computed: Adam
+# reversal, σ = 1). Reading maps them onto today's names, so no table column mixes conventions.
+_RENAMED_PAG = (("pag", "pag_normalized"), ("pag_raw", "pag"))
+
+
+def upgrade(rec):
+    """A record read from disk, with values stored under an earlier name moved to today's."""
+    if not isinstance(rec, dict):
+        return rec
+    for section, prefix in (("metrics", ""), ("metric_provenance", ""), ("latent", "latent_")):
+        values = rec.get(section)
+        if isinstance(values, dict) and f"{prefix}pag_raw" in values:
+            old = {k: values.pop(f"{prefix}{k}") for k, _ in _RENAMED_PAG if f"{prefix}{k}" in values}
+            values.update({f"{prefix}{new}": old[k] for k, new in _RENAMED_PAG if k in old})
+    return rec
 
 
 def write_record(folder, record: dict) -> None:
@@ -85,6 +104,7 @@ def iter_records(runs_dir):
             continue
         if not _in_own_folder(path.parent, rec):  # a copy (e.g. in MLflow's artifact store): not a run
             continue
+        rec = upgrade(rec)
         rec["_dir"] = str(path.parent)
         yield rec
 

@@ -109,6 +109,8 @@ SCHEMA = {
                 "reversal_steps": {"type": "integer", "minimum": 1},
                 "reversal_lr": {"type": "number", "exclusiveMinimum": 0},
                 "reversal_optimizer": {"enum": ["sgd", "adam"]},
+                "reversal_init_std": {"type": "number", "minimum": 0},
+                "reversal_tol": {"type": "number", "minimum": 0},
             },
         },
         # settings of trainable feature extractors (lpbench train-evaluator)
@@ -266,6 +268,8 @@ class Registry:
         for where, values in (
             (f"models.{model}.hparams", entry.get("hparams", {})),
             (f"models.{model}.datasets.{dataset}", entry.get("datasets", {}).get(dataset, {})),
+            # wildcards first, so that an explicit --set <model>.<hparam> wins over '*.<hparam>'
+            (f"--set (wildcard) {model}", wildcard_values(overrides, model, model_cls.defaults)),
             (f"--set {model}", overrides.get(model, {})),
         ):
             source = "command line" if where.startswith("--set") else self.path
@@ -289,6 +293,9 @@ class Registry:
 
         latent_dim = overrides.get("latent_dim", ds["latent_dim"])
         arch = dict(self.data["architectures"][ds["architecture"]], name=ds["architecture"])
+        if overrides.get("architecture"):  # --set architecture.<key>: only keys the architecture has
+            arch = _merge_checked(arch, overrides["architecture"], "--set architecture", "command line",
+                                  {k: v for k, v in arch.items() if k != "name"})
         evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
         # every metric's settings, not only the defaults': --metrics may name any of them
         metric_settings = {m: dict(v or {}) for m, v in self.data.get("metrics", {}).items()}
@@ -367,11 +374,48 @@ def _validate_budget(b: Budget, path: str) -> None:
             raise RegistryError(path, f"--set budget.{k}", f"expected a positive value, got {getattr(b, k)!r}")
 
 
-def parse_overrides(pairs, model_names) -> dict:
-    """--set KEY=VALUE pairs → {"budget": {...}, "data": {...}, "latent_dim": n, model: {...}}.
+WILDCARDS = "wildcards"  # parse_overrides' key for <pattern>.<hparam> settings
 
-    Keys: budget.<field>, data.<setting>, latent_dim, <model>.<hparam> (model must be in the run).
-    Values are parsed as YAML scalars (1e-4, true, [64, 128]) and type-checked on resolution.
+
+def _is_pattern(head: str) -> bool:
+    return any(c in head for c in "*?[")
+
+
+def wildcard_values(overrides: dict, model: str, hparams: dict) -> dict:
+    """The wildcard --set values that reach ``model``: those whose pattern matches its name
+    (fnmatch) and whose hparam the model has. Later pairs win over earlier ones."""
+    from fnmatch import fnmatchcase
+
+    return {w["hparam"]: w["value"] for w in (overrides or {}).get(WILDCARDS, [])
+            if fnmatchcase(model, w["pattern"]) and w["hparam"] in hparams}
+
+
+def check_wildcards(overrides: dict, models, plugins) -> dict:
+    """{'<pattern>.<hparam>': [models it reaches]}; a wildcard that reaches no model in the run is
+    a usage error (a typo would otherwise change nothing, silently)."""
+    from .errors import LpbenchError
+
+    reach = {}
+    for w in (overrides or {}).get(WILDCARDS, []):
+        key = f"{w['pattern']}.{w['hparam']}"
+        reach[key] = [m for m in models if wildcard_values({WILDCARDS: [w]}, m, plugins.get("model", m).defaults)]
+        if not reach[key]:
+            raise LpbenchError(f"--set {key}: no model in this run matches '{w['pattern']}' and has the "
+                               f"hyperparameter '{w['hparam']}' (models: {', '.join(models)})")
+    return reach
+
+
+def parse_overrides(pairs, model_names) -> dict:
+    """--set KEY=VALUE pairs → {"budget": {...}, "data": {...}, "latent_dim": n, model: {...},
+    "wildcards": [{"pattern", "hparam", "value"}, ...]}.
+
+    Keys: budget.<field>, data.<setting>, architecture.<key> (one the dataset's architecture has),
+    latent_dim, <model>.<hparam> (model must be in the run),
+    or <pattern>.<hparam> with a shell-style pattern (``*``, ``?``, ``[...]``) over model names:
+    it sets the hparam on every model of the run whose name matches and that has that hparam
+    (``*.loss=ns``: every GAN; ``*_gan.rate=0.3``: masked_gan and weighted_gan). An explicit
+    <model>.<hparam> wins over a wildcard. Values are parsed as YAML scalars (1e-4, true,
+    [64, 128]) and type-checked on resolution.
     """
     from .errors import LpbenchError
 
@@ -399,10 +443,13 @@ def parse_overrides(pairs, model_names) -> dict:
         head, _, tail = key.partition(".")
         if not tail:
             raise LpbenchError(
-                f"--set key '{key}' must look like budget.<field>, data.<setting>, latent_dim "
-                f"or <model>.<hparam>"
+                f"--set key '{key}' must look like budget.<field>, data.<setting>, architecture.<key>, "
+                f"latent_dim, <model>.<hparam> or <pattern>.<hparam>"
             )
-        if head not in ("budget", "data") and head not in model_names:
-            raise UnknownNameError("--set prefix", head, ["budget", "data", *model_names])
+        if _is_pattern(head):
+            out.setdefault(WILDCARDS, []).append({"pattern": head, "hparam": tail, "value": value})
+            continue
+        if head not in ("budget", "data", "architecture") and head not in model_names:
+            raise UnknownNameError("--set prefix", head, ["budget", "data", "architecture", *model_names])
         out.setdefault(head, {})[tail] = value
     return out

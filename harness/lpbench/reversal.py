@@ -1,39 +1,89 @@
 """Generator reversal (PGAN paper, Algorithm 1): find z with G(z) ≈ x by gradient descent on z.
 
-Shared by the pgan model (which learns the induced prior of the reversed codes) and the pag
-metric (which scores it), so both see exactly the same codes.
+Shared by the pgan model (which learns the induced prior of the reversed codes), the pag metric
+(which scores it) and the prior axis, so all see exactly the same codes.
+
+As the paper states it:
+- loss ℓ(z, x) = ½‖G(z) − x‖², SUMMED over the output (App. B, Eq. 4). A per-pixel mean would
+  shrink every step by 2/m (32× on 8×8 digits) and leave the codes short of the prior's scale
+  (audit H1);
+- plain gradient descent z ← z − η∇ℓ, η = 0.05, z₀ ~ N(0, (1e-4)² I) (App. E);
+- "until converged": Algorithm 1 gives no test, so lpbench stops each code on its own when one
+  step moves it by less than ``tol`` (‖η∇ℓ‖₂ < tol; 1e-4, the init's scale, by default), and at
+  ``steps`` at the latest. Converged codes are frozen, so a batch stops as soon as all of its
+  codes have converged.
+
+Batched: each code's update is that of Algorithm 1 on its own example (the batch loss is the sum
+of the per-example losses), so neither the batch size nor the other examples change any code.
+``optimizer="adam"`` is an lpbench option (Adam with per-code moments and step counts), not the
+paper's procedure.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+class Reversal(NamedTuple):
+    codes: object  # [N, d] float tensor on the CPU
+    errors: object  # [N] per-example mean squared error per output value, mean((G(z) − x)²)
+    steps: object  # [N] gradient steps each code took
+    converged: object  # [N] bool: stopped by the convergence test (False: ran out of steps)
+
 
 def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, init_std: float = 1e-4,
-            batch_size: int | None = None, generator=None, optimizer: str = "sgd"):
-    """Codes z [N, d] and per-sample reconstruction errors mean((G(z) − x)²) [N], on the CPU.
-
-    One leaf tensor holds the codes of a whole chunk and the loss is the sum of per-sample means,
-    so every code gets exactly the gradient it would get alone: the result does not depend on
-    ``batch_size`` (chunks only bound memory). ``decode`` must be deterministic — put networks
-    with batch norm in eval mode. Initial codes come from N(0, init_std² I) (handbook §3), drawn for
-    all N up front from ``generator``.
-    """
+            tol: float = 1e-4, batch_size: int | None = None, generator=None, optimizer: str = "sgd") -> Reversal:
+    """Reverse ``decode`` at every row of ``x`` (Algorithm 1, batched). ``decode`` must act on each
+    code independently and deterministically — put networks with batch norm in eval mode. Initial
+    codes come from N(0, init_std² I), drawn for all N up front from ``generator``, so the result
+    does not depend on ``batch_size`` (chunks only bound memory)."""
     import torch
 
-    if optimizer not in ("sgd", "adam"):
+    if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be 'sgd' (the paper's plain gradient descent) or 'adam', not {optimizer!r}")
+    if steps < 0 or lr <= 0 or tol < 0:
+        raise ValueError(f"reversal needs steps ≥ 0, lr > 0 and tol ≥ 0; got steps={steps}, lr={lr}, tol={tol}")
     n = len(x)
     z0 = torch.randn(n, latent_dim, generator=generator) * init_std
-    batch_size = batch_size or n
-    codes, errors = [], []
-    for i in range(0, n, batch_size):
-        xb = x[i : i + batch_size]
-        z = z0[i : i + batch_size].to(xb.device).clone().requires_grad_(True)
-        opt = torch.optim.SGD([z], lr=lr) if optimizer == "sgd" else torch.optim.Adam([z], lr=lr)
-        for _ in range(steps):
-            per_sample = (decode(z) - xb).pow(2).flatten(1).mean(1)
-            opt.zero_grad(set_to_none=True)
-            per_sample.sum().backward()
-            opt.step()
-        with torch.no_grad():
-            errors.append((decode(z) - xb).pow(2).flatten(1).mean(1).cpu())
-        codes.append(z.detach().cpu())
-    return torch.cat(codes), torch.cat(errors)
+    batch_size = batch_size or n or 1
+    parts = [_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, optimizer)
+             for i in range(0, n, batch_size)]
+    return Reversal(*(torch.cat(p) for p in zip(*parts))) if parts else Reversal(
+        z0, torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
+
+
+def _loss(decode, z, x):
+    """Per-example ½‖G(z) − x‖² summed over the output (PGAN App. B, Eq. 4)."""
+    return 0.5 * (decode(z) - x).pow(2).flatten(1).sum(1)
+
+
+def _reverse_chunk(decode, x, z0, steps, lr, tol, optimizer):
+    import torch
+
+    z = z0.to(x.device).clone()
+    taken = torch.zeros(len(z), dtype=torch.long, device=z.device)
+    active = torch.ones(len(z), dtype=torch.bool, device=z.device)
+    adam = optimizer == "adam"
+    if adam:  # Kingma & Ba 2015, defaults β = (0.9, 0.999), ε = 1e-8; moments per code
+        m, v = torch.zeros_like(z), torch.zeros_like(z)
+    for _ in range(steps):
+        idx = active.nonzero().flatten()
+        if len(idx) == 0:
+            break
+        za = z[idx].requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(_loss(decode, za, x[idx]).sum(), za)
+        if adam:
+            t = (taken[idx] + 1).unsqueeze(1).to(z.dtype)
+            m[idx] = 0.9 * m[idx] + 0.1 * grad
+            v[idx] = 0.999 * v[idx] + 0.001 * grad.pow(2)
+            step = lr * (m[idx] / (1 - 0.9**t)) / ((v[idx] / (1 - 0.999**t)).sqrt() + 1e-8)
+        else:
+            step = lr * grad
+        z[idx] = za.detach() - step
+        taken[idx] += 1
+        active[idx[step.norm(dim=1) < tol]] = False
+    with torch.no_grad():
+        err = (decode(z) - x).pow(2).flatten(1).mean(1)
+    return z.detach().cpu(), err.cpu(), taken.cpu(), (~active).cpu()

@@ -16,7 +16,7 @@ from .context import CHECKPOINT, RunContext, autocast, seed_everything
 from .errors import DataError, LpbenchError, RunFailed
 from .evaluation import check_samples, evaluate
 from .plugins import Plugins, get_plugins
-from .registry import Registry, ResolvedRun
+from .registry import Registry, ResolvedRun, check_wildcards
 
 MODEL_FILE = "model.pt"
 ERROR_FILE = "error.txt"
@@ -72,6 +72,7 @@ def plan(registry: Registry, plugins: Plugins, models, dataset, budget, seeds, m
         raise LpbenchError("no models given; pass --models NAME[,NAME...] (see 'lpbench list models')")
     for m in models:
         registry.resolve(m, dataset, budget, plugins, overrides)
+    check_wildcards(overrides, models, plugins)
     return [RunSpec(m, dataset, budget, int(s)) for m in models for s in seeds]
 
 

@@ -13,6 +13,7 @@ from lpbench import Model
 from .module_set import ModuleSet
 
 LOSSES = ("ns", "wgan", "wgan_gp")
+LINKS = ("probability", "identity", "minmax")  # prior_resampling.unit_scores
 
 
 class GAN(ModuleSet, Model):
@@ -29,11 +30,12 @@ class GAN(ModuleSet, Model):
         "clip": 0.01,  # wgan: critic weights clipped to [-clip, clip]
         "gp_weight": 10.0,  # wgan_gp: gradient-penalty weight
         "spectral_norm": False,  # spectral normalization on every discriminator layer
+        "critic_output": "linear",  # linear | sigmoid (masked/weighted paper Table 1: a WGAN critic ending in a sigmoid)
         "prior": "normal",  # latent prior: normal N(0, I) | uniform U(-1, 1)^d
         "generation": "prior",  # prior (plain) | masked (keep the top `rate` of `presample` codes by D)
         "rate": 0.5,  # masking rate r: fraction of pre-sampled codes kept
         "presample": 1000,  # pre-sample size n (n ≥ batch size m)
-        "score_link": "auto",  # scores → (0, 1]: auto | probability | minmax
+        "score_link": "auto",  # scores → weights: auto | probability | identity | minmax
         "score_floor": 0.01,  # minmax: weight of the worst-scored pre-sampled code
         "lr_schedule": {"type": "none"},  # lpbench.schedules, over the generator steps; G and D alike
     }
@@ -48,7 +50,8 @@ class GAN(ModuleSet, Model):
             "optimizer": (hp["optimizer"] in ("adam", "rmsprop"), "adam or rmsprop"),
             "prior": (hp["prior"] in ("normal", "uniform"), "normal or uniform"),
             "generation": (hp["generation"] in ("prior", "masked"), "prior or masked"),
-            "score_link": (hp["score_link"] in ("auto", "probability", "minmax"), "auto, probability or minmax"),
+            "score_link": (hp["score_link"] in ("auto",) + LINKS, "auto, " + ", ".join(LINKS)),
+            "critic_output": (hp["critic_output"] in ("linear", "sigmoid"), "linear or sigmoid"),
             "rate": (0 < hp["rate"] <= 1, "a number in (0, 1]"),
             "critic_steps": (hp["critic_steps"] >= 1, "an integer ≥ 1"),
             "presample": (hp["presample"] >= 1, "an integer ≥ 1"),
@@ -57,6 +60,9 @@ class GAN(ModuleSet, Model):
         for key, (ok, expected) in checks.items():
             if not ok:
                 raise ValueError(f"{self.name}: hyperparameter {key} must be {expected}, got {hp[key]!r}")
+        if hp["critic_output"] == "sigmoid" and hp["loss"] == "ns":
+            raise ValueError(f"{self.name}: critic_output 'sigmoid' is the WGAN critic of the masked/weighted paper's "
+                             "Table 1 (loss wgan or wgan_gp); the ns loss applies D's sigmoid itself")
         self._build()
 
     # ------------------------------------------------------------------------------ networks
@@ -97,17 +103,43 @@ class GAN(ModuleSet, Model):
         """Generator input for training: the base prior (pgan's continued stage overrides it)."""
         return self.base_prior(n, generator)
 
+    @property
+    def prior_sigma(self) -> float:
+        """PAG's σ: the prior's standard deviation, moment-matched for U(−1, 1) (variance 1/3)."""
+        return 3 ** -0.5 if self.hp["prior"] == "uniform" else 1.0
+
+    def critic(self, x):
+        """D's score: logits (ns), the critic's value (WGAN), or, with ``critic_output: sigmoid``,
+        the masked/weighted paper's Table 1 critic, whose last layer is a sigmoid (s ∈ (0, 1))."""
+        out = self.D(x)
+        return out.sigmoid() if self.hp["critic_output"] == "sigmoid" else out
+
     def link(self) -> str:
+        """How scores become weights (prior_resampling.unit_scores): D's probability σ(logit) for
+        ns, the sigmoid critic's own output for Table 1's critic (w ∝ s, §3.1), min-max within the
+        pre-sample for an unbounded WGAN critic."""
         if self.hp["score_link"] != "auto":
             return self.hp["score_link"]
-        return "probability" if self.hp["loss"] == "ns" else "minmax"
+        if self.hp["loss"] == "ns":
+            return "probability"
+        return "identity" if self.hp["critic_output"] == "sigmoid" else "minmax"
 
     def scores(self, z):
-        """D(G(z)) for each code (no gradients): the paper's s(z)."""
+        """s(z) = D(G(z)) for each code (no gradients), the paper's score (§3.1).
+
+        Scored with G and D in eval mode (restored afterwards): batch norm then uses its running
+        statistics, so a code's score is a function of the code alone, as s(z) is in the paper,
+        not of the other pre-sampled codes, and the scoring pass leaves the running statistics
+        untouched (audit M4). The MLPs of eight Gaussians have no batch norm: no change there."""
         import torch
 
-        with torch.no_grad():
-            return self.D(self.G(z)).flatten()
+        modes = (self.G.training, self.D.training)
+        self.G.eval(), self.D.eval()
+        try:
+            with torch.no_grad():
+                return self.critic(self.G(z)).flatten()
+        finally:
+            self.G.train(modes[0]), self.D.train(modes[1])
 
     def train_latents(self, m: int):
         """A training batch of m generator inputs: plain, masked or weighted (paper §3)."""
@@ -129,21 +161,21 @@ class GAN(ModuleSet, Model):
         import torch
         import torch.nn.functional as F
 
-        d_real, d_fake = self.D(real), self.D(fake)
+        d_real, d_fake = self.critic(real), self.critic(fake)
         if self.hp["loss"] == "ns":
             return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
         loss = d_fake.mean() - d_real.mean()
         if self.hp["loss"] == "wgan_gp":  # Gulrajani et al. 2017, Algorithm 1
             eps = torch.rand(len(real), *([1] * (real.dim() - 1)), device=real.device)
             mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.D(mix).sum(), mix, create_graph=True)
+            (grad,) = torch.autograd.grad(self.critic(mix).sum(), mix, create_graph=True)
             loss = loss + self.hp["gp_weight"] * (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
         return loss
 
     def g_loss(self, fake):
         import torch.nn.functional as F
 
-        d_fake = self.D(fake)
+        d_fake = self.critic(fake)
         return F.softplus(-d_fake).mean() if self.hp["loss"] == "ns" else -d_fake.mean()
 
     def gan_step(self, batches, opt_g, opt_d, batch_size: int):

@@ -6,7 +6,11 @@ then continue training the GAN for a few steps on z = h(z'), and sample G(h(z'))
 Budget (one global step counter, so checkpoints resume in any stage):
   steps [0, T1)          the GAN, T1 = T − T_c, T = budget.steps(n_train) generator steps
   reversal at T1         not a step; its codes are part of the checkpointed state
-  steps [T1, T1 + A)     the secondary GAN, A = budget.aux_steps(n_train, prior_batch)
+  steps [T1, T1 + A)     the secondary GAN, A = budget.aux_steps(n_train, prior_batch) at most: it
+                         stops earlier once converged (``train_prior``: the Fréchet distance between
+                         Gaussian fits to h(z′) and to the reversed codes has not improved by
+                         ``prior_min_improvement`` in ``prior_patience`` checks ``prior_check_every``
+                         steps apart — the paper's "until no quantitative improvement", App. E)
   steps [T1 + A, T + A)  the GAN continued on h(z'), T_c = round(continue_fraction · T)
 The generator thus gets exactly as many updates as the plain ``gan``; the secondary GAN is the
 auxiliary stage the budget's ``aux_epochs`` pays for.
@@ -17,22 +21,31 @@ from .gan import GAN
 
 
 class _Codes:
-    """The reversed training codes and their per-sample errors, tracked like a module."""
+    """The reversed training codes, their per-sample errors, reversal steps and convergence flags,
+    and the secondary GAN's progress (checks and stopping step), tracked like a module."""
+
+    FIELDS = ("codes", "errors", "steps", "converged")
 
     def __init__(self):
-        self.codes = None
-        self.errors = None
+        self.codes = self.errors = self.steps = self.converged = None
+        self.prior_checks: list = []  # [(step, Fréchet distance)] of the secondary GAN's checks
+        self.prior_stopped = None  # secondary-GAN steps trained when it stopped (None: not yet)
 
     def state_dict(self):
         import torch
 
-        empty = torch.zeros(0)
-        return {"codes": self.codes if self.codes is not None else empty,
-                "errors": self.errors if self.errors is not None else empty}
+        out = {k: getattr(self, k) if getattr(self, k) is not None else torch.zeros(0) for k in self.FIELDS}
+        out["prior_checks"] = torch.tensor(self.prior_checks, dtype=torch.float64).reshape(-1, 2)
+        out["prior_stopped"] = torch.tensor(-1 if self.prior_stopped is None else self.prior_stopped)
+        return out
 
     def load_state_dict(self, state):
-        self.codes = state["codes"] if len(state["codes"]) else None
-        self.errors = state["errors"] if len(state["errors"]) else None
+        for k in self.FIELDS:
+            v = state.get(k)
+            setattr(self, k, v if v is not None and len(v) else None)
+        self.prior_checks = [(int(a), float(b)) for a, b in state.get("prior_checks", [])]
+        stopped = int(state.get("prior_stopped", -1))
+        self.prior_stopped = None if stopped < 0 else stopped
 
 
 class PGAN(GAN):
@@ -40,14 +53,18 @@ class PGAN(GAN):
     description = "GAN + generator reversal + secondary GAN learning the data-induced prior (Kilcher et al.)"
     defaults = {
         **GAN.defaults,
-        "reversal_steps": 1000,  # gradient steps of Algorithm 1
+        "reversal_steps": 1000,  # gradient steps of Algorithm 1 at most (each code stops at reversal_tol)
         "reversal_lr": 0.05,
         "reversal_init_std": 1e-4,
+        "reversal_tol": 1e-4,  # a code has converged when one step moves it less than this
         "reversal_optimizer": "sgd",  # sgd (the paper's gradient descent) | adam
         "reversal_batch": 1024,  # chunk size: bounds memory only, the codes do not depend on it
         "prior_hidden": 256,  # width of the secondary GAN's hidden layers
         "prior_lr": 3e-4,  # secondary GAN: RMSProp step size
         "prior_batch": 100,  # secondary GAN: mini-batch size
+        "prior_check_every": 100,  # secondary GAN: steps between convergence checks
+        "prior_patience": 5,  # secondary GAN: checks without improvement before it stops
+        "prior_min_improvement": 0.01,  # secondary GAN: relative drop of the Fréchet distance that counts
         "continue_fraction": 0.1,  # share of the generator's budget spent on z = h(z')
     }
 
@@ -104,11 +121,54 @@ class PGAN(GAN):
         if self.reversed.codes is None:
             self.reverse_training_set(data, ctx)
             ctx.checkpoint(t1)  # the reversal is costly: never redo it on resume
-        if start < t1 + aux:
-            self.train_prior(ctx, opt_h, opt_dh, max(start, t1) - t1, aux, t1)
+        if self.reversed.prior_stopped is None:
+            if start < t1 + aux:
+                self.train_prior(ctx, opt_h, opt_dh, max(start, t1) - t1, aux, t1)
+                ctx.checkpoint(t1 + aux)  # the secondary GAN is done (converged or out of steps)
+            else:  # resumed from the checkpoint its last step wrote: it ran out of steps
+                self.reversed.prior_stopped = aux
         self.use_h = True
         self.train_gan(data, budget, ctx, opt_g, opt_d, max(start - aux, t1), total, offset=aux, scheds=scheds)
         self.G.eval(), self.D.eval(), self.H.eval(), self.DH.eval()
+        ctx.notes["pgan"] = self.summary(aux, ctx.seed)
+
+    def decode_noise(self, u):
+        """G(h(z′)): what pgan samples from; the pag metric reverses it into z′ (pag_learned)."""
+        return self.G(self.H(u.to(self.device)))
+
+    def _probe(self, n, seed):
+        """Fixed z′ for the secondary GAN's checks and summary (its own seeded stream)."""
+        import torch
+
+        return torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed * 1_000_003 + 29))
+
+    def summary(self, aux, seed) -> dict:
+        """What run.json records of pgan's stages: the reversal's error and convergence, the
+        secondary GAN's steps and convergence, and the spread it should match — the principal
+        standard deviations (√ of the covariance's eigenvalues, largest first) of h(z′) against
+        those of the reversed training codes."""
+        import torch
+
+        r = self.reversed
+        if r.codes is None:
+            return {}
+        with torch.no_grad():
+            h = self.H(self._probe(len(r.codes), seed).to(self.device)).cpu()
+        checks = r.prior_checks
+        return {
+            "reversal": {"n": len(r.codes), "mean_mse": float(r.errors.mean()),
+                         "converged_fraction": float(r.converged.float().mean()) if r.converged is not None else None,
+                         "mean_steps": float(r.steps.float().mean()) if r.steps is not None else None},
+            "secondary_gan": {"steps": r.prior_stopped, "allowance": int(aux),
+                              "converged": bool(r.prior_stopped is not None and r.prior_stopped < aux),
+                              "criterion": (f"Fréchet distance h(z′) vs reversed codes, checked every "
+                                            f"{self.hp['prior_check_every']} steps: stop after "
+                                            f"{self.hp['prior_patience']} checks without a "
+                                            f"{self.hp['prior_min_improvement']:.0%} drop"),
+                              "final_frechet": checks[-1][1] if checks else None,
+                              "checks": [list(c) for c in checks]},
+            "spread": {"h_principal_std": principal_stds(h), "codes_principal_std": principal_stds(r.codes)},
+        }
 
     def reverse_training_set(self, data, ctx):
         """Algorithm 1 on every training point, batched; errors are kept for inspection."""
@@ -119,29 +179,36 @@ class PGAN(GAN):
         for p in self.G.parameters():
             p.requires_grad_(False)
         try:
-            codes, errors = reverse(
+            rev = reverse(
                 self.G, data.as_float(data.x), self.latent_dim, steps=self.hp["reversal_steps"],
-                lr=self.hp["reversal_lr"], init_std=self.hp["reversal_init_std"],
+                lr=self.hp["reversal_lr"], init_std=self.hp["reversal_init_std"], tol=self.hp["reversal_tol"],
                 batch_size=self.hp["reversal_batch"], optimizer=self.hp["reversal_optimizer"],
                 generator=torch.Generator().manual_seed(ctx.seed * 1_000_003 + 17),
             )
         finally:
             for p in self.G.parameters():
                 p.requires_grad_(True)
-        self.reversed.codes, self.reversed.errors = codes, errors
-        ctx.logger.info("pgan: reversed %d training points, mean reconstruction error %.4g",
-                        len(codes), float(errors.mean()))
+        r = self.reversed
+        r.codes, r.errors, r.steps, r.converged = rev.codes, rev.errors, rev.steps, rev.converged
+        ctx.logger.info("pgan: reversed %d training points, mean reconstruction error %.4g, %.0f%% converged",
+                        len(r.codes), float(r.errors.mean()), 100 * float(r.converged.float().mean()))
 
     def train_prior(self, ctx, opt_h, opt_dh, start, stop, offset):
-        """The secondary (non-saturating) GAN: h(z') against the reversed codes."""
+        """The secondary (non-saturating) GAN: h(z') against the reversed codes, until converged
+        (see the module docstring) or out of its ``stop`` steps."""
         import torch
         import torch.nn.functional as F
         from lpbench import DataSplit
 
         codes = DataSplit(self.reversed.codes.to(self.device), None, "points", "codes", "train")
         batches = codes.batches(self.hp["prior_batch"], ctx.seed, start)
+        probe = self._probe(len(self.reversed.codes), ctx.seed)
+        every = int(self.hp["prior_check_every"])
         self.H.train(), self.DH.train()
         for step in range(start, stop):
+            if step and step % every == 0 and self._converged(step, probe):
+                self.reversed.prior_stopped = step
+                break
             real = next(batches)
             zp = torch.randn(len(real), self.latent_dim, device=self.device)
             fake = self.H(zp)
@@ -154,7 +221,28 @@ class PGAN(GAN):
             g_loss.backward()
             opt_h.step()
             ctx.end_step(step + offset, prior_d_loss=d_loss, prior_g_loss=g_loss)
+        else:
+            self.reversed.prior_stopped = stop
         self.H.eval(), self.DH.eval()
+
+    def _converged(self, step, probe) -> bool:
+        """Record the Fréchet distance between Gaussian fits to h(probe) and to the reversed codes;
+        True when the last ``prior_patience`` checks brought no new best by a relative
+        ``prior_min_improvement``."""
+        import torch
+        from lpbench.latent import frechet_distance
+
+        self.H.eval()
+        with torch.no_grad():
+            fd = frechet_distance(self.H(probe.to(self.device)).cpu(), self.reversed.codes)
+        self.H.train()
+        checks = self.reversed.prior_checks
+        checks.append((step, fd))
+        k = int(self.hp["prior_patience"])
+        if len(checks) <= k:
+            return False
+        best_before = min(v for _, v in checks[:-k])
+        return min(v for _, v in checks[-k:]) > (1 - self.hp["prior_min_improvement"]) * best_before
 
     def state_dict(self):
         return {**super().state_dict(), "reversed_codes": self.reversed.state_dict()}
@@ -163,3 +251,12 @@ class PGAN(GAN):
         super().load_state_dict(state)
         self.reversed.load_state_dict(state["reversed_codes"])
         self.use_h = True
+
+
+def principal_stds(z) -> list:
+    """Standard deviations of codes z [N, d] along their principal axes, largest first."""
+    import numpy as np
+
+    z = np.asarray(z.detach().cpu() if hasattr(z, "detach") else z, dtype=np.float64)
+    ev = np.linalg.eigvalsh(np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1]))
+    return [float(np.sqrt(max(v, 0.0))) for v in ev[::-1]]

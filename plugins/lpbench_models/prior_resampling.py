@@ -7,7 +7,8 @@ def unit_scores(scores, link: str = "minmax", floor: float = 0.01):
     """Map discriminator scores into (0, 1] so that weights can be proportional to them.
 
     ``"probability"``: the scores are logits of a standard (non-saturating) GAN discriminator;
-    D's probability σ(s) is the paper's score (its §3.1 assumes s ∈ [0, 1]).
+    D's probability σ(s) is the paper's score (its §3.1 assumes s ∈ [0, 1]), and w ∝ σ(s).
+    ``"identity"``: the scores already lie in [0, 1] (Table 1's sigmoid-output critic): w ∝ s.
     ``"minmax"``: a WGAN critic is unbounded and defined only up to an additive constant (and its
     scale drifts with the weight clipping), so any fixed squashing like a sigmoid would make the
     weights depend on that arbitrary offset. Min-max scaling within the pre-sample is invariant to
@@ -19,8 +20,12 @@ def unit_scores(scores, link: str = "minmax", floor: float = 0.01):
     s = scores.detach().flatten().float()
     if link == "probability":
         return torch.sigmoid(s)
+    if link == "identity":
+        if (s < 0).any() or (s > 1).any() or not torch.isfinite(s).all():
+            raise ValueError("score link 'identity' needs scores in [0, 1] (a sigmoid-output critic)")
+        return s
     if link != "minmax":
-        raise ValueError(f"score link must be 'probability' or 'minmax', not {link!r}")
+        raise ValueError(f"score link must be 'probability', 'identity' or 'minmax', not {link!r}")
     if not 0 < floor <= 1:
         raise ValueError(f"floor must lie in (0, 1], got {floor}")
     lo, hi = s.min(), s.max()
