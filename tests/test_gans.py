@@ -296,8 +296,9 @@ def test_reversal_at_the_papers_settings_recovers_known_codes_and_stops_early():
     assert torch.allclose(rev.codes, z_true, atol=5e-3)  # G is injective: the codes themselves come back
     assert rev.errors.max() < 1e-5
     kw["generator"] = torch.Generator().manual_seed(1)
-    rev7 = lpbench.reverse(G, x, 3, batch_size=7, **kw)  # batching changes no code (up to float rounding)
-    assert torch.allclose(rev7.codes, rev.codes, atol=1e-5) and (rev7.steps - rev.steps).abs().max() <= 1
+    rev7 = lpbench.reverse(G, x, 3, batch_size=7, **kw)  # batching changes no code (up to float rounding,
+    # which at the loss floor can move a code's stop by one test window)
+    assert torch.allclose(rev7.codes, rev.codes, atol=1e-5) and (rev7.steps == rev.steps).float().mean() >= 0.9
 
 
 def test_one_reversal_step_is_algorithm_1s_step_on_the_summed_loss():
@@ -306,7 +307,7 @@ def test_one_reversal_step_is_algorithm_1s_step_on_the_summed_loss():
     z0 = torch.randn(5, 3, generator=torch.Generator().manual_seed(5)) * 1e-4
     z = z0.clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(0.5 * (G(z) - x).pow(2).sum(), z)  # ½‖G(z) − x‖², summed over the 64 outputs
-    rev = lpbench.reverse(G, x, 3, steps=1, lr=0.05, init_std=1e-4, tol=0.0, generator=torch.Generator().manual_seed(5))
+    rev = lpbench.reverse(G, x, 3, steps=1, lr=0.05, init_std=1e-4, generator=torch.Generator().manual_seed(5))
     assert torch.allclose(rev.codes, z0 - 0.05 * grad, atol=1e-7)
     # a per-output mean would have moved it 2/64 as far: the difference is measurable
     assert (rev.codes - z0).norm() > 10 * (2 / 64) * (0.05 * grad).norm()

@@ -281,7 +281,7 @@ class _ModelAxis:
                 out[f"{name}_reversal_converged"] = float(rev.converged.float().mean())
                 out[f"{name}_reversal_mean_steps"] = float(rev.steps.float().mean())
             out["reversal"] = {k: axis.get(k) for k in ("reversal_steps", "reversal_lr", "reversal_optimizer",
-                                                        "reversal_init_std", "reversal_tol")}
+                                                        "reversal_init_std", "reversal_tol", "reversal_window")}
         out["seconds"] = time.perf_counter() - t0
         if self.persist_codes:
             import io
@@ -312,7 +312,7 @@ class _ModelAxis:
         return reverse(
             self.model.decode, x, self.model.latent_dim, steps=int(axis.get("reversal_steps", 1000)),
             lr=float(axis.get("reversal_lr", 0.05)), init_std=float(axis.get("reversal_init_std", 1e-4)),
-            tol=float(axis.get("reversal_tol", 1e-4)), generator=g,
+            tol=float(axis.get("reversal_tol", 1e-4)), window=int(axis.get("reversal_window", 100)), generator=g,
             optimizer=axis.get("reversal_optimizer", "sgd"), batch_size=1024,
         )
 

@@ -111,6 +111,7 @@ SCHEMA = {
                 "reversal_optimizer": {"enum": ["sgd", "adam"]},
                 "reversal_init_std": {"type": "number", "minimum": 0},
                 "reversal_tol": {"type": "number", "minimum": 0},
+                "reversal_window": {"type": "integer", "minimum": 1},
             },
         },
         # settings of trainable feature extractors (lpbench train-evaluator)

@@ -8,10 +8,14 @@ As the paper states it:
   shrink every step by 2/m (32× on 8×8 digits) and leave the codes short of the prior's scale
   (audit H1);
 - plain gradient descent z ← z − η∇ℓ, η = 0.05, z₀ ~ N(0, (1e-4)² I) (App. E);
-- "until converged": Algorithm 1 gives no test, so lpbench stops each code on its own when one
-  step moves it by less than ``tol`` (‖η∇ℓ‖₂ < tol; 1e-4, the init's scale, by default), and at
-  ``steps`` at the latest. Converged codes are frozen, so a batch stops as soon as all of its
-  codes have converged.
+- "until converged": Algorithm 1 gives no test, so lpbench stops each code on its own once its
+  loss has fallen by less than a fraction ``tol`` (1e-4) over the last ``window`` (100) steps, and
+  at ``steps`` at the latest. The test is on the loss, not the step length: in narrow valleys
+  plain gradient descent zig-zags, so single steps stay long while the loss no longer falls
+  (measured on a smoke-budget digits GAN: step norms ≈ 1e-2 for 3000 steps, while the loss fell
+  by < 0.01 % per 50 steps after ≈ 700; with this test its 200 test digits stopped after 359
+  steps on average, their code spread within 3 % of that after 3000 steps). Converged codes are
+  frozen, so a batch stops as soon as all of its codes have converged.
 
 Batched: each code's update is that of Algorithm 1 on its own example (the batch loss is the sum
 of the per-example losses), so neither the batch size nor the other examples change any code.
@@ -33,7 +37,8 @@ class Reversal(NamedTuple):
 
 
 def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, init_std: float = 1e-4,
-            tol: float = 1e-4, batch_size: int | None = None, generator=None, optimizer: str = "sgd") -> Reversal:
+            tol: float = 1e-4, window: int = 100, batch_size: int | None = None, generator=None,
+            optimizer: str = "sgd") -> Reversal:
     """Reverse ``decode`` at every row of ``x`` (Algorithm 1, batched). ``decode`` must act on each
     code independently and deterministically — put networks with batch norm in eval mode. Initial
     codes come from N(0, init_std² I), drawn for all N up front from ``generator``, so the result
@@ -42,12 +47,13 @@ def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, 
 
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be 'sgd' (the paper's plain gradient descent) or 'adam', not {optimizer!r}")
-    if steps < 0 or lr <= 0 or tol < 0:
-        raise ValueError(f"reversal needs steps ≥ 0, lr > 0 and tol ≥ 0; got steps={steps}, lr={lr}, tol={tol}")
+    if steps < 0 or lr <= 0 or tol < 0 or window < 1:
+        raise ValueError(f"reversal needs steps ≥ 0, lr > 0, tol ≥ 0 and window ≥ 1; "
+                         f"got steps={steps}, lr={lr}, tol={tol}, window={window}")
     n = len(x)
     z0 = torch.randn(n, latent_dim, generator=generator) * init_std
     batch_size = batch_size or n or 1
-    parts = [_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, optimizer)
+    parts = [_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, window, optimizer)
              for i in range(0, n, batch_size)]
     return Reversal(*(torch.cat(p) for p in zip(*parts))) if parts else Reversal(
         z0, torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
@@ -58,22 +64,34 @@ def _loss(decode, z, x):
     return 0.5 * (decode(z) - x).pow(2).flatten(1).sum(1)
 
 
-def _reverse_chunk(decode, x, z0, steps, lr, tol, optimizer):
+def _reverse_chunk(decode, x, z0, steps, lr, tol, window, optimizer):
     import torch
 
     z = z0.to(x.device).clone()
     taken = torch.zeros(len(z), dtype=torch.long, device=z.device)
     active = torch.ones(len(z), dtype=torch.bool, device=z.device)
+    ref = torch.full((len(z),), float("inf"), device=z.device)  # each code's loss `window` steps ago
     adam = optimizer == "adam"
     if adam:  # Kingma & Ba 2015, defaults β = (0.9, 0.999), ε = 1e-8; moments per code
         m, v = torch.zeros_like(z), torch.zeros_like(z)
-    for _ in range(steps):
+    for it in range(steps):
         idx = active.nonzero().flatten()
         if len(idx) == 0:
             break
         za = z[idx].requires_grad_(True)
         with torch.enable_grad():
-            (grad,) = torch.autograd.grad(_loss(decode, za, x[idx]).sum(), za)
+            loss = _loss(decode, za, x[idx])
+            (grad,) = torch.autograd.grad(loss.sum(), za)
+        if it % window == 0:  # every active code has taken `it` steps: the convergence test
+            loss = loss.detach()
+            done = (ref[idx] - loss <= tol * ref[idx]) if it else torch.zeros_like(loss, dtype=torch.bool)
+            ref[idx] = loss
+            if done.any():
+                active[idx[done]] = False
+                keep = ~done
+                idx, za, grad = idx[keep], za[keep], grad[keep]
+                if len(idx) == 0:
+                    break
         if adam:
             t = (taken[idx] + 1).unsqueeze(1).to(z.dtype)
             m[idx] = 0.9 * m[idx] + 0.1 * grad
@@ -83,7 +101,6 @@ def _reverse_chunk(decode, x, z0, steps, lr, tol, optimizer):
             step = lr * grad
         z[idx] = za.detach() - step
         taken[idx] += 1
-        active[idx[step.norm(dim=1) < tol]] = False
     with torch.no_grad():
         err = (decode(z) - x).pow(2).flatten(1).mean(1)
     return z.detach().cpu(), err.cpu(), taken.cpu(), (~active).cpu()

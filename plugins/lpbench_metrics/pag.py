@@ -34,8 +34,8 @@ class PAG(Metric):
     higher_is_better = False
     needs = ("model",)
     model_capabilities = ("decode",)
-    defaults = {"n_points": 1024, "steps": 1000, "lr": 0.05, "init_std": 1e-4, "tol": 1e-4, "optimizer": "sgd",
-                "batch_size": 0}
+    defaults = {"n_points": 1024, "steps": 1000, "lr": 0.05, "init_std": 1e-4, "tol": 1e-4, "window": 100,
+                "optimizer": "sgd", "batch_size": 0}
 
     def compute(self, ev):
         model = ev.model
@@ -58,7 +58,8 @@ class PAG(Metric):
         with torch.enable_grad():
             rev = lpbench.reverse(
                 decode, x, d, steps=int(s["steps"]), lr=float(s["lr"]), init_std=float(s["init_std"]),
-                tol=float(s["tol"]), batch_size=int(s["batch_size"]) or None, generator=generator,
+                tol=float(s["tol"]), window=int(s["window"]), batch_size=int(s["batch_size"]) or None,
+                generator=generator,
                 optimizer=s["optimizer"],
             )
         raw, normalized = pag_of_codes(rev.codes.numpy(), sigma)

@@ -56,7 +56,8 @@ class PGAN(GAN):
         "reversal_steps": 1000,  # gradient steps of Algorithm 1 at most (each code stops at reversal_tol)
         "reversal_lr": 0.05,
         "reversal_init_std": 1e-4,
-        "reversal_tol": 1e-4,  # a code has converged when one step moves it less than this
+        "reversal_tol": 1e-4,  # a code has converged when its loss fell by less than this fraction...
+        "reversal_window": 100,  # ...over this many steps
         "reversal_optimizer": "sgd",  # sgd (the paper's gradient descent) | adam
         "reversal_batch": 1024,  # chunk size: bounds memory only, the codes do not depend on it
         "prior_hidden": 256,  # width of the secondary GAN's hidden layers
@@ -182,6 +183,7 @@ class PGAN(GAN):
             rev = reverse(
                 self.G, data.as_float(data.x), self.latent_dim, steps=self.hp["reversal_steps"],
                 lr=self.hp["reversal_lr"], init_std=self.hp["reversal_init_std"], tol=self.hp["reversal_tol"],
+                window=self.hp["reversal_window"],
                 batch_size=self.hp["reversal_batch"], optimizer=self.hp["reversal_optimizer"],
                 generator=torch.Generator().manual_seed(ctx.seed * 1_000_003 + 17),
             )
