@@ -132,6 +132,18 @@ def test_masked_and_weighted_indices_do_not_depend_on_batchnorm_state(cls):
     assert torch.allclose(model.scores(z)[:5], model.scores(z[:5]), atol=1e-6)
 
 
+def test_the_papers_scale_tanh_generator_and_radius_inside_the_unit_square():
+    # masked/weighted paper Table 1: the generator ends in tanh, so samples lie in (−1, 1)²
+    arch = {**TINY["points"], "decoder_output": "tanh"}
+    model = GAN(ModelConfig({**GAN.defaults, "prior": "uniform"}, arch, 2, "points", (2,)))
+    x = model.decode(100 * torch.randn(500, 2))
+    assert x.abs().max() <= 1 and isinstance(model.G[-1], torch.nn.Tanh)  # float32 tanh saturates at ±1
+    data = EightGaussians({"radius": 0.8}).load("train", 0)
+    assert data.x.abs().max() < 1 and EightGaussians({"radius": 0.8}).centers().norm(dim=1).max() == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="decoder_output"):
+        GAN(ModelConfig(dict(GAN.defaults), {**arch, "decoder_output": "relu"}, 2, "points", (2,)))
+
+
 def test_gan_prior_sigma_is_moment_matched_to_its_prior():
     assert make(GAN, prior="uniform").prior_sigma == pytest.approx(3 ** -0.5)  # Var U(−1, 1) = 1/3
     assert make(GAN, prior="normal").prior_sigma == 1.0
