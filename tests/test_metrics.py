@@ -156,6 +156,26 @@ def test_reference_cache_key_includes_the_weights(tmp_path):
     assert cls().weights_id() != cls({"weights": other}).weights_id()
 
 
+def test_reference_cache_key_includes_the_data_settings(monkeypatch, tmp_path):
+    # eight Gaussians at radius 0.8 must not be scored against a cached radius-2 reference
+    from lpbench.evaluation import cached_reference_loader, reference_cache_key
+    from lpbench_datasets.synthetic import EightGaussians
+
+    base = dict(dataset="eight_gaussians", split="test", n=100, preprocessing="raw", extractor="raw",
+                weights_id=None, seed=0)
+    wide, paper = EightGaussians().settings, EightGaussians({"radius": 0.8}).settings
+    assert reference_cache_key(**base, data_settings=wide) != reference_cache_key(**base, data_settings=paper)
+    monkeypatch.setenv("LPBENCH_CACHE", str(tmp_path))
+    raw = get_plugins().get("feature_extractor", "raw")()
+    emd = {"emd": metric("emd", floor=False)}
+    ref2 = EightGaussians().load("test", 0).x[:100]
+    ref08 = EightGaussians({"radius": 0.8}).load("test", 0).x[:100]
+    kw = dict(dataset="eight_gaussians", kind="points", extractor=raw, cache_seed=0)
+    evaluate(emd, samples=ref2, reference=ref2, data=EightGaussians(), **kw)  # fills the cache at radius 2
+    out, _, _ = evaluate(emd, samples=ref08, reference=ref08, data=EightGaussians({"radius": 0.8}), **kw)
+    assert out["emd"] == pytest.approx(0.0, abs=1e-6)  # scored against its own radius-0.8 reference
+
+
 def test_packaged_evaluator_is_small_and_its_record_matches():
     from lpbench_metrics._fidelity_nets import DIGITS_WEIGHTS, file_sha256
 

@@ -18,11 +18,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "lpbench") / "features"
 
 
-def reference_cache_key(*, dataset, split, n, preprocessing, extractor, weights_id, seed=None) -> str:
+def reference_cache_key(*, dataset, split, n, preprocessing, extractor, weights_id, seed=None,
+                        data_settings=None) -> str:
     key = {
         "dataset": dataset, "split": split, "n": int(n), "preprocessing": preprocessing,
         "extractor": extractor, "weights": weights_id, "seed": seed,
     }
+    if data_settings:  # the data settings draw the reference (eight Gaussians' radius, std, n_test)
+        key["data"] = data_settings
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -123,6 +126,7 @@ def evaluate(
             dataset=dataset, split=reference_split, n=len(reference),
             preprocessing="float01" if kind == "image" else "raw",
             extractor=extractor.name, weights_id=extractor.weights_id(), seed=cache_seed,
+            data_settings=dict(getattr(data, "settings", None) or {}),
         )
         loader = cached_reference_loader(extractor, reference, key, device=device)
 
