@@ -8,7 +8,8 @@ shape. Each model is trained for K1 and K2 main-network steps on the same data a
 is (t(K2) − t(K1)) / (K2 − K1), so fixed costs (building the optimizer, an ex-post stage on the
 same data) cancel; auxiliary stages (a second VAE, PGAN's secondary GAN, a fitted prior) are
 switched off and not counted — they train small MLPs on codes. Expected time = step time ×
-the paper budget's steps (epochs × ⌊n_train / batch⌋). Measured with one torch thread on CPU.
+the model's steps at the paper budget (epochs × ⌊n_train / batch⌋, with the batch size and epoch
+scale its paper gives it: Model.train_budget). Measured with one torch thread on CPU.
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def step_seconds(model_name, dataset, registry, plugins, device, k1, k2) -> floa
 
     overrides = parse_overrides([f"{model_name}.{k}={v}" for k, v in TIMING_OVERRIDES.get(model_name, {}).items()], [model_name])
     resolved = registry.resolve(model_name, dataset, "paper", plugins, overrides)
-    budget = replace(resolved.budget, aux_epochs=0.0)
+    # the model's own batch size and epochs where its paper gives them (Model.train_budget)
+    shaped = plugins.get("model", model_name)(resolved.model_config).train_budget(resolved.budget)
+    budget = replace(shaped, aux_epochs=0.0)
     ds_cls = plugins.get("dataset", dataset)
     n = budget.batch_size * 2  # enough for any step; batches cycle through epochs
     x = torch.randint(0, 256, (n, *ds_cls.shape), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
@@ -50,7 +53,7 @@ def step_seconds(model_name, dataset, registry, plugins, device, k1, k2) -> floa
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         times[k] = time.perf_counter() - t0
-    return max(0.0, (times[k2] - times[k1]) / (k2 - k1))
+    return max(0.0, (times[k2] - times[k1]) / (k2 - k1)), shaped.steps(N_TRAIN[dataset])
 
 
 def main():
@@ -77,11 +80,11 @@ def main():
         info["gpu"] = torch.cuda.get_device_name()
     for ds in args.datasets.split(","):
         budget = registry.budget(ds, "paper")
-        steps = budget.steps(N_TRAIN[ds])
-        results[ds] = {"paper_budget": {"epochs": budget.epochs, "batch_size": budget.batch_size, "steps": steps}, "models": {}}
+        results[ds] = {"paper_budget": {"epochs": budget.epochs, "batch_size": budget.batch_size,
+                                        "steps": budget.steps(N_TRAIN[ds])}, "models": {}}
         for m in models:
-            s = step_seconds(m, ds, registry, plugins, args.device, args.k1, args.k2)
-            results[ds]["models"][m] = {"step_s": s, "expected_train_h": s * steps / 3600}
+            s, steps = step_seconds(m, ds, registry, plugins, args.device, args.k1, args.k2)
+            results[ds]["models"][m] = {"step_s": s, "steps": steps, "expected_train_h": s * steps / 3600}
             print(f"{ds:14s} {m:18s} {s:8.3f} s/step  → {s * steps / 3600:8.1f} h for {steps} steps", flush=True)
             if ds == "mnist":  # Fashion-MNIST: the same shape, size and budget, so the same time
                 results["fashion_mnist"] = {**results["mnist"], "same_as": "mnist"}

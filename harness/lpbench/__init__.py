@@ -7,6 +7,7 @@ from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metri
 from .context import PriorContext, RunContext
 from .errors import DataError, LpbenchError, RegistryError, RunFailed, UnknownNameError
 from .hookspecs import hookimpl
+from .schedules import attach as schedule_optimizers
 
 __version__ = "0.1.0"
 
@@ -15,7 +16,7 @@ __all__ = [
     "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
     "Evaluation", "Budget", "RunContext", "Prior", "PriorContext",
     "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
-    "nets", "reverse", "latent", "__version__",
+    "schedule_optimizers", "nets", "reverse", "latent", "__version__",
 ]
 
 

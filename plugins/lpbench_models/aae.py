@@ -103,10 +103,10 @@ class AAE(ModuleSet, Model):
         opt_di = adam(self.DI.parameters())
         opt_dc = adam(self.DC.parameters())
         opt_ae = adam([*self.enc.parameters(), *self.dec.parameters()])
-        from lpbench.schedules import attach
+        from lpbench import schedule_optimizers
 
         opts = {"prior": opt_prior, "di": opt_di, "dc": opt_dc, "ae": opt_ae}
-        scheds = attach(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
+        scheds = schedule_optimizers(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
         start = ctx.track(**self.modules(), opt_prior=opt_prior, opt_di=opt_di, opt_dc=opt_dc, opt_ae=opt_ae,
                           **{f"lr_{k}": v for k, v in scheds.items()})
         supervised = self.hp["condition"] == "supervised"

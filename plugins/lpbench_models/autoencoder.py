@@ -76,11 +76,11 @@ class Autoencoder(Model):
                        epochs=budget.epochs * hp["epochs_scale"], aux_epochs=budget.aux_epochs * hp["aux_epochs_scale"])
 
     def fit(self, data, budget, ctx):
-        from lpbench.schedules import attach
+        from lpbench import schedule_optimizers
 
         self.to(ctx.device)
         opts = self.make_optimizers()
-        scheds = attach(opts, self.lr_schedules(opts), ctx.total_steps, ctx.notes)
+        scheds = schedule_optimizers(opts, self.lr_schedules(opts), ctx.total_steps, ctx.notes)
         start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
                           **{f"lr_{k}": s for k, s in scheds.items()})
         self.train(True)

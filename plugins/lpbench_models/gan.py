@@ -201,9 +201,9 @@ class GAN(ModuleSet, Model):
         return d_loss, g_loss
 
     def schedulers(self, opt_g, opt_d, generator_steps, ctx) -> dict:
-        from lpbench.schedules import attach
+        from lpbench import schedule_optimizers
 
-        return attach({"g": opt_g, "d": opt_d}, {"g": self.hp["lr_schedule"], "d": self.hp["lr_schedule"]},
+        return schedule_optimizers({"g": opt_g, "d": opt_d}, {"g": self.hp["lr_schedule"], "d": self.hp["lr_schedule"]},
                       generator_steps, ctx.notes)
 
     def fit(self, data, budget, ctx):

@@ -63,15 +63,15 @@ class TwoStageVAE(Autoencoder):
 
     def fit(self, data, budget, ctx):
         from lpbench import DataSplit
-        from lpbench.schedules import attach
+        from lpbench import schedule_optimizers
 
         n1 = ctx.total_steps
         n2 = budget.aux_steps(len(data))
         ctx.total_steps = n1 + n2
         self.to(ctx.device)
         opts = self.make_optimizers()
-        scheds = {**attach({"first": opts["first"]}, {"first": self.hp["lr_schedule"]}, n1, ctx.notes),
-                  **attach({"second": opts["second"]}, {"second": self.hp["second_lr_schedule"]}, n2, ctx.notes)}
+        scheds = {**schedule_optimizers({"first": opts["first"]}, {"first": self.hp["lr_schedule"]}, n1, ctx.notes),
+                  **schedule_optimizers({"second": opts["second"]}, {"second": self.hp["second_lr_schedule"]}, n2, ctx.notes)}
         start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
                           **{f"lr_{k}": s for k, s in scheds.items()})
         self.train(True)
