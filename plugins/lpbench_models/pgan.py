@@ -232,11 +232,11 @@ class PGAN(GAN):
         True when the last ``prior_patience`` checks brought no new best by a relative
         ``prior_min_improvement``."""
         import torch
-        from lpbench.latent import frechet_distance
+        from lpbench import latent
 
         self.H.eval()
         with torch.no_grad():
-            fd = frechet_distance(self.H(probe.to(self.device)).cpu(), self.reversed.codes)
+            fd = latent.frechet_distance(self.H(probe.to(self.device)).cpu(), self.reversed.codes)
         self.H.train()
         checks = self.reversed.prior_checks
         checks.append((step, fd))
