@@ -22,7 +22,7 @@ from lpbench_datasets.digits import Digits
 from lpbench_datasets.synthetic import EightGaussians
 from lpbench_datasets.torchvision_sets import CIFAR10, MNIST, CelebA, FashionMNIST, default_data_root
 
-ALL = {"eight_gaussians", "digits", "mnist", "fashion_mnist", "cifar10", "celeba"}
+ALL = {"eight_gaussians", "digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "celeba"}
 
 
 # ------------------------------------------------------------------------------ registration
@@ -45,7 +45,7 @@ def test_importing_and_registering_does_not_import_torch():
         "import sys, lpbench_datasets\n"
         "found = []\n"
         "lpbench_datasets.register_datasets(register=found.append)\n"
-        "assert len(found) == 6, found\n"
+        "assert len(found) == 7, found\n"
         "heavy = [m for m in ('torch', 'torchvision', 'sklearn') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -15,13 +15,20 @@ from .errors import LpbenchError
 @click.option("--extractor", default=None, help="Trainable feature extractor; default: the dataset's.")
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="Weights file to write (a .json with the test accuracy goes next to it); "
-                   "default: the extractor's packaged weights file.")
+                   "default: ./<extractor>.pt. The packaged weights change only with --packaged.")
+@click.option("--packaged", is_flag=True,
+              help="Replace the extractor's packaged weights (what every evaluation uses) with the result.")
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--quiet", "-q", is_flag=True, help="No per-epoch output.")
 @click.pass_context
-def train_evaluator(ctx, dataset, extractor, out, data_root, quiet):
+def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
     """Train the feature extractor used to evaluate DATASET (e.g. digits_cnn) with the fixed seed
-    and settings under 'extractors' in the registry; print its record (test accuracy, sha256)."""
+    and settings under 'extractors' in the registry; print its record (test accuracy, sha256).
+
+    Reproducible: one thread, a fixed seed and a fixed batch order, so the same torch build on
+    the same kind of CPU writes bit-identical weights (the same sha256). Another torch version
+    may sum in another order: its weights differ in the last bits and its test accuracy by a
+    fraction of a percent, and evaluations record the weights' sha256 so the two are never mixed."""
     import torch
 
     from .plugins import get_plugins
@@ -49,7 +56,10 @@ def train_evaluator(ctx, dataset, extractor, out, data_root, quiet):
     torch.set_num_threads(1)
     try:
         log = None if quiet else (lambda epoch, loss: click.echo(f"epoch {epoch}: loss {loss:.4f}", err=True))
-        info = cls.train(train, test, settings, out or cls.default_weights_path(), log=log)
+        if out and packaged:
+            raise LpbenchError("give --out FILE or --packaged, not both")
+        target = cls.default_weights_path() if packaged else (out or f"{name}.pt")
+        info = cls.train(train, test, settings, target, log=log)
     finally:
         torch.set_num_threads(threads)
     click.echo(json.dumps(info, indent=2))

@@ -9,8 +9,9 @@ from lpbench import hookimpl
 @hookimpl
 def register_datasets(register):
     from .digits import Digits
+    from .mnist5k import MNIST5k
     from .synthetic import EightGaussians
     from .torchvision_sets import CIFAR10, MNIST, CelebA, FashionMNIST
 
-    for cls in (EightGaussians, Digits, MNIST, FashionMNIST, CIFAR10, CelebA):
+    for cls in (EightGaussians, Digits, MNIST5k, MNIST, FashionMNIST, CIFAR10, CelebA):
         register(cls)

@@ -21,8 +21,8 @@ def register_metrics(register):
 
 @hookimpl
 def register_feature_extractors(register):
-    from .fidelity import DigitsCNNFeatures, InceptionV3Features
+    from .fidelity import DigitsCNNFeatures, InceptionV3Features, MNIST5kCNNFeatures
     from .raw import RawFeatures
 
-    for cls in (RawFeatures, InceptionV3Features, DigitsCNNFeatures):
+    for cls in (RawFeatures, InceptionV3Features, DigitsCNNFeatures, MNIST5kCNNFeatures):
         register(cls)

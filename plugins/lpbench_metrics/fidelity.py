@@ -142,15 +142,16 @@ class DigitsCNNFeatures(FidelityFeatures):
     layers = ("features", "logits")
     metric_layers = {"fid": "features", "kid": "features", "is": "logits", "prd": "features", "emd": "features"}
     trainable = True
-    # Training settings (registry.yaml: extractors.digits_cnn overrides them, with sources).
-    train_defaults = {"width": 64, "epochs": 40, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-4, "seed": 0}
+    # Training settings (registry.yaml: extractors.<name> overrides them, with sources).
+    train_defaults = {"width": 64, "pool": 4, "shift": 0, "features": "relu", "epochs": 40, "batch_size": 64,
+                      "lr": 1e-3, "weight_decay": 1e-4, "seed": 0}
+    dataset = "digits"  # whose train split the packaged weights were trained on
 
     def weights_path(self) -> str:
-        from ._fidelity_nets import DIGITS_WEIGHTS
-
-        path = self.options.get("weights") or DIGITS_WEIGHTS
+        path = self.options.get("weights") or self.default_weights_path()
         if not Path(path).is_file():
-            raise LpbenchError(f"digits_cnn weights {path} are missing; run 'lpbench train-evaluator --dataset digits'")
+            raise LpbenchError(f"{self.name} weights {path} are missing; run 'lpbench train-evaluator "
+                               f"--dataset {self.dataset} --packaged'")
         return str(path)
 
     def _register(self):
@@ -160,9 +161,10 @@ class DigitsCNNFeatures(FidelityFeatures):
 
     @classmethod
     def default_weights_path(cls) -> Path:
-        from ._fidelity_nets import DIGITS_WEIGHTS
+        """The packaged weights: lpbench_metrics/weights/<name>.pt."""
+        from ._fidelity_nets import WEIGHTS_DIR
 
-        return DIGITS_WEIGHTS
+        return WEIGHTS_DIR / f"{cls.name}.pt"
 
     @classmethod
     def train(cls, train, test, settings: dict, out, log=None) -> dict:
@@ -181,7 +183,7 @@ class DigitsCNNFeatures(FidelityFeatures):
         ckpt, acc = train_classifier(
             train.x, train.y, test.x, test.y, num_classes=num_classes, width=settings["width"],
             epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"],
-            weight_decay=settings["weight_decay"], seed=settings["seed"], log=log,
+            weight_decay=settings["weight_decay"], seed=settings["seed"], pool=settings["pool"], shift=settings["shift"], features=settings["features"], log=log,
         )
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +199,13 @@ class DigitsCNNFeatures(FidelityFeatures):
         }
         out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
         return info
+
+
+class MNIST5kCNNFeatures(DigitsCNNFeatures):
+    name = "mnist5k_cnn"
+    description = ("Small CNN classifier trained by lpbench on mnist5k's train split (lpbench train-evaluator); "
+                   "64-d penultimate features for FID/KID/PRD/EMD, 10 logits for IS; offline")
+    dataset = "mnist5k"
 
 
 # -------------------------------------------------------------------------------------- metrics

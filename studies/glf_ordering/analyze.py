@@ -34,15 +34,14 @@ def _load(path: Path) -> dict | None:
 
 
 def collect() -> dict:
-    """model → seed → {native, ceiling, gmm, flow, train_s, ...} from the model and prior records."""
+    """model → seed → {native, ceiling, gmm, flow} from the model and prior records."""
     out: dict = {}
     for model in MODELS:
         for folder in sorted((RUNS / model).glob("seed*")):
             rec = _load(folder / "run.json")
             if rec is None:
                 continue
-            row = {"native": rec["metrics"].get(METRIC), "train_s": rec["timings"].get("train_s"),
-                   "ceiling": (rec.get("ceiling") or {}).get(METRIC)}
+            row = {"native": rec["metrics"].get(METRIC), "ceiling": (rec.get("ceiling") or {}).get(METRIC)}
             for prior in ("gmm", "flow"):
                 prec = _load(folder / "priors" / prior / "run.json")
                 if prec is not None:
@@ -67,8 +66,7 @@ def analyse(data: dict) -> dict:
         table[name] = {"fid": summary(_values(data, model, key)),
                        "ceiling": summary(_values(data, model, "ceiling")),
                        "gmm": summary(_values(data, model, "gmm")),
-                       "flow": summary(_values(data, model, "flow")),
-                       "train_s": summary(_values(data, model, "train_s"))}
+                       "flow": summary(_values(data, model, "flow"))}
     ordering = {}
     for a, b in (("glf", "rae_gmm"), ("rae_gmm", "vae"), ("glf", "vae"), ("glf", "vae_flow_prior")):
         ordering[f"{a} < {b}"] = compare(_values(data, *rows[a]), _values(data, *rows[b]))
@@ -115,11 +113,10 @@ def _test(t: dict) -> str:
 
 
 def markdown(res: dict) -> str:
-    lines = ["| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow | train s |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow |",
+             "|---|---|---|---|---|"]
     for name, r in res["rows"].items():
-        lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} | "
-                     f"{r['train_s']['mean']:.0f} |" if r["train_s"]["mean"] is not None else f"| {name} | – | – | – | – | – |")
+        lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} |")
     lines += ["", "| ordering claim | verdict | test |", "|---|---|---|"]
     for claim, t in res["ordering"].items():
         verdict = "–" if t.get("holds") is None else ("holds" if t["holds"] else "does not hold")
