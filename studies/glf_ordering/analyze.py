@@ -74,7 +74,8 @@ def analyse(data: dict) -> dict:
     for t in ordering.values():
         p = t["p_holm"] = next(adjusted) if t["p_value"] is not None else None
         t["significant"] = None if p is None else bool(p < t["alpha"])
-        t["holds"] = None if t["mean_diff"] is None else bool(t["mean_diff"] < 0 and t["significant"])
+        t["verdict"] = (None if t["mean_diff"] is None else "not significant" if not t["significant"]
+                        else "holds" if t["mean_diff"] < 0 else "does not hold (reversed)")
     # Autoencoder vs prior: same trained model, different priors on its codes (paired by seed).
     decomposition = {
         "glf ceiling vs rae ceiling (autoencoders)": compare(_values(data, "glf", "ceiling"), _values(data, "rae", "ceiling")),
@@ -119,7 +120,7 @@ def markdown(res: dict) -> str:
         lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} |")
     lines += ["", "| ordering claim | verdict | test |", "|---|---|---|"]
     for claim, t in res["ordering"].items():
-        verdict = "–" if t.get("holds") is None else ("holds" if t["holds"] else "does not hold")
+        verdict = t.get("verdict") or "–"
         lines.append(f"| {claim} | {verdict} | {_test(t)} |")
     lines += ["", "| decomposition | test |", "|---|---|"]
     for what, t in res["decomposition"].items():
