@@ -29,6 +29,8 @@ def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
     the same kind of CPU writes bit-identical weights (the same sha256). Another torch version
     may sum in another order: its weights differ in the last bits and its test accuracy by a
     fraction of a percent, and evaluations record the weights' sha256 so the two are never mixed."""
+    if out and packaged:
+        raise LpbenchError("give --out FILE or --packaged, not both")
     import torch
 
     from .plugins import get_plugins
@@ -56,8 +58,6 @@ def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
     torch.set_num_threads(1)
     try:
         log = None if quiet else (lambda epoch, loss: click.echo(f"epoch {epoch}: loss {loss:.4f}", err=True))
-        if out and packaged:
-            raise LpbenchError("give --out FILE or --packaged, not both")
         target = cls.default_weights_path() if packaged else (out or f"{name}.pt")
         info = cls.train(train, test, settings, target, log=log)
     finally:

@@ -51,10 +51,6 @@ class Autoencoder(Model):
     def make_optimizers(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def lr_schedules(self, opts: dict) -> dict:
-        """optimizer name → its schedule over the main training steps: ``lr_schedule`` for all."""
-        return {k: self.hp["lr_schedule"] for k in opts}
-
     def train_step(self, x, opts: dict) -> dict:  # pragma: no cover - abstract
         """One optimizer step on batch x; returns {curve name: scalar tensor} (no host sync)."""
         raise NotImplementedError
@@ -80,7 +76,7 @@ class Autoencoder(Model):
 
         self.to(ctx.device)
         opts = self.make_optimizers()
-        scheds = schedule_optimizers(opts, self.lr_schedules(opts), ctx.total_steps, ctx.notes)
+        scheds = schedule_optimizers(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
         start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
                           **{f"lr_{k}": s for k, s in scheds.items()})
         self.train(True)

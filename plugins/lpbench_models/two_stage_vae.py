@@ -62,8 +62,7 @@ class TwoStageVAE(Autoencoder):
         return {"loss": loss, "rec": rec, "kl": kl, "sse": sse.detach(), "gamma": self.gamma["log_gamma"].detach().exp()}
 
     def fit(self, data, budget, ctx):
-        from lpbench import DataSplit
-        from lpbench import schedule_optimizers
+        from lpbench import DataSplit, schedule_optimizers
 
         n1 = ctx.total_steps
         n2 = budget.aux_steps(len(data))
