@@ -9,15 +9,17 @@ from lpbench import leaderboard, records
 
 
 def test_atomic_write_leaves_old_file_intact_on_failure(tmp_path, monkeypatch):
+    from lpbench import store
+
     path = tmp_path / "run.json"
-    records.atomic_write_json(path, {"status": "completed"})
+    store.atomic_write_json(path, {"status": "completed"})
 
     def torn_write(fd, data):  # the process dies mid-write
         raise OSError("disk gone")
 
     monkeypatch.setattr(os, "fsync", lambda fd: torn_write(fd, None))
     with pytest.raises(OSError):
-        records.atomic_write_json(path, {"status": "running"})
+        store.atomic_write_json(path, {"status": "running"})
     assert json.loads(path.read_text()) == {"status": "completed"}
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temp file left behind
 
@@ -90,6 +92,6 @@ def test_every_format_renders(tmp_path, fmt, needle):
 
 
 def test_html_and_markdown_escape_names(tmp_path):
-    fake_run(tmp_path, "<script>x</script>", 0, {"emd": 0.1})
+    fake_run(tmp_path, "<script>alert(1)", 0, {"emd": 0.1})  # no '/': a model name is a folder name
     table = leaderboard.tables(tmp_path, {}, {})[("eight_gaussians", "smoke")]
     assert "<script>" not in leaderboard.render(table, "html")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import RunFailed
-from .records import atomic_write_bytes, atomic_write_json
+from .store import atomic_write_bytes, atomic_write_json
 
 CHECKPOINT = "train_state.pt"
 CURVES = "curves.json"

@@ -33,7 +33,7 @@ def cached_reference_loader(extractor, reference, key: str, device="cpu"):
     """A callable returning the reference features, read from the cache or computed and saved."""
     import numpy as np
 
-    from .records import atomic_write_bytes
+    from .store import atomic_write_bytes
 
     path = cache_dir() / f"{extractor.name}-{key}.npz"
 

@@ -20,7 +20,8 @@ from typing import Callable, ClassVar
 from . import locks, records
 from .errors import LpbenchError, UnknownNameError
 from .registry import Registry
-from .runner import RunOptions, RunSpec, run_one
+from .runner import RunOptions, RunSpec, identity, run_one, unrecorded_failure
+from .store import StoreError
 
 log = logging.getLogger("lpbench.executors")
 
@@ -125,6 +126,10 @@ class Executor:
 
     def wait(self, handles: list, timeout: float | None) -> list[tuple]:  # pragma: no cover
         raise NotImplementedError
+
+    def stop(self, handles: list) -> None:
+        """The driver is stopping (Ctrl-C, an error): end the runs in ``handles`` before their
+        locks are released, so no other process can start one while it still runs here."""
 
 
 @executor("local")
@@ -260,6 +265,31 @@ class ProcessPoolRuns(InProcessRuns):
                 h.future = self.pool.submit(_pool_execute, h.job, dict(os.environ))
         return out
 
+    def stop(self, handles) -> None:
+        """SIGINT to every worker (a run records itself as interrupted, resumable), SIGKILL to any
+        still alive after a grace period, and return only once all of them have exited."""
+        import signal
+        from multiprocessing.connection import wait as wait_for
+
+        procs = list((getattr(self.pool, "_processes", None) or {}).values()) if self.pool else []
+        # a process's sentinel turns ready when it exits, whichever thread reaps it
+        alive = {p.sentinel: p for p in procs if p.exitcode is None}
+        for sig, grace in ((signal.SIGINT, _STOP_GRACE_S), (signal.SIGKILL, None)):
+            for p in alive.values():
+                try:
+                    os.kill(p.pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = None if grace is None else time.monotonic() + grace
+            while alive:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                for sentinel in wait_for(list(alive), left):
+                    alive.pop(sentinel)
+            if not alive:
+                return
+
     def _drain_started(self):
         try:
             while not self.started.empty():
@@ -267,6 +297,11 @@ class ProcessPoolRuns(InProcessRuns):
                 self.pids[key] = pid
         except (OSError, EOFError, ValueError):  # a message torn by a dying writer
             return
+
+
+# Long enough for an interrupted run to write its record; a worker stuck in native code longer
+# than this is killed.
+_STOP_GRACE_S = 10.0
 
 
 def _key(spec: RunSpec) -> tuple:
@@ -382,6 +417,12 @@ class DaskExecutor(Executor):
             )
         return replace(opts, runs_dir=runs, data_root=Path(opts.data_root).resolve() if opts.data_root else None)
 
+    def stop(self, handles) -> None:
+        # Dask cannot end a task that has started: a run already on a worker finishes there
+        # (README, "Running grids at scale": what Ctrl-C guarantees).
+        if self.client is not None:
+            self.client.cancel([h.future for h in handles])
+
     def submit(self, job: Job):
         key = f"lpbench-{job.spec.model}-{job.spec.dataset}-{job.spec.budget}-seed{job.spec.seed}-{uuid.uuid4().hex[:8]}"
         return _Handle(job, self.client.submit(_dask_execute, job, key=key, pure=False))
@@ -449,7 +490,11 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                     spec = pending.popleft()
                     folder = records.run_dir(opts.runs_dir, spec.dataset, spec.budget, spec.model, spec.seed)
                     lock = locks.RunLock(folder)
-                    holder = lock.acquire()
+                    try:
+                        holder = lock.acquire()
+                    except StoreError as e:  # the lock cannot be made (no permission, disk full, a folder in its place)
+                        _finish(results, spec, _without_lock(folder, spec, opts, str(e)), on_done)
+                        continue
                     if holder is not None:
                         if spec not in waited and on_note:
                             on_note(spec, "waiting: " + locks.describe(holder, lock.path))
@@ -457,7 +502,7 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                         deferred.append(spec)
                         continue
                     if spec in waited and not opts.force:
-                        done_elsewhere = _finished_record(folder)
+                        done_elsewhere = _finished_record(folder, spec)
                         if done_elsewhere is not None:
                             lock.release()
                             _finish(results, spec, done_elsewhere, on_done)
@@ -472,23 +517,39 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                 elif deferred:
                     time.sleep(poll_s)
                 pending.extend(deferred)
+        except BaseException:
+            ex.stop(list(running))  # before the locks go: a released lock must mean nothing runs it
+            raise
         finally:
             for lock in running.values():
                 lock.release()
     return [results[s] for s in specs]
 
 
+def _without_lock(folder, spec, opts, message) -> dict:
+    """A run whose lock cannot be taken: a completed one is still reported as completed (a
+    read-only runs directory can be read); any other fails with the reason, its folder untouched."""
+    try:
+        rec = records.read_record(folder, identity(spec))
+    except ValueError:
+        rec = None
+    if rec and rec.get("status") == "completed" and not opts.force:
+        rec["skipped"] = True
+        return rec
+    return unrecorded_failure(spec, message)
+
+
 def _check_record(folder, spec, on_note) -> None:
     try:
-        records.read_record(folder)
+        records.read_record(folder, identity(spec))
     except ValueError as e:
         if on_note:
             on_note(spec, f"{e}; the run is redone (from its last checkpoint, if there is one)")
 
 
-def _finished_record(folder) -> dict | None:
+def _finished_record(folder, spec) -> dict | None:
     try:
-        rec = records.read_record(folder)
+        rec = records.read_record(folder, identity(spec))
     except ValueError:
         return None
     if rec and rec.get("status") in ("completed", "failed"):

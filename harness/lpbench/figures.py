@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .records import atomic_write_bytes
+from .store import atomic_write_bytes
 
 SAMPLES_PNG = "samples.png"
 

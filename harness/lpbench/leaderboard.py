@@ -5,7 +5,7 @@ import math
 import re
 from pathlib import Path
 
-from . import records
+from . import records, store
 from .stats import INTERVAL, RANK_TEST, rank_groups, summary
 
 FORMATS = {"md": "md", "csv": "csv", "json": "json", "latex": "tex", "html": "html"}
@@ -245,14 +245,14 @@ def render(table, fmt: str) -> str:
 
 def rendered(tables_by_key: dict, out_dir, formats=("md",)) -> dict[Path, bytes]:
     """path under out_dir → the file's bytes, for every table and format."""
-    return {Path(out_dir) / ds / f"{b}.{FORMATS[fmt]}": render(table, fmt).encode()
+    return {store.safe_join(out_dir, ds, f"{b}.{FORMATS[fmt]}", what="table name"): render(table, fmt).encode()
             for (ds, b), table in tables_by_key.items() for fmt in formats}
 
 
 def write(tables_by_key: dict, out_dir, formats=("md",)) -> list[Path]:
     files = rendered(tables_by_key, out_dir, formats)
     for path, data in files.items():
-        records.atomic_write_bytes(path, data)
+        store.write_output(path, data, what="leaderboard table")
     return list(files)
 
 
@@ -267,8 +267,8 @@ def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) ->
     for path, data in expected.items():
         if not path.exists():
             problems.append(f"{path}: missing (the run records give this table)")
-        elif path.read_bytes() != data:
-            diff = difflib.unified_diff(path.read_text(errors="replace").splitlines(), data.decode().splitlines(),
+        elif (old := store.read_bytes(path, what="leaderboard table")) != data:
+            diff = difflib.unified_diff(old.decode(errors="replace").splitlines(), data.decode().splitlines(),
                                         "committed", "from run records", n=0, lineterm="")
             shown = "\n".join(list(diff)[2:8])
             problems.append(f"{path}: differs from what the run records give\n{shown}")

@@ -1,7 +1,8 @@
 """One lock per run folder, so two `lpbench run` processes never run the same run at once.
 
 The lock is a file created with O_CREAT|O_EXCL beside the run folder (``.seed0.lock`` next to
-``seed0/``; beside, not inside, because ``--force`` deletes the folder). It holds the owner's PID,
+``seed0/``; beside, not inside, because ``--force`` replaces the folder, and one lock covers the
+folder and its --force staging folder ``.seed0.new``). It holds the owner's PID,
 host name and start time. O_EXCL creation is atomic on local file systems and on NFSv3+, which
 is what shared run directories on clusters are.
 
@@ -18,6 +19,9 @@ import socket
 import time
 from pathlib import Path
 
+from . import store
+
+_MAX_LOCK_BYTES = 4096
 # A breaker file older than this belongs to a process that died while breaking a stale lock.
 _STALE_BREAKER_S = 30.0
 
@@ -45,31 +49,35 @@ class RunLock:
         self.held = False
 
     def _create(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "w") as f:
-            json.dump({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        self.held = True
-        return True
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        self.held = store.create_exclusive(self.path, json.dumps(info).encode())
+        return self.held
 
     def holder(self) -> dict | None:
-        """Who holds the lock now (None if nobody). A torn lock file reads as an unknown holder."""
+        """Who holds the lock now (None if nobody). A torn lock file — or one lpbench did not
+        write — reads as an unknown holder; something that is not a file where the lock belongs
+        raises store.StoreError saying to remove it."""
         try:
-            text = self.path.read_text()
-        except FileNotFoundError:
+            data = store.read_bytes(self.path, what="lock file", limit=_MAX_LOCK_BYTES, missing_ok=True)
+        except store.Malformed as e:
+            if not self.path.exists() and not self.path.is_symlink():  # released while we looked
+                return None
+            raise store.StoreError(f"{e}; it is in the way of the run's lock: remove it if no lpbench "
+                                   f"process is running this run") from None
+        if data is None:
             return None
         try:
-            info = json.loads(text)
-            if not isinstance(info, dict):
+            info = json.loads(data)
+            if not (isinstance(info, dict) and isinstance(info.get("pid"), int) and not isinstance(info["pid"], bool)
+                    and isinstance(info.get("host"), str) and isinstance(info.get("since"), (int, float))):
                 raise ValueError
         except ValueError:
             # The owner died between creating and writing the file (or it is being written now).
-            info = {"pid": None, "host": None, "since": self.path.stat().st_mtime if self.path.exists() else 0}
+            try:
+                since = self.path.stat().st_mtime
+            except OSError:
+                since = 0
+            info = {"pid": None, "host": None, "since": since}
         return info
 
     def is_stale(self, info: dict) -> bool:
@@ -93,16 +101,13 @@ class RunLock:
         """Remove a stale lock. A breaker file (also O_EXCL) makes sure that of two processes
         finding the same stale lock only one removes it — never the fresh lock the other made."""
         breaker = self.path.with_name(self.path.name + ".break")
-        try:
-            fd = os.open(breaker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
+        if not store.create_exclusive(breaker, b"", what="lock breaker file"):
             try:
                 if time.time() - breaker.stat().st_mtime > _STALE_BREAKER_S:
                     breaker.unlink()
             except FileNotFoundError:
                 pass
             return
-        os.close(fd)
         try:
             if self.holder() == seen:  # still the same stale owner
                 self.path.unlink(missing_ok=True)

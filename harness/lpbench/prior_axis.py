@@ -24,7 +24,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import records
+from . import records, store
 from .errors import LpbenchError
 from .locks import RunLock
 
@@ -167,7 +167,7 @@ def _failed(folder, spec, model_rec, e) -> dict:
         "dataset": model_rec["dataset"], "budget": model_rec["budget"], "seed": model_rec["seed"],
         "status": "failed", "error": _describe(e), "metrics": {},
     }
-    (pfolder / "error.txt").write_text("".join(traceback.format_exception(e)))
+    store.atomic_write_bytes(pfolder / "error.txt", "".join(traceback.format_exception(e)).encode())
     records.write_record(pfolder, rec)
     return rec
 
@@ -288,7 +288,7 @@ class _ModelAxis:
 
             buf = io.BytesIO()
             torch.save(out, buf)
-            records.atomic_write_bytes(path, buf.getvalue())
+            store.atomic_write_bytes(path, buf.getvalue())
         self._codes = out
         return out
 
@@ -434,7 +434,7 @@ class _ModelAxis:
             raise
         except Exception as e:
             rec["status"], rec["error"] = "failed", _describe(e)
-            (pfolder / "error.txt").write_text(traceback.format_exc())
+            store.atomic_write_bytes(pfolder / "error.txt", traceback.format_exc().encode())
             log.debug("prior %s failed", spec.label, exc_info=True)
         records.write_record(pfolder, rec)
         # No run_finished hook here: its implementations (the MLflow tracker) locate the runs
@@ -476,7 +476,7 @@ class _ModelAxis:
             rec["steps"] = ctx.total_steps  # a prior may count its passes at its own batch size
             buf = io.BytesIO()
             torch.save(prior.state_dict(), buf)
-            records.atomic_write_bytes(path, buf.getvalue())
+            store.atomic_write_bytes(path, buf.getvalue())
             rec["metrics"], rec["metric_provenance"] = {}, {}  # a new fit invalidates old scores
         else:
             prior.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))

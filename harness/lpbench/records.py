@@ -1,61 +1,37 @@
-"""Run folders and run.json: atomic writes, discovery, skip-on-rerun."""
+"""Run folders and run.json: where a run lives, reading its record (checked, through
+lpbench.store), skip-on-rerun, and the staging that lets --force keep a completed run until
+its rerun completes."""
 from __future__ import annotations
 
-import json
 import os
-import tempfile
+import re
+import shutil
+import warnings
 from pathlib import Path
 
+from . import store
+from .store import Malformed
+
 RUN_JSON = "run.json"
-STATUSES = ("completed", "failed", "running")
+STATUSES = store.STATUSES
 
 
 def run_dir(runs_dir, dataset: str, budget: str, model: str, seed: int) -> Path:
-    return Path(runs_dir) / dataset / budget / model / f"seed{seed}"
+    return store.safe_join(runs_dir, dataset, budget, model, f"seed{int(seed)}", what="run name")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write_json(path: Path, obj) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n").encode())
-
-
-def _jsonable(o):
-    if hasattr(o, "item"):
-        return o.item()
-    if isinstance(o, (set, tuple)):
-        return list(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
-def read_record(folder) -> dict | None:
-    """The run.json in ``folder``, or None if absent. Unreadable files raise ValueError."""
+def read_record(folder, expect: dict | None = None) -> dict | None:
+    """The run.json in ``folder``, or None if absent. A malformed one (not JSON, a wrong type
+    anywhere, not the run ``expect`` names) raises store.Malformed, a ValueError."""
     path = Path(folder) / RUN_JSON
-    if not path.exists():
+    rec = store.read_json(path, what="run record", missing_ok=True)
+    if rec is None:
         return None
-    try:
-        return upgrade(json.loads(path.read_text()))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path} is not valid JSON ({e})") from None
+    rec = store.check_record(upgrade(rec), path)
+    for key, value in (expect or {}).items():
+        if rec.get(key) != value:
+            raise Malformed(path, f"expected {value!r} (the run this folder holds), got {rec.get(key)!r}", key)
+    return rec
 
 
 # Issue 15 renamed PAG's values: `pag` is now the PGAN paper's Eq. 2 (raw singular values) and
@@ -77,46 +53,117 @@ def upgrade(rec):
     return rec
 
 
+_CONFIG_TYPES = {"hparams": dict, "architecture": dict, "latent_dim": int, "data": dict, "evaluation": dict,
+                 "budget": dict}
+
+
+def config_of(rec: dict, folder, *keys) -> dict:
+    """The run's resolved settings (run.json's ``config``), checked to hold ``keys`` with the
+    types a model is rebuilt from."""
+    path = Path(folder) / RUN_JSON
+    cfg = rec.get("config")
+    if not isinstance(cfg, dict):
+        raise Malformed(path, "missing: the run's resolved settings are needed to rebuild its model", "config")
+    for key in keys:
+        expected = _CONFIG_TYPES.get(key, object)
+        if not isinstance(cfg.get(key), expected) or isinstance(cfg.get(key), bool):
+            raise Malformed(path, f"expected {expected.__name__}, got {cfg.get(key)!r:.60}", f"config.{key}")
+    return cfg
+
+
 def write_record(folder, record: dict) -> None:
-    atomic_write_json(Path(folder) / RUN_JSON, record)
+    store.atomic_write_json(Path(folder) / RUN_JSON, record, what="run record")
 
 
-def is_completed(folder) -> bool:
+def is_completed(folder, expect: dict | None = None) -> bool:
     try:
-        rec = read_record(folder)
-    except ValueError:
+        rec = read_record(folder, expect)
+    except Malformed:
         return False
     return bool(rec) and rec.get("status") == "completed"
 
 
 def iter_records(runs_dir):
-    """Every readable run.json below ``runs_dir`` (unreadable ones are skipped with a warning)."""
-    import warnings
-
+    """Every well-formed run record below ``runs_dir``; malformed ones are skipped with a warning
+    naming the file, the key and what was expected."""
     root = Path(runs_dir)
-    if not root.exists():
+    if not root.is_dir():
         return
     for path in sorted(root.rglob(RUN_JSON)):
+        folder = path.parent
+        if not _is_run_folder(folder):  # a copy (e.g. in MLflow's artifact store), a --force staging folder
+            continue
         try:
-            rec = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            warnings.warn(f"skipping unreadable run record {path}")
+            rec = read_record(folder)
+            if not _in_own_folder(folder, rec):
+                raise Malformed(path, f"holds the record of seed {rec.get('seed')}"
+                                      f"{' prior ' + str(rec.get('prior')) if rec.get('prior') else ''}, "
+                                      f"not of the folder it is in", "seed")
+        except Malformed as e:
+            warnings.warn(f"skipping unreadable run record: {e}", stacklevel=2)
             continue
-        if not _in_own_folder(path.parent, rec):  # a copy (e.g. in MLflow's artifact store): not a run
-            continue
-        rec = upgrade(rec)
-        rec["_dir"] = str(path.parent)
+        rec["_dir"] = str(folder)
         yield rec
 
 
-def _in_own_folder(folder: Path, rec) -> bool:
-    """True when folder is the seed<k> folder of the record it holds (run_dir's last part;
-    the parts above it need not be names a file system can hold one-to-one), or the priors/<prior>
-    folder of a prior-axis record inside one."""
-    if not isinstance(rec, dict):
-        return False
+_SEED_FOLDER = re.compile(r"seed\d+")
+
+
+def _is_run_folder(folder: Path) -> bool:
+    return bool(_SEED_FOLDER.fullmatch(folder.name)) or (
+        folder.parent.name == "priors" and bool(_SEED_FOLDER.fullmatch(folder.parent.parent.name)))
+
+
+def _in_own_folder(folder: Path, rec: dict) -> bool:
+    """True when folder is the seed<k> folder of the record it holds, or the priors/<prior>
+    folder of a prior-axis record inside one (lpbench/prior_axis.py)."""
     if folder.name == f"seed{rec.get('seed')}":
         return True
-    # a prior-axis record (lpbench/prior_axis.py): <model run>/priors/<prior>/run.json
     return (rec.get("prior") == folder.name and folder.parent.name == "priors"
             and folder.parent.parent.name == f"seed{rec.get('seed')}")
+
+
+# --------------------------------------------------------------------------- --force staging
+# A forced rerun of a completed run trains in .seed<k>.new beside seed<k>; only once it has
+# completed does it replace seed<k> (seed<k> → .seed<k>.old, .seed<k>.new → seed<k>, delete the
+# old). A process killed anywhere in between leaves a state recover() completes or undoes, so a
+# completed result is never lost to a rerun that did not complete. All of it runs under the run's lock.
+
+
+def staging_dir(folder) -> Path:
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.new"
+
+
+def _retired_dir(folder) -> Path:
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.old"
+
+
+def recover(folder) -> None:
+    """Finish or undo a swap a killed process left half done."""
+    folder = Path(folder)
+    new, old = staging_dir(folder), _retired_dir(folder)
+    if not folder.exists():
+        if is_completed(new):
+            os.rename(new, folder)
+        elif old.exists():
+            os.rename(old, folder)
+    if folder.exists() and old.exists():
+        shutil.rmtree(old)
+
+
+def promote(staged, folder) -> None:
+    """Put the completed rerun in ``staged`` in place of ``folder``."""
+    folder, old = Path(folder), _retired_dir(folder)
+    if old.exists():
+        shutil.rmtree(old)
+    if folder.exists():
+        os.rename(folder, old)
+    os.rename(staged, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def same_config(a, b) -> bool:
+    """Whether two run configs are equal as run.json stores them (tuples as lists, and so on)."""
+    return store.as_json(a) == store.as_json(b)

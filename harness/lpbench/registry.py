@@ -161,15 +161,22 @@ class Registry:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Registry":
+        from . import store
+
         path = Path(path) if path else default_path()
-        if not path.exists():
-            raise RegistryError(path, "(file)", "does not exist")
         try:
-            data = yaml.safe_load(path.read_text())
+            text = store.read_text(path, what="registry (YAML)", limit=MAX_REGISTRY_BYTES)
+        except store.Malformed as e:
+            raise RegistryError(path, "(file)", str(e).removeprefix(f"{path} ")) from None
+        try:
+            data = yaml.safe_load(text)
         except yaml.YAMLError as e:
             raise RegistryError(path, "(file)", f"is not valid YAML: {e}") from None
+        except RecursionError:
+            raise RegistryError(path, "(file)", "is nested too deeply to be a registry") from None
         if not isinstance(data, dict):
             raise RegistryError(path, "(top level)", "expected a mapping with 'datasets' and 'models'")
+        _check_tree(data, path)
         return cls(data, path)
 
     # ---------------------------------------------------------------------------- validation
@@ -236,8 +243,22 @@ class Registry:
         cls = plugins.get("dataset", dataset)
         return _merge_checked(
             dict(cls.defaults), self.dataset(dataset).get("data", {}), f"datasets.{dataset}.data",
-            self.path, cls.defaults,
+            self.path, cls.defaults, positive=True,
         )
+
+    def metric_settings(self, plugins) -> dict:
+        """Settings per metric (the registry's ``metrics``). A key that names no installed metric
+        is an error, not settings copied into every run.json."""
+        import difflib
+
+        known = sorted(plugins.all("metric"))
+        for name in self.data.get("metrics", {}):
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise RegistryError(self.path, f"metrics.{name}",
+                                    f"no installed metric is named '{name}'.{hint} Known metrics: {', '.join(known)}")
+        return {m: dict(v or {}) for m, v in self.data.get("metrics", {}).items()}
 
     # ------------------------------------------------------------------------------ priors
 
@@ -277,18 +298,21 @@ class Registry:
             hparams = _merge_checked(hparams, values, where, source, model_cls.defaults)
 
         data_settings = self.data_settings(dataset, plugins)
-        data_settings = _merge_checked(data_settings, overrides.get("data", {}), "--set data", "command line", dataset_cls.defaults)
+        data_settings = _merge_checked(data_settings, overrides.get("data", {}), "--set data", "command line",
+                                       dataset_cls.defaults, positive=True)
 
         b = self.budget(dataset, budget)
         if overrides.get("budget"):
             from dataclasses import asdict
 
             fields = asdict(b)
-            # Type-check against the field's type, not the registry's spelling of the value:
-            # "epochs: 1" must still accept --set budget.epochs=0.5.
-            types = {k: float(v) if v is not None and "float" in Budget.__annotations__.get(k, "") else v
-                     for k, v in fields.items()}
-            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", types)
+            # Type-check against the field's declared type, not the registry's spelling of the
+            # value: "epochs: 1" must still accept --set budget.epochs=0.5, and only a field
+            # declared optional (max_wall_s) may be null.
+            kinds = {k: str(Budget.__annotations__.get(k, "")) for k in fields}
+            types = {k: 0.0 if "float" in t else 0 if "int" in t else "" for k, t in kinds.items()}
+            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", types,
+                                    nullable={k for k, t in kinds.items() if "None" in t})
             b = Budget(**merged)
             _validate_budget(b, "command line")
 
@@ -299,7 +323,7 @@ class Registry:
                                   {k: v for k, v in arch.items() if k != "name"})
         evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
         # every metric's settings, not only the defaults': --metrics may name any of them
-        metric_settings = {m: dict(v or {}) for m, v in self.data.get("metrics", {}).items()}
+        metric_settings = self.metric_settings(plugins)
 
         config = ModelConfig(
             hparams=hparams,
@@ -310,6 +334,46 @@ class Registry:
             num_classes=dataset_cls.num_classes,
         )
         return ResolvedRun(model, dataset, b, config, data_settings, evaluation, metric_settings)
+
+
+# The packaged registry is ~40 kB and ~4 000 values once its aliases are expanded; these bounds
+# are far above any real registry and far below what an alias bomb expands to (lpbench choice).
+MAX_REGISTRY_BYTES = 4 << 20
+MAX_REGISTRY_VALUES = 200_000
+
+
+def _check_tree(data, path) -> None:
+    """Refuse a registry whose aliases expand beyond MAX_REGISTRY_VALUES values (a "billion
+    laughs" document is small on disk and shared in memory, but every copy of it — into each
+    run.json — is expanded), that refers to itself, or that holds a NaN or infinite number
+    (NaN passes every schema bound: no comparison with it is false)."""
+    import math
+
+    sizes: dict = {}  # id → expanded size of a node already counted
+    total = 0
+
+    def visit(node, key, active):
+        nonlocal total
+        if isinstance(node, float) and not math.isfinite(node):
+            raise RegistryError(path, key or "(top level)", f"expected a finite number, got {node}")
+        if not isinstance(node, (dict, list)):
+            total += 1
+        elif id(node) in active:
+            raise RegistryError(path, key or "(top level)", "refers to itself through an alias")
+        elif id(node) in sizes:
+            total += sizes[id(node)]
+        else:
+            before = total
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for k, v in items:
+                visit(v, f"{key}.{k}" if key else str(k), active | {id(node)})
+            total += 1
+            sizes[id(node)] = total - before
+        if total > MAX_REGISTRY_VALUES:
+            raise RegistryError(path, key or "(top level)", f"expands to more than {MAX_REGISTRY_VALUES} values "
+                                "through YAML aliases; a registry is far smaller")
+
+    visit(data, "", frozenset())
 
 
 def _expectation(err) -> str:
@@ -331,17 +395,24 @@ def _expectation(err) -> str:
     return "a valid value"
 
 
-def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict) -> dict:
+def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict, nullable=(),
+                   positive: bool = False) -> dict:
+    """base ← new, each key known to ``allowed`` (name → default) and of its default's type; null
+    only where the default is null or the key is ``nullable``. ``positive``: a setting whose
+    default is a positive number (a count, a size, a scale) must stay positive."""
     out = dict(base)
     for k, v in (new or {}).items():
         if k not in allowed:
             raise UnknownNameError(f"key in {where} ({path})", k, allowed)
         expected = allowed[k]
-        if not _type_ok(expected, v):
+        if not (_type_ok(expected, v) if v is not None else expected is None or k in nullable):
             raise RegistryError(
                 path, f"{where}.{k}",
                 f"expected {type(expected).__name__} (like the default {expected!r}), got {v!r}",
             )
+        if (positive and _is_number(expected) and expected > 0 and _is_number(v) and not v > 0):
+            raise RegistryError(path, f"{where}.{k}",
+                                f"expected a positive {type(expected).__name__} (like the default {expected!r}), got {v!r}")
         if k.endswith("lr_schedule"):  # hparams named *lr_schedule are learning-rate schedules
             from .schedules import validate
 
@@ -350,8 +421,12 @@ def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict) 
     return out
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _type_ok(expected, v) -> bool:
-    if expected is None or v is None:
+    if expected is None:
         return True
     if isinstance(expected, bool):
         return isinstance(v, bool)
@@ -376,6 +451,21 @@ def _validate_budget(b: Budget, path: str) -> None:
 
 
 WILDCARDS = "wildcards"  # parse_overrides' key for <pattern>.<hparam> settings
+# 16× the largest latent size of the source papers (64): beyond it a typo, not an experiment
+# (lpbench choice; it keeps --set latent_dim=1e12 from becoming a failed allocation).
+MAX_LATENT_DIM = 1024
+
+
+def _finite_value(value) -> bool:
+    import math
+
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_finite_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite_value(v) for v in value.values())
+    return True
 
 
 def _is_pattern(head: str) -> bool:
@@ -436,9 +526,11 @@ def parse_overrides(pairs, model_names) -> dict:
                     break
                 except ValueError:
                     pass
+        if not _finite_value(value):
+            raise LpbenchError(f"--set {key}: expected finite numbers, got '{raw}' (NaN and infinity are not settings)")
         if key == "latent_dim":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise LpbenchError(f"--set latent_dim: expected a positive integer, got '{raw}'")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LATENT_DIM:
+                raise LpbenchError(f"--set latent_dim: expected an integer from 1 to {MAX_LATENT_DIM}, got '{raw}'")
             out["latent_dim"] = value
             continue
         head, _, tail = key.partition(".")

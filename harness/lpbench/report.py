@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import leaderboard as lb
-from . import records
+from . import records, store
 from .run_figures import CAPTIONS, _Skip, prd_comparison_figure, read_prd_curve
 
 TEMPLATE = """<!DOCTYPE html>
@@ -162,7 +162,7 @@ def write_report(runs_dir, out, higher_is_better=None, primary=None, dataset=Non
     matplotlib.use("Agg")
     page, n = build_report(runs_dir, higher_is_better, primary, dataset)
     out = Path(out)
-    records.atomic_write_bytes(out, page.encode("utf-8"))
+    store.write_output(out, page.encode("utf-8"), what="report")
     # the temp file behind the atomic write is private (0600); a report is meant to be shared
     import os
 

@@ -31,7 +31,7 @@ def run_folders(paths) -> list[Path]:
         if not p.exists():
             raise LpbenchError(f"{p} does not exist; pass run folders (RUNS_DIR/<dataset>/<budget>/<model>/seed<k>) "
                                f"or a runs directory")
-        if (p / records.RUN_JSON).exists():
+        if (p / records.RUN_JSON).exists() or (p / records.RUN_JSON).is_symlink():
             out.append(p)
             continue
         found = [Path(r["_dir"]) for r in records.iter_records(p) if (r.get("prior") or "native") == "native"]
@@ -50,17 +50,14 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     from .runner import MODEL_FILE, draw_samples, load_model, samples_digest, score_samples
 
     folder = Path(folder)
-    try:
-        rec = records.read_record(folder)
-    except ValueError as e:
-        raise LpbenchError(str(e)) from None
+    rec = records.read_record(folder)
     if rec is None:
         raise LpbenchError(f"{folder} holds no run.json")
     if (rec.get("prior") or "native") != "native":
         raise LpbenchError(f"{folder} is a prior-axis record; re-score its model run instead")
     if rec.get("status") != "completed":
         raise LpbenchError(f"{folder}: the run is {rec.get('status')}, not completed; finish it with 'lpbench run'")
-    cfg = rec["config"]
+    cfg = records.config_of(rec, folder, "hparams", "architecture", "latent_dim", "data", "evaluation", "budget")
     explicit = metrics is not None
     names = list(metrics) if explicit else missing_metrics(rec, registry.dataset(rec["dataset"])["evaluation"]["metrics"])
     for m in names:
@@ -77,14 +74,19 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     ds_cls = plugins.get("dataset", rec["dataset"])
     data_root = Path(data_root) if data_root else None
     evaluation = cfg["evaluation"]
-    test = ds_cls(cfg["data"], data_root=data_root).load(evaluation["reference_split"], seed=rec["seed"])
-    n = min(int(cfg["budget"]["eval_samples"]), len(test))
+    eval_samples, split = cfg["budget"].get("eval_samples"), evaluation.get("reference_split")
+    if not isinstance(eval_samples, int) or isinstance(eval_samples, bool) or eval_samples < 2 or split not in ("train", "test"):
+        raise records.Malformed(folder / records.RUN_JSON, "expected budget.eval_samples (an integer >= 2) and "
+                                f"evaluation.reference_split (train or test), got {eval_samples!r} and {split!r}", "config")
+    test = ds_cls(cfg["data"], data_root=data_root).load(split, seed=rec["seed"])
+    n = min(eval_samples, len(test))
     t0 = time.perf_counter()
     samples = draw_samples(model, n, rec["seed"], ds_cls.kind, tuple(ds_cls.shape), what=f"samples from {folder}")
     sample_s = time.perf_counter() - t0
     digest = samples_digest(samples)
     # the run's own metric settings where it recorded them; a metric it never had gets today's
-    settings = {**registry.data.get("metrics", {}), **(cfg.get("metric_settings") or {})}
+    recorded = cfg.get("metric_settings") if isinstance(cfg.get("metric_settings"), dict) else {}
+    settings = {**registry.metric_settings(plugins), **recorded}
     t0 = time.perf_counter()
     values, provenance, seconds, skipped = score_samples(
         plugins, samples, test, model=model, dataset=rec["dataset"], seed=rec["seed"], metric_names=names,
@@ -103,7 +105,7 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
         "sample_s": sample_s, "eval_s": eval_s, "metric_s": seconds,
     }
     # re-read just before writing: another evaluation may have finished meanwhile
-    rec = records.read_record(folder)
+    rec = records.read_record(folder, {k: rec[k] for k in ("model", "dataset", "budget", "seed")})
     replaced = {k: rec["metrics"][k] for k in values if k in rec.get("metrics", {})}
     if replaced:
         entry["replaced"] = replaced

@@ -27,7 +27,7 @@ import math
 from pathlib import Path
 
 from .figures import _figure_bytes
-from .records import atomic_write_bytes
+from .store import atomic_write_bytes, read_json
 
 log = logging.getLogger("lpbench.figures")
 
@@ -116,10 +116,8 @@ def _skip(why: str):
 
 
 def _read_curves(folder: Path):
-    import json
-
     path = folder / "curves.json"
-    return json.loads(path.read_text()) if path.exists() else []
+    return read_json(path, what="training curves", missing_ok=True) or []
 
 
 # ------------------------------------------------------------------------------ the latent side
@@ -370,13 +368,11 @@ PRD_CURVE = "prd_curve.json"
 
 def read_prd_curve(folder):
     """The PRD curve a run saved as ``prd_curve.json`` ({"precision": [...], "recall": [...]}), or None."""
-    import json
-
     path = Path(folder) / PRD_CURVE
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text())
+        data = read_json(path, what="PRD curve")
         p, r = [float(v) for v in data["precision"]], [float(v) for v in data["recall"]]
     except (ValueError, KeyError, TypeError) as e:
         log.warning("ignoring unreadable %s (%s)", path, e)

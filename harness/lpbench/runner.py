@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import records
+from . import records, store
 from .context import CHECKPOINT, RunContext, autocast, seed_everything
 from .errors import DataError, LpbenchError, RunFailed
+from .store import StoreError
 from .evaluation import check_samples, evaluate
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
@@ -80,7 +81,7 @@ def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=
     """Before any training: build the metrics (validating their registry settings) and resolve the
     feature extractor's weights, so a missing weights file is a usage error, not a failed run."""
     names = metrics or registry.dataset(dataset)["evaluation"]["metrics"]
-    settings = registry.data.get("metrics", {})
+    settings = registry.metric_settings(plugins)
     objs = {m: plugins.get("metric", m)(settings.get(m)) for m in names}
     extractor = _extractor(plugins, registry.dataset(dataset)["evaluation"].get("feature_extractor"), objs,
                            extractor_options)
@@ -136,47 +137,85 @@ def held_out_subset(data, n: int):
 
 
 def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugins | None = None) -> dict:
-    """Run (or skip, if completed) one model × dataset × budget × seed. Returns its record."""
+    """Run (or skip, if completed) one model × dataset × budget × seed. Returns its record.
+    A run folder that cannot hold its files (no permission, a folder where run.json belongs)
+    fails this run only, with the reason, and the grid goes on."""
     plugins = plugins or get_plugins()
     folder = records.run_dir(opts.runs_dir, spec.dataset, spec.budget, spec.model, spec.seed)
-    if not opts.force and records.is_completed(folder):
+    try:
+        return _run_one(spec, opts, registry, plugins, folder)
+    except (StoreError, OSError) as e:
+        return unrecorded_failure(spec, f"{e}; nothing in {folder} was changed" if isinstance(e, StoreError)
+                                  else f"{type(e).__name__}: {e}")
+
+
+def identity(spec: RunSpec) -> dict:
+    """The fields by which a run.json says which run it is (checked whenever one is read)."""
+    return {"model": spec.model, "dataset": spec.dataset, "budget": spec.budget, "seed": spec.seed}
+
+
+def unrecorded_failure(spec: RunSpec, message: str) -> dict:
+    """A failed run's record that could not be (or must not be) written to its folder."""
+    return {**identity(spec), "status": "failed", "error": message, "metrics": {}}
+
+
+def _run_one(spec, opts, registry, plugins, folder) -> dict:
+    records.recover(folder)
+    completed = records.is_completed(folder, identity(spec))
+    if completed and not opts.force:
         return _complete_metrics(spec, opts, registry, plugins, folder)
-    if opts.force and folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
 
     device = resolve_device(opts.device)
     resolved = registry.resolve(spec.model, spec.dataset, spec.budget, plugins, opts.overrides)
     metric_names = opts.metrics or resolved.evaluation["metrics"]
+    config = {**resolved.as_dict(), "metrics": metric_names}
+    work = folder
+    if opts.force and completed:
+        # the completed run stays where it is until this rerun completes (records.promote);
+        # an interrupted forced rerun of the same settings resumes in its staging folder
+        work = records.staging_dir(folder)
+        try:
+            staged = records.read_record(work, identity(spec))
+        except ValueError:
+            staged = None
+        if work.exists() and not (staged and records.same_config(staged.get("config"), config)):
+            shutil.rmtree(work)
+    elif opts.force and folder.exists():
+        shutil.rmtree(folder)
+    work.mkdir(parents=True, exist_ok=True)
+
     record = {
-        "model": spec.model, "dataset": spec.dataset, "budget": spec.budget, "seed": spec.seed,
-        "status": "running", "error": None, "metrics": {}, "metric_provenance": {},
-        "timings": {}, "config": resolved.as_dict(), "environment": environment(device, plugins),
+        **identity(spec), "status": "running", "error": None, "metrics": {}, "metric_provenance": {},
+        "timings": {}, "config": config, "environment": environment(device, plugins),
         "artifacts": {}, "registry": str(registry.path),
         "started_at": _now(),
     }
-    record["config"]["metrics"] = metric_names
-    records.write_record(folder, record)
+    records.write_record(work, record)
     t_start = time.perf_counter()
     try:
-        _execute(spec, opts, registry, plugins, resolved, metric_names, device, folder, record)
+        _execute(spec, opts, registry, plugins, resolved, metric_names, device, work, record)
         record["status"] = "completed"
-        (folder / ERROR_FILE).unlink(missing_ok=True)
+        (work / ERROR_FILE).unlink(missing_ok=True)
     except KeyboardInterrupt:
         record.update(status="failed", error="interrupted (Ctrl-C); rerun the same command to resume")
-        records.write_record(folder, record)
+        records.write_record(work, record)
         raise
     except Exception as e:
         record["status"] = "failed"
         record["error"] = _describe(e)
         if getattr(e, "step", None) is not None:
             record["failed_step"] = e.step
-        (folder / ERROR_FILE).write_text(traceback.format_exc())
+        store.atomic_write_bytes(work / ERROR_FILE, traceback.format_exc().encode())
         log.debug("run %s failed", spec.label, exc_info=True)
+    if work != folder and record["status"] != "completed":
+        record["error"] += (f" (this was a --force rerun: the completed run in {folder} is kept; "
+                            f"the rerun's files are in {work})")
     record["timings"]["total_s"] = time.perf_counter() - t_start
     record["finished_at"] = _now()
-    records.write_record(folder, record)
-    _run_finished(plugins, record, folder)
+    records.write_record(work, record)
+    if work != folder and record["status"] == "completed":
+        records.promote(work, folder)
+    _run_finished(plugins, record, folder if record["status"] == "completed" else work)
     return record
 
 
@@ -186,7 +225,7 @@ def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
     in "missing_metrics" with the reason: never skipped silently."""
     from .rescore import missing_metrics, rescore
 
-    rec = records.read_record(folder)
+    rec = records.read_record(folder, identity(spec))
     requested = opts.metrics or registry.dataset(spec.dataset)["evaluation"]["metrics"]
     missing = missing_metrics(rec, requested)
     if missing:
@@ -194,7 +233,7 @@ def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
             entry = rescore(folder, missing if opts.metrics else None, registry=registry, plugins=plugins,
                             device=resolve_device(opts.device), data_root=opts.data_root,
                             extractor_options=opts.extractor_options)
-            rec = records.read_record(folder)
+            rec = records.read_record(folder, identity(spec))
             rec["evaluated_now"] = entry["metrics"]
         except Exception as e:  # the run itself stays completed; the gap is reported
             rec["missing_metrics"] = {"metrics": missing, "why": _describe(e)}
@@ -266,7 +305,8 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["timings"]["metric_s"] = seconds
     record["metrics"] = values
     record["metric_provenance"] = provenance
-    _add_figures(model, train.kind, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves, record)
+    _add_figures(model, train, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves,
+                 record)
 
 
 SAMPLE_SEED_OFFSET = 10_000  # a run's evaluation samples come from generator seed + this
@@ -314,14 +354,14 @@ def score_samples(plugins, samples, test, *, model, dataset, seed, metric_names,
     return values, provenance, seconds, skipped
 
 
-def _add_figures(model, kind, samples, reference, test, folder, seed, device, curves, record) -> None:
+def _add_figures(model, train, samples, reference, test, folder, seed, device, curves, record) -> None:
     """The run's figures (lpbench.run_figures); each is isolated, none can fail the run."""
     from .run_figures import make_run_figures
 
     t0 = time.perf_counter()
     try:
-        artifacts, errors = make_run_figures(model, kind=kind, samples=samples, reference=reference, test=test,
-                                             folder=folder, seed=seed, device=device, curves=curves)
+        artifacts, errors = make_run_figures(model, kind=train.kind, samples=samples, reference=reference, test=test,
+                                             folder=folder, seed=seed, device=device, curves=curves, train=train)
     except Exception as e:  # set-up failed before any single figure ran
         artifacts, errors = {}, {"(all)": f"{type(e).__name__}: {e}"}
         log.warning("figures failed: %s", errors["(all)"])
@@ -348,11 +388,13 @@ def _save_model(model, folder: Path) -> None:
         return
     buf = io.BytesIO()
     torch.save(state, buf)
-    records.atomic_write_bytes(folder / MODEL_FILE, buf.getvalue())
+    store.atomic_write_bytes(folder / MODEL_FILE, buf.getvalue())
 
 
 def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
     """Rebuild a trained model from its run folder (for sampling and figures)."""
+    import io
+
     import torch
 
     from .api import ModelConfig
@@ -361,7 +403,7 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     rec = records.read_record(folder)
     if rec is None:
         raise LpbenchError(f"{folder} holds no run.json")
-    cfg = rec["config"]
+    cfg = records.config_of(rec, folder, "hparams", "architecture", "latent_dim")
     ds_cls = plugins.get("dataset", rec["dataset"])
     model_cls = plugins.get("model", rec["model"])
     config = ModelConfig(
@@ -370,9 +412,17 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     )
     model = model_cls(config)
     path = Path(folder) / MODEL_FILE
-    if not path.exists():
+    data = store.read_bytes(path, what="model weights file", limit=store.MAX_WEIGHTS_BYTES, missing_ok=True)
+    if data is None:
         raise LpbenchError(f"{path} is missing: the run did not finish training")
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise store.Malformed(path, f"is not readable model weights ({type(e).__name__}: {e})") from None
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        raise store.Malformed(path, f"does not fit the model its run.json describes ({type(e).__name__}: {e})") from None
     return model, rec
 
 

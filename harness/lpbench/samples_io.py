@@ -1,11 +1,19 @@
 """Reading samples made by anything (.npy/.npz arrays, folders of PNGs) for `lpbench score`."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from . import store
 from .errors import DataError
 
 IMAGE_SUFFIXES = (".png",)
+# Bounds on what `lpbench score` reads (lpbench choice): 20× the largest evaluation set of the
+# registry's budgets (10 000 samples at the paper budget), and the bytes 100 000 3×64×64 float32
+# images take; a PNG of one sample is a few kB.
+MAX_SAMPLES = 200_000
+MAX_ARRAY_BYTES = 5 << 30
+MAX_PNG_BYTES = 4 << 20
 
 
 def load_samples(path, kind: str, shape: tuple, what: str = "samples"):
@@ -17,18 +25,23 @@ def load_samples(path, kind: str, shape: tuple, what: str = "samples"):
     if not path.exists():
         raise DataError(f"{what} file {path} does not exist")
     if path.is_dir():
-        arr = _read_png_folder(path, shape)
+        if kind != "image":
+            raise DataError(f"{path} is a folder; {what} of points are read from a .npy or .npz array file")
+        arr = _read_png_folder(path, shape, what)
     elif path.suffix == ".npy":
-        arr = _np_load(path, np.load)
+        arr = _np_load(path, np.load, what)
     elif path.suffix == ".npz":
-        def first_array(p, allow_pickle):
-            with np.load(p, allow_pickle=allow_pickle) as z:
+        def first_array(f, allow_pickle):
+            with np.load(f, allow_pickle=allow_pickle) as z:
                 if not z.files:
                     raise DataError(f"{path} holds no arrays")
                 return z[z.files[0]]
-        arr = _np_load(path, first_array)
+        arr = _np_load(path, first_array, what)
     else:
         raise DataError(f"{path}: expected a .npy or .npz array file or a folder of PNG images")
+    if arr.ndim == 0 or not 2 <= len(arr) <= MAX_SAMPLES:
+        count = "a single value" if arr.ndim == 0 else f"{len(arr)} samples"
+        raise DataError(f"{what} in {path}: {count}; expected between 2 and {MAX_SAMPLES} samples")
 
     if arr.dtype.kind not in "uif" or arr.dtype.kind == "c":
         raise DataError(f"{what} in {path} have dtype {arr.dtype}; expected uint8 or float")
@@ -64,32 +77,48 @@ def load_samples(path, kind: str, shape: tuple, what: str = "samples"):
     return x
 
 
-def _np_load(path, loader):
+def _np_load(path, loader, what):
     try:
-        return loader(path, allow_pickle=False)
+        data = store.read_bytes(path, what=f"{what} array file", limit=MAX_ARRAY_BYTES)
+        return loader(io.BytesIO(data), allow_pickle=False)
+    except store.Malformed as e:
+        raise DataError(str(e)) from None
     except DataError:
         raise
     except Exception as e:
         raise DataError(f"cannot read {path} as a NumPy array ({type(e).__name__}: {e})") from None
 
 
-def _read_png_folder(folder: Path, shape):
+def _read_png_folder(folder: Path, shape, what):
+    """The folder's PNGs as one uint8 array. Each image's size is read from its header and must
+    be the dataset's before any pixel is decoded, so a decompression bomb is never expanded."""
+    import warnings
+
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise DataError(f"{folder} holds no .png images")
+    if len(files) > MAX_SAMPLES:
+        raise DataError(f"{folder} holds {len(files)} images; {what} are at most {MAX_SAMPLES}")
     mode = "L" if shape[0] == 1 else "RGB"
+    height, width = shape[-2], shape[-1]
     out = []
     for p in files:
         try:
-            with Image.open(p) as im:
-                a = np.asarray(im.convert(mode))
-        except (UnidentifiedImageError, OSError) as e:
+            data = store.read_bytes(p, what="PNG image", limit=MAX_PNG_BYTES)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+                    if im.size != (width, height):
+                        raise DataError(f"image {p} is {im.size[0]}×{im.size[1]} pixels; the dataset's images "
+                                        f"are {width}×{height}")
+                    a = np.asarray(im.convert(mode))
+        except store.Malformed as e:
+            raise DataError(str(e)) from None
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning, Image.DecompressionBombError,
+                ValueError, SyntaxError) as e:
             raise DataError(f"cannot decode image {p} ({e})") from None
         out.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
-    sizes = {a.shape for a in out}
-    if len(sizes) > 1:
-        raise DataError(f"images in {folder} differ in size: {sorted(sizes)}")
     return np.stack(out)

@@ -6,7 +6,13 @@ import math
 from pathlib import Path
 
 from .errors import LpbenchError
-from .records import atomic_write_bytes
+from .store import atomic_write_bytes, check_output
+
+# Bounds on `lpbench sample -n` (lpbench choice): an image grid wider than 64 × 64 tiles is
+# beyond looking at, and an array is capped at 1 GiB of float32 (2·10⁹ samples was 23 GB).
+MAX_SAMPLES = 1_000_000
+MAX_GRID = 4096
+MAX_ARRAY_BYTES = 1 << 30
 
 
 def sample_run(run_dir, n: int, out, seed: int = 0, registry=None, plugins=None) -> Path:
@@ -22,10 +28,15 @@ def sample_run(run_dir, n: int, out, seed: int = 0, registry=None, plugins=None)
     suffix = out.suffix.lower()
     if suffix not in (".png", ".npy"):
         raise LpbenchError(f"--out must end in .png or .npy, not '{out.name}'")
-    try:
-        model, rec = load_model(run_dir, registry, plugins)
-    except ValueError as e:  # an unreadable run.json
-        raise LpbenchError(str(e)) from None
+    check_output(out, "--out")
+    if not 1 <= n <= (MAX_GRID if suffix == ".png" else MAX_SAMPLES):
+        raise LpbenchError(f"-n {n}: expected 1 to {MAX_GRID if suffix == '.png' else MAX_SAMPLES} samples "
+                           f"for a {suffix} file")
+    model, rec = load_model(run_dir, registry, plugins)
+    size = n * math.prod(model.config.data_shape) * 4
+    if size > MAX_ARRAY_BYTES:
+        raise LpbenchError(f"-n {n}: {n} samples of shape {tuple(model.config.data_shape)} take {size / 2**30:.1f} GiB; "
+                           f"at most {MAX_ARRAY_BYTES >> 30} GiB are drawn at once")
     with torch.no_grad():
         x = model.sample(n, torch.Generator().manual_seed(seed))
     x = x.detach().float().cpu() if torch.is_tensor(x) else torch.as_tensor(x, dtype=torch.float32)
