@@ -45,13 +45,40 @@ def test_an_autoencoder_run_gets_every_latent_figure(digits_run):
     folder = digits_run / "digits/smoke/vae/seed0"
     rec = read_json(folder / "run.json")
     assert "figure_errors" not in rec
-    expected = {"samples", "curves_plot", "latent_tsne", "singular_values", "prior_disagreement", "interpolations"}
+    expected = {"samples", "curves_plot", "latent_tsne", "singular_values", "prior_disagreement", "interpolations",
+                "reconstructions", "nearest_neighbours", "prd_plot"}
     assert expected <= set(rec["artifacts"])
     assert "density" not in rec["artifacts"]  # 2-D data only
     for name in expected:
         img = _png(folder / rec["artifacts"][name])
         assert img.shape[0] > 30 and img.std() > 5, name  # drawn, not blank
     assert rec["timings"]["figures_s"] > 0
+
+
+def test_image_grids_are_enlarged_by_whole_pixels(digits_run):
+    """An 8×8 digit is drawn as k×k blocks of one colour (nearest-neighbour, integer k ≥ 4), so
+    the samples are large enough to see and no pixel is smeared."""
+    from lpbench.run_figures import grid_scale
+
+    img = _png(digits_run / "digits/smoke/vae/seed0/interpolations.png")
+    k = grid_scale(10 * 9 + 1)  # 10 digits of 8 px per row, 1-px padding
+    assert k >= 4 and img.shape[1] >= (10 * 9 + 1) * k
+    rows = img[:, :, 0].astype(int)
+    # along every drawn row, colours change only at multiples of k from the grid's left edge
+    runs = [np.diff(np.flatnonzero(np.diff(r) != 0)) for r in rows if len(np.unique(r)) > 2]
+    widths = np.concatenate([w for w in runs if len(w)])
+    assert np.median(widths) >= k and (widths[widths < 40] % k == 0).mean() > 0.9
+
+
+def test_nearest_training_neighbours_find_a_copy():
+    from lpbench.run_figures import nearest_training_images
+
+    g = torch.Generator().manual_seed(0)
+    train = torch.rand(50, 1, 8, 8, generator=g)
+    samples = torch.cat([train[[7, 21]], torch.rand(1, 1, 8, 8, generator=g)])
+    idx, dist = nearest_training_images(samples, train, 2)
+    assert list(idx[:2, 0]) == [7, 21] and dist[:2, 0] == pytest.approx([0, 0], abs=1e-6)
+    assert dist[2, 0] > 0.5  # a fresh image is far from every training image
 
 
 # ----------------------------------------------------------------- capabilities decide the figures

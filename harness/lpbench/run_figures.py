@@ -14,7 +14,15 @@ pictures its source papers argue with:
 - ``prior_disagreement``: the 20 prior samples farthest from every data-induced code, decoded
   (PGAN paper §4.2).
 - ``interpolations`` (images): decoded straight lines between pairs of codes.
-- ``prd_plot``: the run's PRD curve, when a metric saved ``prd_curve.json`` (see ``read_prd_curve``).
+- ``reconstructions`` (images, ``encode`` and ``decode``): test items above their reconstructions.
+- ``nearest_neighbours`` (images): generated samples beside their nearest training images, with
+  the distances real held-out items have to theirs: a memorization check (sample-quality metrics
+  score a copy of the training set as perfect; Meehan et al. 2020).
+- ``prd_plot``: the run's PRD curve with its F_8/F_1/8 point, when a metric saved
+  ``prd_curve.json`` (see ``read_prd_curve``).
+
+Every figure is titled with the run (model, dataset, budget, seed: ``figures.run_title``), so a
+PNG read on its own says what it shows.
 
 Every figure is drawn from a subsample (sizes below) so the set costs seconds, and each one is
 isolated: a figure that fails is logged and listed in ``run.json``'s ``figure_errors``; it never
@@ -26,7 +34,7 @@ import logging
 import math
 from pathlib import Path
 
-from .figures import _figure_bytes
+from .figures import _figure_bytes, folder_title
 from .store import atomic_write_bytes, read_json
 
 log = logging.getLogger("lpbench.figures")
@@ -45,6 +53,15 @@ REVERSAL_STEPS = 100
 REVERSAL_OPTIMIZER = "adam"
 INTERP_PAIRS = 8
 INTERP_STEPS = 10
+RECON_N = 10  # test items shown above their reconstructions
+NN_SAMPLES = 8  # generated samples checked against the training set
+NN_K = 3  # nearest training images shown per sample
+NN_TRAIN = 20_000  # training images searched (all of digits and mnist5k; a fixed subset beyond)
+NN_HELDOUT = 200  # held-out test items whose nearest-training distance is the yardstick
+# Image grids are drawn at an integer number of screen pixels per data pixel (nearest-neighbour),
+# so an 8×8 digit is about 48 px wide and no pixel is smeared or unevenly sized.
+GRID_TARGET_PX = 900
+GRID_MAX_SCALE = 8
 TSNE_PERPLEXITY = 30.0  # scikit-learn's default
 TSNE_ITERATIONS = 500  # half scikit-learn's default: the layout of a few hundred points has settled by then
 
@@ -60,7 +77,12 @@ CAPTIONS = {
     "prior_disagreement": "Prior–data disagreement: the 20 prior samples farthest from every data-induced code, "
                           "decoded (PGAN paper §4.2).",
     "interpolations": "Interpolations: decoded straight lines between pairs of latent codes.",
-    "prd_plot": "PRD curve (precision and recall for distributions, Sajjadi et al. 2018) saved by the prd metric.",
+    "reconstructions": "Reconstructions: test items (top row of each pair) and decode(encode(x)) below them.",
+    "nearest_neighbours": "Memorization check: generated samples (left, framed) beside their nearest training "
+                          "images by pixel distance; a sample much closer to a training image than held-out "
+                          "real images are is a copy.",
+    "prd_plot": "PRD curve (precision and recall for distributions, Sajjadi et al. 2018) saved by the prd metric; "
+                "the star marks (F_8, F_1/8), the recall and precision the leaderboard reports.",
 }
 FILES = {
     "density": "density.png",
@@ -69,6 +91,8 @@ FILES = {
     "singular_values": "singular_values.png",
     "prior_disagreement": "prior_disagreement.png",
     "interpolations": "interpolations.png",
+    "reconstructions": "reconstructions.png",
+    "nearest_neighbours": "nearest_neighbours.png",
     "prd_plot": "prd_curve.png",
 }
 
@@ -78,12 +102,17 @@ class _Skip(Exception):
 
 
 def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed: int,
-                     device: str = "cpu", curves=None) -> tuple[dict, dict]:
-    """Draw every figure that applies. Returns ({artifact name: file name}, {name: error})."""
+                     device: str = "cpu", curves=None, train=None) -> tuple[dict, dict]:
+    """Draw every figure that applies. Returns ({artifact name: file name}, {name: error}).
+
+    ``train`` (the training split) enables the memorization check. Each figure is titled with the
+    run named by the folder's run.json (written when the run starts), else with the model and seed.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     folder = Path(folder)
+    title = folder_title(folder) or f"{getattr(model, 'name', '') or 'model'} · {test.dataset} · seed {seed}"
     latent = _Latent(model, test, seed, device)
     jobs = {
         "curves_plot": lambda: training_curves_figure(curves if curves is not None else _read_curves(folder)),
@@ -94,12 +123,15 @@ def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed
                                                           latent.source),
         "prior_disagreement": lambda: prior_disagreement_figure(latent, kind, reference),
         "interpolations": lambda: interpolation_figure(latent) if kind == "image" else _skip("images only"),
-        "prd_plot": lambda: _run_prd_figure(folder, getattr(model, "name", "") or "model"),
+        "reconstructions": lambda: reconstruction_figure(latent) if kind == "image" else _skip("images only"),
+        "nearest_neighbours": lambda: nearest_neighbours_figure(samples, train, test) if kind == "image"
+        else _skip("images only"),
+        "prd_plot": lambda: _run_prd_figure(folder, seed),
     }
     artifacts, errors = {}, {}
     for name, job in jobs.items():
         try:
-            png = job()
+            png = _figure_bytes(job(), title)
         except _Skip:
             continue
         except Exception as e:  # a figure must never fail a completed run
@@ -198,7 +230,10 @@ def _cpu(t):
 # ----------------------------------------------------------------------------------- the figures
 
 
-def training_curves_figure(curves) -> bytes:
+# Each returns a matplotlib figure; make_run_figures titles it with the run and saves it.
+
+
+def training_curves_figure(curves):
     import matplotlib.pyplot as plt
 
     keys = list(dict.fromkeys(k for row in curves or [] for k in row if k != "step"))
@@ -210,17 +245,17 @@ def training_curves_figure(curves) -> bytes:
     for ax, key in zip(axes.flat, keys):
         pts = [(r["step"], r[key]) for r in curves if key in r]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], lw=1.2)
-        ax.set_title(key, fontsize=9)
-        ax.set_xlabel("step", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(key, fontsize=10)
+        ax.set_xlabel("step", fontsize=9)
+        ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     fig.tight_layout()
-    return _figure_bytes(fig)
+    return fig
 
 
-def density_figure(samples, reference) -> bytes:
+def density_figure(samples, reference):
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.colors import LogNorm
@@ -238,10 +273,10 @@ def density_figure(samples, reference) -> bytes:
     ax.set_aspect("equal")
     ax.set_title("generated density", fontsize=9)
     ax.legend(loc="upper right", markerscale=6, fontsize=7)
-    return _figure_bytes(fig)
+    return fig
 
 
-def latent_tsne_figure(codes, labels, prior, seed: int, source: str | None = None) -> bytes:
+def latent_tsne_figure(codes, labels, prior, seed: int, source: str | None = None):
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -271,7 +306,7 @@ def latent_tsne_figure(codes, labels, prior, seed: int, source: str | None = Non
     ax.legend(loc="best", fontsize=7)
     ax.set_title(title.replace("  ", " "), fontsize=9)
     ax.set_xticks([]), ax.set_yticks([])
-    return _figure_bytes(fig)
+    return fig
 
 
 def singular_values(z):
@@ -282,7 +317,7 @@ def singular_values(z):
     return np.linalg.svd(z, compute_uv=False) / math.sqrt(len(z))
 
 
-def singular_values_figure(codes, prior, source: str | None = None) -> bytes:
+def singular_values_figure(codes, prior, source: str | None = None):
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -298,7 +333,7 @@ def singular_values_figure(codes, prior, source: str | None = None) -> bytes:
     ax.set_ylabel("singular value / √N", fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    return _figure_bytes(fig)
+    return fig
 
 
 def farthest_prior_samples(codes, prior, k: int):
@@ -313,7 +348,7 @@ def farthest_prior_samples(codes, prior, k: int):
     return order, dist[order]
 
 
-def prior_disagreement_figure(latent: _Latent, kind: str, reference) -> bytes:
+def prior_disagreement_figure(latent: _Latent, kind: str, reference):
     import matplotlib.pyplot as plt
 
     codes, prior = latent.codes(), latent.prior(DISAGREEMENT_POOL)
@@ -329,10 +364,10 @@ def prior_disagreement_figure(latent: _Latent, kind: str, reference) -> bytes:
     ax.scatter(x[:, 0], x[:, 1], s=22, c="tab:red", marker="x", label=f"{len(idx)} farthest prior samples, decoded")
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7, markerscale=1.5)
-    return _figure_bytes(fig)
+    return fig
 
 
-def interpolation_figure(latent: _Latent) -> bytes:
+def interpolation_figure(latent: _Latent):
     import numpy as np
 
     try:
@@ -348,17 +383,93 @@ def interpolation_figure(latent: _Latent) -> bytes:
     return _image_grid_figure(latent.decode(z), nrow=INTERP_STEPS, title="each row: a straight line in latent space")
 
 
-def _image_grid_figure(x, nrow: int, title: str) -> bytes:
+def reconstruction_figure(latent: _Latent):
+    """Test items above their reconstructions, two rows per block of RECON_N."""
+    import torch
+
+    if not (latent.model.has("encode") and latent.model.has("decode")):
+        _skip("reconstructions need encode and decode")
+    x, _ = latent._subset(RECON_N)
+    with torch.no_grad():
+        rec = latent.decode(_cpu(latent.model.encode(x.to(latent.device))))
+    mse = float(((rec - x) ** 2).mean())
+    return _image_grid_figure(torch.cat([x, rec.reshape(x.shape)]), nrow=len(x),
+                              title=f"top: {len(x)} test items; bottom: their reconstructions (pixel MSE {mse:.3g})")
+
+
+def nearest_training_images(samples, train_x, k: int):
+    """(indices [n, k], distances [n, k]) of each sample's k nearest training images, by Euclidean
+    distance between pixel vectors in [0, 1]."""
+    from sklearn.neighbors import NearestNeighbors
+
+    flat = lambda a: a.reshape(len(a), -1).numpy()  # noqa: E731
+    dist, idx = NearestNeighbors(n_neighbors=k).fit(flat(train_x)).kneighbors(flat(samples))
+    return idx, dist
+
+
+def nearest_neighbours_figure(samples, train, test):
+    """NN_SAMPLES generated images, each beside its NN_K nearest training images and their distances;
+    the subtitle gives the same distance for held-out test images, the yardstick for "a copy"."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import torch
+
+    if train is None:
+        _skip("no training split given")
+    g = torch.Generator().manual_seed(0)
+    pool = train.x if len(train) <= NN_TRAIN else train.x[torch.randperm(len(train), generator=g)[:NN_TRAIN]]
+    pool = train.as_float(pool).cpu()
+    shown = samples[:NN_SAMPLES].float().cpu().clamp(0, 1)
+    idx, dist = nearest_training_images(shown, pool, NN_K)
+    held = test.as_float(test.x[torch.randperm(len(test), generator=g)[:NN_HELDOUT]]).cpu()
+    held_d = nearest_training_images(held, pool, 1)[1][:, 0]
+    gen_d = nearest_training_images(samples.float().cpu().clamp(0, 1), pool, 1)[1][:, 0]
+    cols, per = 2, NN_K + 1  # two blocks side by side keep the figure about as wide as tall
+    rows = math.ceil(len(shown) / cols)
+    fig, axes = plt.subplots(rows, cols * per, figsize=(1.05 * cols * per, 1.25 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i in range(len(shown)):
+        r, c0 = i % rows, (i // rows) * per
+        cells = [(shown[i], "sample", True)] + [(pool[j], f"d = {d:.2f}", False) for j, d in zip(idx[i], dist[i])]
+        for c, (img, label, framed) in enumerate(cells):
+            ax = axes[r, c0 + c]
+            ax.imshow(_hwc(img), cmap="gray" if img.shape[0] == 1 else None, vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(label, fontsize=8, color="tab:red" if framed else "black")
+            if framed:  # a frame marks the generated image (axis off hides spines, so draw one)
+                ax.add_patch(plt.Rectangle((-0.5, -0.5), img.shape[-1], img.shape[-2], fill=False,
+                                           edgecolor="tab:red", linewidth=2))
+    fig.text(0.5, 0.0, f"nearest-training distance (pixels, L2): generated median {np.median(gen_d):.2f}, "
+                       f"min {gen_d.min():.2f} (n={len(gen_d)}); held-out real median {np.median(held_d):.2f}, "
+                       f"min {held_d.min():.2f} (n={len(held_d)})", ha="center", va="top", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _hwc(img):
+    """[C, H, W] tensor → what imshow draws: [H, W] for one channel, [H, W, C] otherwise."""
+    a = img.numpy()
+    return a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
+
+
+def grid_scale(width_px: int) -> int:
+    """Screen pixels per data pixel for an image grid width_px wide (integer: nearest-neighbour)."""
+    return max(1, min(GRID_MAX_SCALE, GRID_TARGET_PX // max(1, width_px)))
+
+
+def _image_grid_figure(x, nrow: int, title: str):
     import matplotlib.pyplot as plt
     from torchvision.utils import make_grid
 
     grid = make_grid(x.clamp(0, 1), nrow=nrow, padding=1, pad_value=1.0).permute(1, 2, 0).numpy()
     h, w = grid.shape[:2]
-    fig, ax = plt.subplots(figsize=(min(10, 0.9 + w / 40), min(10, 0.6 + h / 40)))
+    k = grid_scale(w)
+    fig = plt.figure(figsize=(w * k / 100, h * k / 100 + 0.3))  # _figure_bytes saves at 100 dpi
+    ax = fig.add_axes((0, 0, 1, h * k / 100 / (h * k / 100 + 0.3)))
     ax.imshow(grid, interpolation="nearest")
     ax.set_title(title, fontsize=8)
     ax.axis("off")
-    return _figure_bytes(fig)
+    return fig
 
 
 # -------------------------------------------------------------------------------- PRD comparison
@@ -383,25 +494,45 @@ def read_prd_curve(folder):
     return p, r
 
 
-def _run_prd_figure(folder, label: str) -> bytes:
+def _run_prd_figure(folder, seed):
     curve = read_prd_curve(folder)
     if curve is None:
         _skip("the run saved no PRD curve")
-    return prd_comparison_figure({label: curve})
+    return prd_figure({f"seed {seed}": curve})
 
 
-def prd_comparison_figure(curves: dict) -> bytes:
-    """Several runs' PRD curves on one plot: {label: (precision, recall)}."""
+PRD_BETA = 8.0  # Sajjadi et al. 2018: F_8 weighs recall, F_1/8 precision
+
+
+def f_beta_point(precision, recall, beta: float = PRD_BETA) -> tuple[float, float]:
+    """(F_β, F_1/β) of a PRD curve: each the maximum over the curve of
+    (1 + b²)·p·r / (b²·p + r), as the prd metric reports them (prd_recall, prd_precision)."""
+    import numpy as np
+
+    p, r = np.asarray(precision, dtype=float), np.asarray(recall, dtype=float)
+
+    def f(b):
+        return float(np.max((1 + b * b) * p * r / (b * b * p + r + 1e-10)))
+
+    return f(beta), f(1.0 / beta)
+
+
+def prd_figure(curves: dict):
+    """One model's PRD curves, one per seed ({label: (precision, recall)}), each with its
+    (F_8, F_1/8) point starred: recall on x, precision on y, as in Sajjadi et al.'s Fig. 1."""
     import matplotlib.pyplot as plt
 
     if not curves:
-        _skip("no run saved a PRD curve")
-    fig, ax = plt.subplots(figsize=(4.6, 4.2))
-    for label, (p, r) in curves.items():
-        ax.plot(r, p, lw=1.3, label=label)
-    ax.set_xlim(0, 1), ax.set_ylim(0, 1)
-    ax.set_xlabel("recall", fontsize=8)
-    ax.set_ylabel("precision", fontsize=8)
+        _skip("no PRD curve")
+    fig, ax = plt.subplots(figsize=(4.2, 3.9))
+    for i, (label, (p, r)) in enumerate(curves.items()):
+        color = f"C{i % 10}"
+        f8, f18 = f_beta_point(p, r)
+        ax.plot(r, p, lw=1.4, color=color, label=f"{label}: F8 {f8:.3f}, F1/8 {f18:.3f}")
+        ax.plot([f8], [f18], marker="*", ms=13, color=color, markeredgecolor="black", markeredgewidth=0.6)
+    ax.set_xlim(0, 1.02), ax.set_ylim(0, 1.02)
+    ax.set_xlabel("recall  (★ x: F_8)", fontsize=9)
+    ax.set_ylabel("precision  (★ y: F_1/8)", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    return _figure_bytes(fig)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
