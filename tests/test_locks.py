@@ -64,3 +64,134 @@ def test_two_processes_on_one_runs_dir_never_run_a_run_twice(tmp_path, monkeypat
     assert not list(runs.rglob("*.lock"))
     # The two really met: one of them found a run locked by the other and said so.
     assert any("waiting: locked by process" in err for _, err in outs), outs
+
+
+# ------------------------------------------------------------- the lock file itself, and shutdown
+
+
+def test_a_folder_where_the_lock_belongs_is_named_not_a_traceback(tmp_path):
+    from lpbench.store import StoreError
+
+    lock_path(tmp_path / "seed0").mkdir()
+    with pytest.raises(StoreError, match=r"\.seed0\.lock is a directory.*remove it"):
+        RunLock(tmp_path / "seed0").acquire()
+
+
+def test_a_lock_that_cannot_be_written_leaves_no_torn_file(tmp_path, monkeypatch):
+    """Disk full while the lock is written (simulated: fsync fails with ENOSPC, as a full disk
+    makes it): a clear error, and no half-written lock that would hold the run for others."""
+    import errno
+
+    from lpbench import store
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.os, "fsync", full)
+    with pytest.raises(store.WriteError, match="disk is full"):
+        RunLock(tmp_path / "seed0").acquire()
+    assert not lock_path(tmp_path / "seed0").exists()
+
+
+WATCH = '''
+import os
+import time
+
+from lpbench import Model, hookimpl
+from lpbench.locks import lock_path
+
+
+class Watch(Model):
+    """Trains for sleep_s seconds; logs "start <seed> <pid>" when it starts, and "unlocked <seed>"
+    if its run's lock disappears while it is still training (what must never happen)."""
+
+    name = "watch"
+    family = "baseline"
+    description = "checks that its run stays locked while it trains"
+    defaults = {"sleep_s": 60.0}
+
+    def fit(self, data, budget, ctx):
+        log = os.environ["LPBENCH_TEST_LOG"]
+        with open(log, "a") as f:
+            f.write(f"start {ctx.seed} {os.getpid()}\\n")
+        end = time.monotonic() + self.hp["sleep_s"]
+        while time.monotonic() < end:
+            time.sleep(0.05)
+            if not lock_path(ctx.run_dir).exists():
+                with open(log, "a") as f:
+                    f.write(f"unlocked {ctx.seed} {os.getpid()}\\n")
+                return
+
+    def sample(self, n, generator):
+        import torch
+
+        return torch.randn(n, *self.config.data_shape, generator=generator)
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+@hookimpl
+def register_models(register):
+    register(Watch)
+'''
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (a container's init may never reap one)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state != "Z"
+
+
+def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(tmp_path, monkeypatch):
+    """SIGINT to the driver alone (its workers get nothing) with --workers 2: before any lock is
+    released, both workers have stopped, so no second `lpbench run` can start a run that is still
+    training. The fake model notices a released lock while it trains and logs it."""
+    import signal
+    import time
+
+    from test_plugins import install_fake_distribution
+
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "lpbench-watch", {"lpbench_watch": WATCH}, {"watch": "lpbench_watch"})
+    log = tmp_path / "trained.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1", "LPBENCH_TEST_LOG": str(log)}
+    runs = tmp_path / "runs"
+    driver = subprocess.Popen([LPBENCH, "run", "--models", "watch", "--seeds", "0,1", "--workers", "2", *TINY,
+                               "--runs-dir", str(runs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240  # a bound on the wait for both workers, not on lpbench's speed
+        while time.monotonic() < deadline and driver.poll() is None:
+            if log.exists() and sum(line.startswith("start") for line in log.read_text().splitlines()) == 2:
+                break
+            time.sleep(0.2)
+        started = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+        assert len(started) == 2 and driver.poll() is None, (started, driver.poll())
+        os.kill(driver.pid, signal.SIGINT)
+        _, err = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    worker_pids = [int(pid) for _, _, pid in started]
+    assert not [pid for pid in worker_pids if _alive(pid)], "a worker outlived its driver"
+    assert "unlocked" not in log.read_text(), log.read_text()  # no run trained without its lock
+    assert not list(runs.rglob("*.lock"))  # and once they had stopped, the locks were released
+    assert "Traceback" not in err, err
+    for seed in (0, 1):  # each run says it was interrupted: rerunning resumes it
+        rec = read_json(runs / "eight_gaussians/smoke/watch" / f"seed{seed}/run.json")
+        assert rec["status"] in ("failed", "running") and rec["status"] != "completed"

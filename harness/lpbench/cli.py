@@ -20,7 +20,7 @@ class _Group(click.Group):
     def make_context(self, info_name, args, parent=None, **extra):
         from . import config
 
-        self._config, self._config_error = None, None
+        self._config, self._config_error, self._args = None, None, list(args)
         try:
             self._config = config.resolve(self)
             extra.setdefault("default_map", self._config.default_map)
@@ -38,14 +38,54 @@ class _Group(click.Group):
             if getattr(self, "_config", None) is not None:
                 undo = self._config.export_plugin_settings()
             return super().invoke(ctx)
+        except click.BadParameter as e:
+            origin = self._origin(e)
+            if origin is None:  # typed on the command line: Click's own message names the flag
+                raise
+            click.echo(f"Error: Invalid value for '{e.param.opts[0]}' from the {origin}: {e.message}", err=True)
+            ctx.exit(2)
         except LpbenchError as e:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {e}{self._origins_of_flags(str(e), ctx.invoked_subcommand)}", err=True)
             ctx.exit(e.exit_code)
         finally:
             for name in undo:  # plugin settings from the file live only as long as the command
                 os.environ.pop(name, None)
+
+
+    def _origin(self, e: click.BadParameter) -> str | None:
+        """Where a bad option value came from when it was not typed: a variable or lpbench.toml."""
+        from click.core import ParameterSource
+
+        sub, param = e.ctx, e.param
+        if sub is None or param is None or not param.name:
+            return None
+        source = sub.get_parameter_source(param.name)
+        if source is ParameterSource.ENVIRONMENT and param.envvar:
+            return f"environment ({param.envvar})"
+        if source is ParameterSource.DEFAULT_MAP and self._config is not None:
+            key = next((o[2:] for o in param.opts if o.startswith("--")), param.name)
+            return self._config.sources.get((sub.info_name if sub.parent else "", key))
+        return None
+
+    def _origins_of_flags(self, message: str, command: str | None) -> str:
+        """' (--runs-dir came from …)' for each flag a message names whose value was not typed."""
+        import re
+
+        if self._config is None:
+            return ""
+        notes = []
+        for key in dict.fromkeys(re.findall(r"--([a-z][a-z-]*)", message)):
+            typed = any(a == f"--{key}" or a.startswith(f"--{key}=") for a in self._args)
+            src = self._config.sources.get((command or "", key)) or self._config.sources.get(("", key))
+            if src and not typed:
+                notes.append(f"--{key} came from the {src}")
+        return f" ({'; '.join(notes)})" if notes else ""
+
+
+# Seeds feed NumPy and scikit-learn generators (< 2**32), offset by up to 10 000 (lpbench.runner)
+MAX_SEED = 2**31 - 1
 
 
 def _csv(value: str | None) -> list[str]:
@@ -57,8 +97,8 @@ def _seeds(ctx, param, value):
         seeds = [int(s) for s in _csv(value)]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated integers like 0,1,2, got '{value}'") from None
-    if any(s < 0 for s in seeds):
-        raise click.BadParameter("seeds must be non-negative integers")
+    if any(not 0 <= s <= MAX_SEED for s in seeds):
+        raise click.BadParameter(f"seeds must be integers from 0 to {MAX_SEED}, got '{value}'")
     return seeds or [0]
 
 
@@ -127,6 +167,10 @@ def main(ctx, registry_path, debug):
     ctx.ensure_object(dict)
     ctx.obj.update(registry_path=registry_path, debug=debug)
     import logging
+    import warnings
+
+    # a skipped record's warning is a message for the user, not a pointer into lpbench's source
+    warnings.formatwarning = lambda message, category, *a, **k: f"Warning: {message}\n"
 
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -232,7 +276,7 @@ def _writable_dir(path) -> Path:
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise LpbenchError(f"cannot create runs directory {p}: {e.strerror}") from None
+        raise LpbenchError(f"cannot create runs directory {p} (--runs-dir): {e.strerror}") from None
     if not os.access(p, os.W_OK):
         raise LpbenchError(f"runs directory {p} is not writable; choose another with --runs-dir")
     return p
@@ -495,7 +539,7 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights)
             click.echo(f"{folder}: not scored: {e}", err=True)
             continue
         rec = records.read_record(folder)
-        values = {k: rec["metrics"][k] for k, p in rec["metric_provenance"].items()
+        values = {k: rec.get("metrics", {}).get(k) for k, p in rec.get("metric_provenance", {}).items()
                   if p.get("metric", k) in entry["metrics"]}
         out.append({"run": str(folder), "metrics": entry["metrics"], "values": values})
         if not as_json:
@@ -555,10 +599,7 @@ def show(run_dir, as_json):
     """Show one run's record: status, metrics, timings, and where its artifacts are."""
     from . import records
 
-    try:
-        rec = records.read_record(run_dir)
-    except ValueError as e:
-        raise LpbenchError(str(e)) from None
+    rec = records.read_record(run_dir)
     if rec is None:
         raise LpbenchError(f"{run_dir} holds no run.json (expected RUNS_DIR/<dataset>/<budget>/<model>/seed<k>)")
     if as_json:
@@ -570,14 +611,18 @@ def show(run_dir, as_json):
         click.echo(f"error: {rec['error']}")
     for k, v in (rec.get("metrics") or {}).items():
         ex = rec.get("metric_provenance", {}).get(k, {}).get("extractor", "")
-        click.echo(f"  {k:<14} {v:.6g}" + (f"   [{ex}]" if ex not in ("", "samples", "raw") else ""))
+        click.echo(f"  {k:<14} {_number(v, '.6g')}" + (f"   [{ex}]" if ex not in ("", "samples", "raw") else ""))
     for section in ("ceiling", "gap", "latent"):  # the prior axis (README "Priors as an axis")
         if rec.get(section):
-            click.echo(f"{section}: " + ", ".join(f"{k} {v:.4g}" for k, v in rec[section].items()))
+            click.echo(f"{section}: " + ", ".join(f"{k} {_number(v, '.4g')}" for k, v in rec[section].items()))
     t = rec.get("timings") or {}
     click.echo("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if isinstance(v, (int, float))))
     for k, v in (rec.get("artifacts") or {}).items():
         click.echo(f"  {k}: {Path(run_dir) / v}")
+
+
+def _number(v, spec: str) -> str:
+    return "–" if v is None else format(v, spec)  # null: a value that was not finite
 
 
 # --------------------------------------------------------------------------------------- sample
@@ -609,6 +654,7 @@ def sample(ctx, run_dir, n, out, seed):
 def report(ctx, runs_dir, out, dataset):
     """One static, self-contained HTML page: the leaderboard per dataset and budget, PRD curves
     compared, and every run with its figures (images embedded; opens without a network)."""
+    from . import store
     from .report import write_report
 
     registry, plugins_ = _registry(ctx), _plugins()
@@ -616,6 +662,7 @@ def report(ctx, runs_dir, out, dataset):
         registry.dataset(dataset)
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
+    store.check_output(out, "--out")  # before the work: a device or a FIFO there is never replaced
     path, n_runs = write_report(runs_dir, out, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
     if n_runs == 0:
         click.echo(f"No runs under {runs_dir}; the report says so.", err=True)

@@ -56,14 +56,16 @@ def find_file() -> Path | None:
 
 
 def read_file(path: Path) -> dict:
+    from . import store
+
     tomllib = _toml()
+    text = store.read_text(path, what="lpbench.toml settings file", limit=store.MAX_TEXT_BYTES)
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LpbenchError(f"{path} is not valid TOML: {e}") from None
-    except OSError as e:
-        raise LpbenchError(f"cannot read {path}: {e.strerror}") from None
+    except RecursionError:
+        raise LpbenchError(f"{path} is nested too deeply to be a settings file") from None
 
 
 def _options(group) -> dict:
@@ -97,6 +99,9 @@ class Config:
     default_map: dict  # for click: {command: {param name: value}}, group params at the top level
     settings: dict  # key → Setting (standard keys, and every key set in the file or environment)
     plugin_env: dict  # LPBENCH_<KEY> → value, plugin settings from the file to export
+    # (command, option long name) → where its default came from, for values not built in:
+    # error messages name the variable or the file, not the flag the user never typed
+    sources: dict = field(default_factory=dict)
 
     def export_plugin_settings(self) -> dict:
         """Put plugin settings from the file into os.environ (env wins); returns what to undo."""
@@ -106,6 +111,25 @@ class Config:
                 undo[name] = None
                 os.environ[name] = value
         return undo
+
+
+def _check_type(param, value, where: str) -> None:
+    """A value from lpbench.toml must be of a kind the option takes (Click converts it further,
+    and reports a bad value of the right kind itself)."""
+    import click
+
+    scalar = (str, int, float, bool)
+    if param.is_flag:
+        ok, expected = isinstance(value, bool), "true or false"
+    elif isinstance(param.type, click.Path):
+        ok = isinstance(value, str) or (param.multiple and isinstance(value, list) and all(isinstance(v, str) for v in value))
+        expected = "a path (a quoted string)"
+    else:
+        ok = isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+        expected = "a string, a number or a list of them"
+    if not ok:
+        shown = "a table" if isinstance(value, dict) else repr(value)
+        raise LpbenchError(f"{where}: expected {expected}, got {shown}")
 
 
 def _as_default(param, value):
@@ -157,6 +181,7 @@ def resolve(group, environ=None) -> Config:
 
     default_map: dict = {}
     settings: dict = {}
+    sources: dict = {}
     base = path.parent if path else Path.cwd()
     for cmd, opts in options.items():
         target = default_map if cmd == "" else default_map.setdefault(cmd, {})
@@ -166,10 +191,12 @@ def resolve(group, environ=None) -> Config:
                 target[param.name] = _as_default(param, environ[env])
                 src, val = f"environment ({env})", environ[env]
             elif key in tables.get(cmd, {}):
+                _check_type(param, tables[cmd][key], f"{path}: [{cmd}] {key}")
                 val = _resolve_path(param, _as_default(param, tables[cmd][key]), base)
                 target[param.name] = val
                 src = f"file ({path}, [{cmd}])"
             elif key in top:
+                _check_type(param, top[key], f"{path}: {key}")
                 val = _resolve_path(param, _as_default(param, top[key]), base)
                 target[param.name] = val
                 src = f"file ({path})"
@@ -177,6 +204,8 @@ def resolve(group, environ=None) -> Config:
                 src, val = f"environment ({param.envvar})", environ[param.envvar]
             else:
                 src, val = "built-in", param.default
+            if src != "built-in":
+                sources[(cmd, key)] = src
             if key in STANDARD_KEYS or src != "built-in":
                 s = settings.get(key)
                 if s is None or (s.source == "built-in" and src != "built-in"):
@@ -193,7 +222,7 @@ def resolve(group, environ=None) -> Config:
             k = name[len(ENV_PREFIX):].lower().replace("_", "-")
             if k not in settings and not any(p.envvar == name for o in options.values() for p in o.values()):
                 settings[k] = Setting(k, value, f"environment ({name}), not a command option", [])
-    return Config(path, default_map, dict(sorted(settings.items())), plugin_env)
+    return Config(path, default_map, dict(sorted(settings.items())), plugin_env, sources)
 
 
 def _unknown(path, where, key, choices, what) -> str:

@@ -310,7 +310,8 @@ class Registry:
             # value: "epochs: 1" must still accept --set budget.epochs=0.5, and only a field
             # declared optional (max_wall_s) may be null.
             kinds = {k: str(Budget.__annotations__.get(k, "")) for k in fields}
-            types = {k: 0.0 if "float" in t else 0 if "int" in t else "" for k, t in kinds.items()}
+            types = {k: float(fields[k] or 0) if "float" in t else fields[k] if fields[k] is not None
+                     else 0 if "int" in t else "" for k, t in kinds.items()}
             merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", types,
                                     nullable={k for k, t in kinds.items() if "None" in t})
             b = Budget(**merged)

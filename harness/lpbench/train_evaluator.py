@@ -31,6 +31,11 @@ def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
     fraction of a percent, and evaluations record the weights' sha256 so the two are never mixed."""
     if out and packaged:
         raise LpbenchError("give --out FILE or --packaged, not both")
+    if out:  # refused before training: never a device node or a FIFO in place of the weights or their record
+        from .store import check_output
+
+        for path in (Path(out), Path(out).with_suffix(".json")):
+            check_output(path, "--out")
     import torch
 
     from .plugins import get_plugins
