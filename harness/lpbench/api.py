@@ -336,6 +336,9 @@ class Evaluation:
     # The dataset plugin instance with the run's settings (e.g. eight_gaussians' centers() and
     # std for the modes/hq metrics), or None when the caller has none.
     data: Any = None
+    # progress(done, total, info) a long metric may call to report its own progress (pag reports
+    # its reversal's steps), shown on stderr with an ETA; None when nobody listens
+    progress: Any = None
     _features: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"extractions": 0})
 

@@ -194,7 +194,7 @@ def main(ctx, registry_path, debug):
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
 @click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting: <model>.<hparam>, budget.<field>, data.<setting>, latent_dim.")
+              help="Override a setting: <model>.<hparam>, <metric>.<setting>, budget.<field>, data.<setting>, latent_dim.")
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
 @click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
               help="Runs at once (local: a process pool; each worker gets cores/N torch threads).")
@@ -204,9 +204,12 @@ def main(ctx, registry_path, debug):
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
               help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.option("--threads", default=None, type=click.IntRange(min=1),
+              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+                   "(1). Results depend on it; run.json records it.")
 @click.pass_context
 def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
-        executor_name, scheduler, quiet, inception_weights):
+        executor_name, scheduler, quiet, inception_weights, threads):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
     (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
@@ -221,7 +224,7 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     get_executor(executor_name)
     registry, plugins = _registry(ctx), _plugins()
     model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
-    overrides = parse_overrides(sets, model_names)
+    overrides = parse_overrides(sets, model_names, list(plugins.all("metric")))
     specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
     preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
     device = resolve_device(device)
@@ -231,6 +234,8 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
         runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
         force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
         extractor_options=_extractor_options(inception_weights),
+        # a Dask worker divides its own machine's cores unless --threads says otherwise
+        threads=threads or (_default_threads(workers) if executor_name == "local" else None),
     )
     with reporter:
         results = run_grid(
@@ -263,6 +268,12 @@ def _report_metric_gaps(specs, results, runs_dir, inception_weights) -> int:
                        f"could not be scored: {miss['why']}. Once fixed: lpbench evaluate {folder} --metrics "
                        f"{','.join(miss['metrics'])}{weights}", err=True)
     return gaps
+
+
+def _default_threads(workers: int) -> int:
+    from .threads import default_threads
+
+    return default_threads(workers)
 
 
 def _extractor_options(inception_weights) -> dict:
@@ -456,8 +467,11 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
 @click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
               help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.option("--threads", default=None, type=click.IntRange(min=1),
+              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+                   "(1). Results depend on it; run.json records it.")
 @click.pass_context
-def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights):
+def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights, threads):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
     dataset's reference split with the same metric plugins as 'lpbench run'."""
     from .evaluation import evaluate, inapplicable
@@ -467,7 +481,7 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
     registry, plugins_ = _registry(ctx), _plugins()
     ds = registry.dataset(dataset)
     names = _csv(metrics) or ds["evaluation"]["metrics"]
-    metric_objs = {m: plugins_.get("metric", m)(registry.data.get("metrics", {}).get(m)) for m in names}
+    metric_objs = {m: plugins_.get("metric", m)(registry.metric_settings(plugins_).get(m)) for m in names}
     if not metrics:  # the defaults: drop those that need a trained model (pag)
         metric_objs = {k: v for k, v in metric_objs.items() if k not in inapplicable(metric_objs)}
     ds_cls = plugins_.get("dataset", dataset)
@@ -484,14 +498,17 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
         n = min(len(x), len(data))
         ref = reference_subset(data, n)
         held_out = held_out_subset(data, n)
-    values, prov, _ = evaluate(
-        metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
-        extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs,
-                             _extractor_options(inception_weights)),
-        seed=seed, reference_split=split, use_cache=reference is None,
-        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
-        data=ds_cls(registry.data_settings(dataset, plugins_), data_root=Path(data_root) if data_root else None),
-    )
+    from .threads import limit
+
+    with limit(threads or _default_threads(1)):
+        values, prov, _ = evaluate(
+            metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
+            extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs,
+                                 _extractor_options(inception_weights)),
+            seed=seed, reference_split=split, use_cache=reference is None,
+            cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
+            data=ds_cls(registry.data_settings(dataset, plugins_), data_root=Path(data_root) if data_root else None),
+        )
     if as_json:
         click.echo(json.dumps(values))
         return
@@ -512,28 +529,43 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list: one {run, metrics, values} per run.")
 @click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
               help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.option("--set", "sets", multiple=True, metavar="METRIC.SETTING=VALUE",
+              help="Override a metric's setting for this evaluation (pag.steps=1000); the run's recorded settings otherwise.")
+@click.option("--threads", default=None, type=click.IntRange(min=1),
+              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+                   "(1). Results depend on it; run.json records it.")
 @click.pass_context
-def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights):
+def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights, sets, threads):
     """Score completed RUNS (run folders, or runs directories) from their saved models, without
     retraining: the same samples are drawn again, the checkpoint is only read, and the new values,
     their provenance and the evaluation's timings are merged into each run.json atomically.
 
     Exit code 0 when every run was scored (or had nothing to score), 1 when some could not be."""
     from . import records
+    from .registry import METRICS_KEY, parse_overrides
     from .rescore import rescore, run_folders
     from .runner import resolve_device
+    from .threads import limit
 
     registry, plugins_ = _registry(ctx), _plugins()
     names = _csv(metrics) or None
     for m in names or []:
         plugins_.get("metric", m)
+    overrides = parse_overrides(sets, [], list(plugins_.all("metric")))
+    if set(overrides) - {METRICS_KEY}:
+        raise LpbenchError("lpbench evaluate --set takes <metric>.<setting>=VALUE only (a model is not retrained)")
+    overrides = overrides.get(METRICS_KEY, {})
+    checked = registry.metric_settings(plugins_, None, overrides)  # type-checked against each metric's defaults
+    overrides = {m: {k: checked[m][k] for k in v} for m, v in overrides.items()}
     folders = run_folders(runs)
     device = resolve_device(device)
     out, failed = [], 0
     for folder in folders:
         try:
-            entry = rescore(folder, names, registry=registry, plugins=plugins_, device=device,
-                            data_root=data_root, extractor_options=_extractor_options(inception_weights))
+            with limit(threads or _default_threads(1)):
+                entry = rescore(folder, names, registry=registry, plugins=plugins_, device=device,
+                                data_root=data_root, extractor_options=_extractor_options(inception_weights),
+                                metric_overrides=overrides)
         except LpbenchError as e:
             failed += 1
             click.echo(f"{folder}: not scored: {e}", err=True)

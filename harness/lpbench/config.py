@@ -23,7 +23,7 @@ FILE_NAME = "lpbench.toml"
 CONFIG_ENV = "LPBENCH_CONFIG"
 ENV_PREFIX = "LPBENCH_"
 # Shown by `lpbench config` even when unset (the settings researchers set per machine).
-STANDARD_KEYS = ("runs-dir", "device", "workers", "data-root", "inception-weights")
+STANDARD_KEYS = ("runs-dir", "device", "workers", "threads", "data-root", "inception-weights")
 TRUE = ("1", "true", "yes", "on")
 
 

@@ -104,8 +104,11 @@ def evaluate(
     use_cache: bool = True,
     held_out_reference=None,
     data=None,
+    progress=None,
 ) -> tuple[dict, dict, dict]:
-    """Run ``metrics`` on one set of samples → (values, provenance per value, seconds per metric)."""
+    """Run ``metrics`` on one set of samples → (values, provenance per value, seconds per metric).
+    ``progress(phase, done, total, info)``, if given, hears which metric runs (and, from metrics
+    that report it through ``Evaluation.progress``, how far it is)."""
     n = len(samples)
     for name, m in metrics.items():
         if kind not in m.kinds:
@@ -136,8 +139,12 @@ def evaluate(
         out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference, data=data,
     )
     values, provenance, seconds = {}, {}, {}
-    for name, m in metrics.items():
+    for i, (name, m) in enumerate(metrics.items()):
         t0 = time.perf_counter()
+        if progress is not None:
+            phase = f"evaluating {name} ({i + 1}/{len(metrics)})"
+            progress(phase, 0, 1, "")
+            ev.progress = lambda done, total, info="", phase=phase: progress(phase, done, total, info)
         out = m.compute(ev)
         if not isinstance(out, dict):
             out = {name: out}

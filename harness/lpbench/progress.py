@@ -38,6 +38,8 @@ class Reporter:
     def step(self, spec, step: int, total: int, row: dict) -> None:
         if self.quiet:
             return
+        if "phase" in row:  # after training: which metric (or the figures) runs, and how far it is
+            return self._phase(spec, str(row["phase"]), step, total, str(row.get("info") or ""))
         info = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "step")
         if self._progress is not None:
             if self._current != spec:
@@ -55,6 +57,28 @@ class Reporter:
             t0, s0 = self._run_start
             eta = f" eta {(now - t0) / (step - s0) * (total - step):.0f}s" if step > s0 and step < total else ""
             print(f"[{spec.label}] step {step}/{total}{eta} {info}", file=self.stream, flush=True)
+
+    def _phase(self, spec, phase: str, done: float, total: float, info: str) -> None:
+        """One phase of a run after its training (``evaluating pag (6/6)``, ``drawing figures``):
+        a line as soon as it starts, then one every few seconds with its ETA (a bar on a terminal)."""
+        key = (spec, phase)
+        now = time.monotonic()
+        if self._progress is not None:
+            if self._current != key:
+                if self._run_task is not None:
+                    self._progress.remove_task(self._run_task)
+                self._run_task = self._progress.add_task(f"{spec.label}: {phase}", total=total, info="")
+                self._current = key
+            self._progress.update(self._run_task, total=total, completed=done, info=info)
+            return
+        started = self._current != key
+        if started:
+            self._current, self._run_start = key, (now, done)
+        if started or now - self._last_line >= 5.0:
+            self._last_line = now
+            t0, d0 = self._run_start
+            eta = f" eta {(now - t0) / (done - d0) * (total - done):.0f}s" if done > d0 and done < total else ""
+            print(f"[{spec.label}] {phase}{eta}{' ' + info if info else ''}", file=self.stream, flush=True)
 
     def done(self, spec, record: dict) -> None:
         self.finished += 1

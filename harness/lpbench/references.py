@@ -147,7 +147,7 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
             t0 = time.perf_counter()
             values, provenance, seconds, skipped = score_samples(
                 plugins, samples, test, model=None, dataset=dataset, seed=seed, metric_names=evaluation["metrics"],
-                explicit=False, metric_settings=registry.metric_settings(plugins), evaluation=evaluation,
+                explicit=False, metric_settings=registry.metric_settings(plugins, budget_obj.name), evaluation=evaluation,
                 data_settings=settings, data_root=data_root, extractor_options=extractor_options or {},
                 device="cpu", folder=None)
             rec = {
@@ -157,7 +157,7 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
                 "timings": {"make_s": make_s, "eval_s": time.perf_counter() - t0, "metric_s": seconds},
                 "config": {"reference": name, "description": REFERENCES[name].__doc__ or "", "n": n,
                            "source": ctx.get("source"), "settings": ctx.get("settings", {}), "data": settings,
-                           "evaluation": evaluation, "metric_settings": registry.metric_settings(plugins)},
+                           "evaluation": evaluation, "metric_settings": registry.metric_settings(plugins, budget_obj.name)},
                 "samples_sha256": samples_digest(samples),
                 "environment": environment("cpu", plugins),
                 "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

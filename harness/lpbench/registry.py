@@ -246,9 +246,12 @@ class Registry:
             self.path, cls.defaults, positive=True,
         )
 
-    def metric_settings(self, plugins) -> dict:
+    def metric_settings(self, plugins, budget: str | None = None, overrides: dict | None = None) -> dict:
         """Settings per metric (the registry's ``metrics``). A key that names no installed metric
-        is an error, not settings copied into every run.json."""
+        is an error, not settings copied into every run.json. A metric's ``budgets.<budget>``
+        entry overrides its settings for that budget (``budget`` None: the base settings), and
+        ``overrides`` ({metric: {key: value}}, from --set <metric>.<key>) override both,
+        type-checked against the metric's defaults."""
         import difflib
 
         known = sorted(plugins.all("metric"))
@@ -258,7 +261,20 @@ class Registry:
                 hint = f" Did you mean '{close[0]}'?" if close else ""
                 raise RegistryError(self.path, f"metrics.{name}",
                                     f"no installed metric is named '{name}'.{hint} Known metrics: {', '.join(known)}")
-        return {m: dict(v or {}) for m, v in self.data.get("metrics", {}).items()}
+        out = {}
+        for m, v in self.data.get("metrics", {}).items():
+            v = dict(v or {})
+            per_budget = v.pop(BUDGETS_KEY, None) or {}
+            if not isinstance(per_budget, dict) or not all(isinstance(b, dict) for b in per_budget.values()):
+                raise RegistryError(self.path, f"metrics.{m}.{BUDGETS_KEY}", "expected a mapping budget → {setting: value}")
+            if budget is not None and per_budget.get(budget):
+                v = _merge_checked(v, per_budget[budget], f"metrics.{m}.{BUDGETS_KEY}.{budget}", self.path,
+                                   plugins.get("metric", m).defaults)
+            out[m] = v
+        for m, values in (overrides or {}).items():
+            defaults = plugins.get("metric", m).defaults
+            out[m] = _merge_checked({**defaults, **out.get(m, {})}, values, f"--set {m}", "command line", defaults)
+        return out
 
     # ------------------------------------------------------------------------------ priors
 
@@ -324,7 +340,7 @@ class Registry:
                                   {k: v for k, v in arch.items() if k != "name"})
         evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
         # every metric's settings, not only the defaults': --metrics may name any of them
-        metric_settings = self.metric_settings(plugins)
+        metric_settings = self.metric_settings(plugins, b.name, overrides.get(METRICS_KEY))
 
         config = ModelConfig(
             hparams=hparams,
@@ -452,6 +468,8 @@ def _validate_budget(b: Budget, path: str) -> None:
 
 
 WILDCARDS = "wildcards"  # parse_overrides' key for <pattern>.<hparam> settings
+METRICS_KEY = "metrics"  # parse_overrides' key for <metric>.<setting> settings: {metric: {setting: value}}
+BUDGETS_KEY = "budgets"  # registry metrics.<metric>.budgets.<budget>: that budget's settings
 # 16× the largest latent size of the source papers (64): beyond it a typo, not an experiment
 # (lpbench choice; it keeps --set latent_dim=1e12 from becoming a failed allocation).
 MAX_LATENT_DIM = 1024
@@ -497,12 +515,13 @@ def check_wildcards(overrides: dict, models, plugins) -> dict:
     return reach
 
 
-def parse_overrides(pairs, model_names) -> dict:
+def parse_overrides(pairs, model_names, metric_names=()) -> dict:
     """--set KEY=VALUE pairs → {"budget": {...}, "data": {...}, "latent_dim": n, model: {...},
     "wildcards": [{"pattern", "hparam", "value"}, ...]}.
 
     Keys: budget.<field>, data.<setting>, architecture.<key> (one the dataset's architecture has),
-    latent_dim, <model>.<hparam> (model must be in the run),
+    latent_dim, <model>.<hparam> (model must be in the run), <metric>.<setting> (any metric in
+    ``metric_names``: ``pag.steps=50``; collected under "metrics"),
     or <pattern>.<hparam> with a shell-style pattern (``*``, ``?``, ``[...]``) over model names:
     it sets the hparam on every model of the run whose name matches and that has that hparam
     (``*.loss=ns``: every GAN; ``*_gan.rate=0.3``: masked_gan and weighted_gan). An explicit
@@ -538,12 +557,15 @@ def parse_overrides(pairs, model_names) -> dict:
         if not tail:
             raise LpbenchError(
                 f"--set key '{key}' must look like budget.<field>, data.<setting>, architecture.<key>, "
-                f"latent_dim, <model>.<hparam> or <pattern>.<hparam>"
+                f"latent_dim, <model>.<hparam>, <metric>.<setting> or <pattern>.<hparam>"
             )
         if _is_pattern(head):
             out.setdefault(WILDCARDS, []).append({"pattern": head, "hparam": tail, "value": value})
             continue
         if head not in ("budget", "data", "architecture") and head not in model_names:
-            raise UnknownNameError("--set prefix", head, ["budget", "data", "architecture", *model_names])
+            if head in metric_names:  # <metric>.<setting>: a model of the run by that name wins
+                out.setdefault(METRICS_KEY, {}).setdefault(head, {})[tail] = value
+                continue
+            raise UnknownNameError("--set prefix", head, ["budget", "data", "architecture", *model_names, *metric_names])
         out.setdefault(head, {})[tail] = value
     return out

@@ -42,7 +42,7 @@ def run_folders(paths) -> list[Path]:
 
 
 def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=None,
-            extractor_options=None) -> dict:
+            extractor_options=None, metric_overrides=None) -> dict:
     """Score the run in ``folder`` with ``metrics`` (None: the dataset's default metrics the
     record lacks; named metrics are re-scored even if present, their old values kept in the
     evaluation's entry). Returns that entry ({"metrics": [] } when there was nothing to do)."""
@@ -86,7 +86,9 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     digest = samples_digest(samples)
     # the run's own metric settings where it recorded them; a metric it never had gets today's
     recorded = cfg.get("metric_settings") if isinstance(cfg.get("metric_settings"), dict) else {}
-    settings = {**registry.metric_settings(plugins), **recorded}
+    settings = {**registry.metric_settings(plugins, rec.get("budget")), **recorded}
+    for m, values in (metric_overrides or {}).items():  # lpbench evaluate --set <metric>.<setting>
+        settings[m] = {**(settings.get(m) or {}), **values}
     t0 = time.perf_counter()
     values, provenance, seconds, skipped = score_samples(
         plugins, samples, test, model=model, dataset=rec["dataset"], seed=rec["seed"], metric_names=names,
@@ -95,7 +97,7 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     eval_s = time.perf_counter() - t0
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     entry = {
-        "at": at, "by": "lpbench evaluate", "lpbench": __version__, "device": device,
+        "at": at, "by": "lpbench evaluate", "lpbench": __version__, "device": device, "threads": _threads(),
         "metrics": [m for m in names if m not in skipped], "skipped": skipped,
         "metric_settings": {m: settings.get(m) for m in names},
         "samples_sha256": digest,
@@ -121,3 +123,9 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     rec.setdefault("evaluations", []).append(entry)
     records.write_record(folder, rec)
     return entry
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

@@ -38,11 +38,13 @@ class Reversal(NamedTuple):
 
 def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, init_std: float = 1e-4,
             tol: float = 1e-4, window: int = 100, batch_size: int | None = None, generator=None,
-            optimizer: str = "sgd") -> Reversal:
+            optimizer: str = "sgd", progress=None) -> Reversal:
     """Reverse ``decode`` at every row of ``x`` (Algorithm 1, batched). ``decode`` must act on each
     code independently and deterministically — put networks with batch norm in eval mode. Initial
     codes come from N(0, init_std² I), drawn for all N up front from ``generator``, so the result
-    does not depend on ``batch_size`` (chunks only bound memory)."""
+    does not depend on ``batch_size`` (chunks only bound memory). Each step decodes only the codes
+    still active: a converged code costs nothing more. ``progress(done, total, info)``, if given,
+    is called at every convergence test (``done``/``total`` in code-steps at most: the cap)."""
     import torch
 
     if optimizer not in OPTIMIZERS:
@@ -53,8 +55,14 @@ def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, 
     n = len(x)
     z0 = torch.randn(n, latent_dim, generator=generator) * init_std
     batch_size = batch_size or n or 1
-    parts = [_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, window, optimizer)
-             for i in range(0, n, batch_size)]
+    parts = []
+    for i in range(0, n, batch_size):
+        report = None
+        if progress is not None:
+            def report(it, active, i=i, m=min(batch_size, n - i)):  # noqa: E306
+                progress(i * steps + it * m, n * steps, f"reversal step {it}/{steps}, {active} of {m} codes active")
+        parts.append(_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, window,
+                                    optimizer, report))
     return Reversal(*(torch.cat(p) for p in zip(*parts))) if parts else Reversal(
         z0, torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
 
@@ -64,7 +72,7 @@ def _loss(decode, z, x):
     return 0.5 * (decode(z) - x).pow(2).flatten(1).sum(1)
 
 
-def _reverse_chunk(decode, x, z0, steps, lr, tol, window, optimizer):
+def _reverse_chunk(decode, x, z0, steps, lr, tol, window, optimizer, report=None):
     import torch
 
     z = z0.to(x.device).clone()
@@ -86,6 +94,8 @@ def _reverse_chunk(decode, x, z0, steps, lr, tol, window, optimizer):
             loss = loss.detach()
             done = (ref[idx] - loss <= tol * ref[idx]) if it else torch.zeros_like(loss, dtype=torch.bool)
             ref[idx] = loss
+            if report is not None:
+                report(it, int(len(idx) - done.sum()))
             if done.any():
                 active[idx[done]] = False
                 keep = ~done

@@ -18,6 +18,7 @@ from .store import StoreError
 from .evaluation import check_samples, evaluate
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
+from .threads import limit as limit_threads
 
 MODEL_FILE = "model.pt"
 ERROR_FILE = "error.txt"
@@ -47,7 +48,10 @@ class RunOptions:
     # machine-specific feature-extractor options, e.g. {"inception_weights": PATH}
     extractor_options: dict = field(default_factory=dict)
     # progress(spec, step, total, latest values) while a model trains
+    # while it is evaluated and its figures are drawn, latest values is {"phase": what, "info": detail}
     progress: Callable | None = None
+    # CPU threads per run (lpbench.threads, --threads); None: the count this process already has
+    threads: int | None = None
 
 
 def resolve_device(device: str) -> str:
@@ -190,10 +194,12 @@ def _run_one(spec, opts, registry, plugins, folder) -> dict:
         "artifacts": {}, "registry": str(registry.path),
         "started_at": _now(),
     }
+    record["environment"]["threads"] = opts.threads or _torch_threads()  # results depend on it
     records.write_record(work, record)
     t_start = time.perf_counter()
     try:
-        _execute(spec, opts, registry, plugins, resolved, metric_names, device, work, record)
+        with limit_threads(opts.threads):
+            _execute(spec, opts, registry, plugins, resolved, metric_names, device, work, record)
         record["status"] = "completed"
         (work / ERROR_FILE).unlink(missing_ok=True)
     except KeyboardInterrupt:
@@ -230,9 +236,10 @@ def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
     missing = missing_metrics(rec, requested)
     if missing:
         try:
-            entry = rescore(folder, missing if opts.metrics else None, registry=registry, plugins=plugins,
-                            device=resolve_device(opts.device), data_root=opts.data_root,
-                            extractor_options=opts.extractor_options)
+            with limit_threads(opts.threads):
+                entry = rescore(folder, missing if opts.metrics else None, registry=registry, plugins=plugins,
+                                device=resolve_device(opts.device), data_root=opts.data_root,
+                                extractor_options=opts.extractor_options)
             rec = records.read_record(folder, identity(spec))
             rec["evaluated_now"] = entry["metrics"]
         except Exception as e:  # the run itself stays completed; the gap is reported
@@ -293,18 +300,24 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
 
     record["artifacts"]["samples"] = save_samples_figure(samples, train.kind, folder, reference=reference_subset(test, n))
 
+    phase = None
+    if opts.progress is not None:  # evaluation and figures on the same display as training
+        def phase(what, done, total, info=""):
+            opts.progress(spec, done, total, {"phase": what, "info": info})
     t0 = time.perf_counter()
     values, provenance, seconds, skipped = score_samples(
         plugins, samples, test, model=model, dataset=spec.dataset, seed=spec.seed, metric_names=metric_names,
         explicit=opts.metrics is not None, metric_settings=resolved.metric_settings,
         evaluation=resolved.evaluation, data_settings=resolved.data_settings, data_root=opts.data_root,
-        extractor_options=opts.extractor_options, device=device, folder=folder)
+        extractor_options=opts.extractor_options, device=device, folder=folder, progress=phase)
     if skipped:
         record["metrics_skipped"] = skipped
     record["timings"]["eval_s"] = time.perf_counter() - t0
     record["timings"]["metric_s"] = seconds
     record["metrics"] = values
     record["metric_provenance"] = provenance
+    if phase is not None:
+        phase("drawing figures", 0, 1)
     _add_figures(model, train, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves,
                  record)
 
@@ -332,7 +345,7 @@ def samples_digest(samples) -> str:
 
 
 def score_samples(plugins, samples, test, *, model, dataset, seed, metric_names, explicit, metric_settings,
-                  evaluation, data_settings, data_root, extractor_options, device, folder):
+                  evaluation, data_settings, data_root, extractor_options, device, folder, progress=None):
     """Score samples against the run's reference split with the named metrics → (values,
     provenance, seconds per metric, {skipped metric: why}). Not ``explicit`` (the dataset's
     defaults): metrics the model cannot support are skipped, not errors."""
@@ -349,7 +362,7 @@ def score_samples(plugins, samples, test, *, model, dataset, seed, metric_names,
         reference=reference_subset(test, n), extractor=extractor, model=model, seed=seed,
         device=device, reference_split=evaluation["reference_split"], out_dir=folder,
         cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out_subset(test, n),
-        data=ds_cls(data_settings, data_root=data_root),
+        data=ds_cls(data_settings, data_root=data_root), progress=progress,
     )
     return values, provenance, seconds, skipped
 
@@ -424,6 +437,12 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
         raise store.Malformed(path, f"does not fit the model its run.json describes ({type(e).__name__}: {e})") from None
     return model, rec
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _describe(e: BaseException) -> str:

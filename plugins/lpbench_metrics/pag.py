@@ -44,14 +44,15 @@ class PAG(Metric):
         if n < d:
             raise DataError(f"pag needs at least d={d} reference points to reverse (N ≥ d); got {n}")
         x = ev.reference[:n].to(ev.device)
-        out = self._score("pag", model.decode, x, d, float(model.prior_sigma), ev.generator(offset=31))
+        report = getattr(ev, "progress", None)
+        out = self._score("pag", model.decode, x, d, float(model.prior_sigma), ev.generator(offset=31), report)
         out.update({"pag_n": n, "pag_d": d})
         if model.has("decode_noise"):
             out.update(self._score("pag_learned", model.decode_noise, x, d, float(model.noise_sigma),
-                                   ev.generator(offset=32)))
+                                   ev.generator(offset=32), report))
         return out
 
-    def _score(self, name, decode, x, d, sigma, generator) -> dict:
+    def _score(self, name, decode, x, d, sigma, generator, report=None) -> dict:
         import torch
 
         s = self.settings
@@ -61,6 +62,7 @@ class PAG(Metric):
                 tol=float(s["tol"]), window=int(s["window"]), batch_size=int(s["batch_size"]) or None,
                 generator=generator,
                 optimizer=s["optimizer"],
+                progress=(lambda done, total, info: report(done, total, f"{name}: {info}")) if report else None,
             )
         raw, normalized = pag_of_codes(rev.codes.numpy(), sigma)
         return {name: raw, f"{name}_normalized": normalized, f"{name}_sigma": sigma,
