@@ -276,6 +276,6 @@ def test_leaderboard_check_fails_when_published_tables_drift_from_their_records(
     # --values picks columns; a misspelt one is named with a suggestion
     rows = json.loads(cli("leaderboard", "--runs-dir", runs, "--values", "emd,hq", "--format", "json").output)
     assert {k for k in rows[0] if not k.endswith((" std", " ci_low", " ci_high"))} == \
-        {"model", "prior", "seeds", "train_s", "prior_fit_s", "emd", "hq", "rank", "reference"}
+        {"dataset", "budget", "model", "prior", "seeds", "train_s", "prior_fit_s", "emd", "hq", "rank", "reference"}
     res = cli("leaderboard", "--runs-dir", runs, "--values", "emdd")
     assert res.exit_code == 2 and "Did you mean 'emd'?" in res.output

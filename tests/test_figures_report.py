@@ -248,7 +248,13 @@ def _report_runs(digits_run, tmp_path) -> Path:
     (failed / "run.json").write_text(json.dumps({
         "model": "evil", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed",
         "error": "<script>document.title='pwned'</script> & <b>bold</b>", "metrics": {},
-        "artifacts": {"samples": "../../vae/seed0/samples.png"},  # outside its folder: never embedded
+        "artifacts": {"samples": "samples.png"},  # named but never written: nothing to embed
+    }))
+    sneaky = runs / "digits/smoke/sneaky/seed0"
+    sneaky.mkdir(parents=True)
+    (sneaky / "run.json").write_text(json.dumps({
+        "model": "sneaky", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed", "error": "x",
+        "metrics": {}, "artifacts": {"samples": "../../vae/seed0/samples.png"},  # outside its folder
     }))
     for i, folder in enumerate((seed0, seed1)):
         recall = np.linspace(0, 1, 50)
@@ -260,16 +266,24 @@ def _report_runs(digits_run, tmp_path) -> Path:
 def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
     runs = _report_runs(digits_run, tmp_path)
     out = tmp_path / "report.html"
-    res = cli("report", "--runs-dir", runs, "--out", out)
+    with pytest.warns(UserWarning, match="sneaky.*outside|sneaky.*expected a file name in the run folder"):
+        res = cli("report", "--runs-dir", runs, "--out", out)
     assert res.exit_code == 0, res.output
     page = out.read_text()
+    assert "sneaky" not in page  # a record naming a file outside its folder is not shown at all
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "http://" not in page and "https://" not in page  # nothing fetched from a network
     srcs = [s.split('"', 1)[0] for s in page.split('src="')[1:]]
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
     n_figs = len(read_json(runs / "digits/smoke/vae/seed0/run.json")["artifacts"]) - 2  # minus model, curves
-    assert len(srcs) == 2 * n_figs + 1  # two runs' figures + the PRD comparison; none for "evil"
-    assert 'class="prd"' in page
+    # two runs' figures, the primary-metric chart, one gallery card and one PRD plot for vae
+    # (both its seeds on it); none for "evil"
+    assert len(srcs) == 2 * n_figs + 3
+    assert page.count('class="prd"') == 1 and page.count('class="chart"') == 1
+    # every figure of the page names what it shows: model, dataset, budget, seed(s)
+    alts = [a.split('"', 1)[0] for a in page.split('<img alt="')[1:]]
+    assert all("digits" in a and "smoke" in a for a in alts), alts
+    assert "samples of vae, digits / smoke, seed 0" in alts
     res = cli("report", "--runs-dir", tmp_path / "nope", "--out", out)
     assert res.exit_code == 2 and "does not exist" in res.output
 
@@ -284,6 +298,26 @@ def test_report_without_prd_curves_skips_the_plot(cli, digits_run, tmp_path):
     res = cli("report", "--runs-dir", runs, "--out", tmp_path / "r.html")
     assert res.exit_code == 0
     assert 'class="prd"' not in (tmp_path / "r.html").read_text()
+
+
+def test_a_small_sample_grid_is_enlarged_by_whole_pixels():
+    import io
+
+    from lpbench.report import SAMPLES_MIN_PX, enlarged
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 255, (73, 73, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(small).save(buf, format="PNG")
+    png, grown = enlarged(buf.getvalue())
+    big = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    k = big.shape[0] // 73
+    assert grown and big.shape[0] >= SAMPLES_MIN_PX and big.shape == (73 * k, 73 * k, 3)
+    assert np.array_equal(big[::k, ::k], small) and np.array_equal(big[k - 1::k, k - 1::k], small)  # k×k blocks
+    plot = np.zeros((400, 500, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(plot).save(buf, format="PNG")
+    assert enlarged(buf.getvalue()) == (buf.getvalue(), False)  # a plot is left as drawn
 
 
 def _chromium(*args, tmp_path):
@@ -306,11 +340,20 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
              "document.body.setAttribute('data-images', imgs.length);"
              "document.body.setAttribute('data-decoded', imgs.filter(i => i.complete && i.naturalWidth > 0).length);"
              "document.body.setAttribute('data-tables', document.querySelectorAll('table').length);"
-             "document.body.setAttribute('data-title', document.title); });</script>")
+             "document.body.setAttribute('data-title', document.title);"
+             # layout at 1400 px: nothing wider than the window, sample cards large enough to see
+             "document.body.setAttribute('data-overflow', document.documentElement.scrollWidth - window.innerWidth);"
+             "const g = [...document.querySelectorAll('.gallery img')].map(i => i.getBoundingClientRect().width);"
+             "document.body.setAttribute('data-gallery', g.length ? Math.min(...g) : 0);"
+             # where each image sits, to find it in the screenshot below
+             "document.body.setAttribute('data-rects', JSON.stringify(imgs.map(i => { const r = i.getBoundingClientRect();"
+             "return [i.alt, Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })));"
+             " });</script>")
     # the report's own policy forbids scripts; the probe copy allows only this inline one
     probe.write_text(page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
                      .replace("</body>", check + "</body>"))
-    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", probe.as_uri(), tmp_path=tmp_path)
+    dom = _chromium("--window-size=1400,1000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri(),
+                    tmp_path=tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     n_imgs = page.count("<img ")
@@ -318,15 +361,28 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
     assert 'data-title="lpbench report"' in html  # the run record's markup never executed
     assert int(html.split('data-tables="')[1].split('"')[0]) >= 3  # leaderboard + per-run metric tables
     assert "leaderboard" in html and "&lt;script&gt;" in html
+    assert int(html.split('data-overflow="')[1].split('"')[0]) <= 0  # no sideways scrolling at 1400 px
+    assert float(html.split('data-gallery="')[1].split('"')[0]) >= 300  # an 8×8 digit ≥ 4 screen px per pixel
 
-    # And the real page, pixels: a screenshot that is neither blank nor one colour.
+    # And the real page, pixels: every image on the first screen drew where the layout put it.
     shot = tmp_path / "shot.png"
-    res = _chromium("--window-size=1200,1800", f"--screenshot={shot}", out.as_uri(), tmp_path=tmp_path)
+    res = _chromium("--window-size=1400,1800", f"--screenshot={shot}", out.as_uri(), tmp_path=tmp_path)
     assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
     img = _png(shot).astype(float)
-    assert img.shape[:2] == (1800, 1200)
-    assert (img.std(axis=2) > 30).mean() > 0.002  # coloured pixels: the figures drew
-    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 200
+    assert img.shape[:2] == (1800, 1400)
+    import html as html_lib
+
+    rects = json.loads(html_lib.unescape(html.split('data-rects="')[1].split('"')[0]))
+    seen = [(alt, x, y, w, h) for alt, x, y, w, h in rects if y >= 0 and y + h <= 1800 and w > 0]
+    kinds = {alt.split(" ")[0] for alt, *_ in seen}
+    assert {"fid", "samples", "PRD"} <= kinds, kinds  # chart, gallery and PRD plots are on the first screen
+    for alt, x, y, w, h in seen:
+        box = img[y + 2: y + h - 2, x + 2: x + w - 2]
+        assert box.std() > 20 and len(np.unique(box.reshape(-1, 3), axis=0)) > 8, alt  # not blank
+        if alt.startswith(("fid", "PRD")):  # the data are coloured marks; frame, grid and text are grey
+            assert (box.std(axis=2) > 30).sum() > 100, alt
+        if alt.startswith("samples"):  # the sample grid fills its card: digits, not a thumbnail
+            assert (box.mean(axis=2) < 200).mean() > 0.3, alt
 
 
 def test_a_saved_prd_curve_gets_its_own_figure(tmp_path):

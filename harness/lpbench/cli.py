@@ -398,7 +398,8 @@ def plugins(as_json):
               help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
 @click.option("--values", default=None,
-              help="Comma-separated values to show (names as in run.json's metrics, e.g. fid,prd_recall); default: all.")
+              help="Comma-separated values to show (names as in run.json's metrics, e.g. fid,prd_recall); default: all "
+                   "(on a terminal: each metric's headline value).")
 @click.option("--check", is_flag=True,
               help="Write nothing: regenerate the tables from the run records and compare them with the files "
                    "in --out; exit 1 if any differs, is missing or has no records.")
@@ -437,20 +438,37 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
         return
     if fmt is None and sys.stdout.isatty():
         from rich.console import Console
-        from rich.table import Table
 
         console = Console()
-        for (ds, b), table in tables.items():
-            disp = lb.display_frame(table)
-            t = Table(*disp.columns, title=f"{ds} / {b}", caption=lb.legend(table))
-            for row in disp.itertuples(index=False):
-                t.add_row(*map(str, row))
-            console.print(t)
+        for table in tables.values():
+            console.print(terminal_table(table, every=chosen is not None))
         return
-    for (ds, b), table in tables.items():
-        if (fmt or "md") == "md":
-            click.echo(f"## {lb.md_escape(ds)} / {lb.md_escape(b)}\n")
-        click.echo(lb.render(table, fmt or "md"))
+    click.echo(lb.render_all(tables, fmt or "md"), nl=False)
+
+
+def terminal_table(table, every: bool = False):
+    """The leaderboard as a rich table for a terminal: the headline values (every value the table
+    holds with ``every``: --values chose them), best cells in bold, narrow enough for 120 columns."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from . import leaderboard as lb
+
+    headers, rows, best, title = lb.headline_view(table, table.attrs["metrics"] if every else None)
+    shown = set(table.attrs["metrics"] if every else table.attrs["headline"])
+    rest = sorted({table.attrs["value_names"][v] for v in table.attrs["metrics"] if v not in shown})
+    caption = lb.legend(table) + (f" {len(rest)} more values: --values NAME,... (e.g. {', '.join(rest[:4])})."
+                                  if rest else "")
+    # Text, not markup: "fid [digits_cnn]" is no style tag
+    t = Table(title=Text(title), caption=Text(caption), box=box.SIMPLE_HEAD, caption_justify="left",
+              pad_edge=False, collapse_padding=True)
+    for i, h in enumerate(headers):  # names are never cut; a value cell wraps at its "±" instead
+        t.add_column(Text(h), justify="left" if i < 2 else "right", no_wrap=i < 3,
+                     min_width=max([len(h)] + [len(r[i]) for r in rows]) if i < 3 else max(map(len, h.split())))
+    for i, row in enumerate(rows):
+        t.add_row(*(Text(c, style="bold" if (i, j) in best else "") for j, c in enumerate(row)))
+    return t
 
 
 # ---------------------------------------------------------------------------------------- score

@@ -1,4 +1,5 @@
-"""Run records → leaderboard tables (pandas) → md/csv/json/latex/html."""
+"""Run records → leaderboard tables (pandas) → md/csv/json/latex/html, and the compact headline
+view the terminal and the report show."""
 from __future__ import annotations
 
 import math
@@ -152,10 +153,28 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
         table["rank"] = pd.array(ranks, dtype="Int64")
         # ranked rows by rank group, then (stable) by the primary mean; the references below them
         table = table.sort_values(["reference", "rank"], kind="stable", na_position="last")
-        table.attrs["metrics"] = cols
-        table.attrs["primary"] = key
+        first = g.drop_duplicates("label").set_index("label")
+        table.attrs.update(
+            dataset=ds, budget=b, metrics=cols, primary=key,
+            higher={c: higher_is_better.get(first.loc[c, "metric"]) for c in cols},
+            value_names={c: first.loc[c, "value_name"] for c in cols},
+            headline=_headline(cols, first),
+            # per-seed values of the primary metric, for the report's cross-model chart
+            primary_seeds={} if key is None else {
+                k: _values(v) for k, v in per_seed[key].reindex(index).items()},
+        )
         out[(ds, b)] = table.reset_index(drop=True)
     return out
+
+
+def _headline(cols, first) -> list:
+    """The values a reader compares first: each sample metric's value named after it (fid, kid,
+    emd, pag), or, for a metric with no such value, all of its values (prd: prd_recall,
+    prd_precision). Companions (kid_std, pag_n, emd_floor …) and the prior axis's ceiling, gap and
+    latent columns are left to --values."""
+    own = {first.loc[c, "metric"] for c in cols if first.loc[c, "metric"] == first.loc[c, "value_name"]}
+    return [c for c in cols if first.loc[c, "section"] == 0
+            and (first.loc[c, "metric"] == first.loc[c, "value_name"] or first.loc[c, "metric"] not in own)]
 
 
 def _values(v) -> list:
@@ -224,14 +243,135 @@ def md_escape(text) -> str:
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text))
 
 
-def render(table, fmt: str) -> str:
+def _short(x, digits: int) -> str:
+    """x to ``digits`` significant digits with a short exponent (1.04e4, 3e-3): terminal cells are narrow."""
+    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), f"{x:.{digits}g}")
+
+
+def _compact(mean, std) -> str:
+    """"0.327 ±0.04": a space a narrow column can wrap at, never inside a number."""
+    if mean is None or mean != mean:
+        return "–"
+    if std is None or std != std:
+        return _short(mean, 3)
+    if std <= 1e-9 * abs(mean):  # equal seeds; float noise is no spread
+        std = 0.0
+    return f"{_short(mean, 3)} ±{min(_short(std, 1), f'{std:.1e}'.replace('.0e', 'e'), key=len)}"
+
+
+_EXTRACTOR = re.compile(r"^(.*) \[([^\]]+)\]$")
+
+
+def _strip_extractor(labels) -> tuple[list[str], str | None]:
+    """Headers without their " [extractor]" when one extractor serves them all (named once in the
+    title instead): the label repeated in every column would take a third of a terminal."""
+    found = {m.group(2) for m in map(_EXTRACTOR.match, labels) if m}
+    if len(found) != 1:
+        return list(labels), None
+    return [m.group(1) if (m := _EXTRACTOR.match(lab)) else lab for lab in labels], found.pop()
+
+
+def headline_view(table, values=None) -> tuple[list[str], list[list[str]], set, str]:
+    """The compact table a reader scans first: rank, model (× prior), seeds (n), then each headline
+    value (``values`` instead, when given) as "mean ±std" under a header with ↑ (higher is better)
+    or ↓. Returns (headers, rows of cells, {(row, column)} of the best cells: the best mean of each
+    column among the ranked rows, reference rows never count, and a title naming the dataset,
+    budget and, when one extractor serves every column, that extractor)."""
+    labels = values if values is not None else table.attrs.get("headline") or table.attrs.get("metrics", [])
+    higher = table.attrs.get("higher", {})
+    arrow = {True: " ↑", False: " ↓"}
+    names, extractor = _strip_extractor(labels)
+    headers = ["rank", "model", "n"] + [name + arrow.get(higher.get(lab), "") for name, lab in zip(names, labels)]
+    title = f"{table.attrs.get('dataset')} / {table.attrs.get('budget')}"
+    if extractor:
+        marked = [n for n, lab in zip(names, labels) if n != lab]
+        title += f" — {', '.join(marked)} on {extractor} features"
+    rows = []
+    for r in table.itertuples(index=False):
+        rank = "ref" if r.reference else ("–" if r.rank is None or r.rank != r.rank else str(int(r.rank)))
+        model = r.model if r.prior in ("native", REFERENCE) else f"{r.model} × {r.prior}"
+        rows.append([rank, model, str(r.seeds)])
+    best = set()
+    for j, lab in enumerate(labels, start=3):
+        means, stds = table[lab].tolist(), table[f"{lab} std"].tolist()
+        for i, (m, sd) in enumerate(zip(means, stds)):
+            rows[i].append(_compact(m, sd))
+        ranked = [m for m, ref in zip(means, table["reference"]) if not ref and m == m]
+        if higher.get(lab) is not None and ranked:
+            top = (max if higher[lab] else min)(ranked)
+            best |= {(i, j) for i, (m, ref) in enumerate(zip(means, table["reference"])) if not ref and m == top}
+    return headers, rows, best, title
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "±": r"$\pm$", "–": "--", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+_TEX_RE = re.compile("|".join(map(re.escape, _TEX_SPECIAL)))
+
+
+def tex_escape(text) -> str:
+    """Text safe in a LaTeX tabular cell under pdflatex: the ten special characters, and the
+    non-ASCII signs the tables use (±, –) as commands any document has."""
+    return _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group(0)], str(text))
+
+
+def _latex(disp, legend_text: str, caption: str) -> str:
+    """A tabular to \\input into any LaTeX document: plain \\hline rules (no package needed)."""
+    cols = "l" * 3 + "r" * (disp.shape[1] - 3)
+    lines = [f"% {tex_escape(caption)}", f"% {' '.join(legend_text.split())}", f"\\begin{{tabular}}{{{cols}}}", r"\hline",
+             " & ".join(tex_escape(c) for c in disp.columns) + r" \\", r"\hline"]
+    lines += [" & ".join(tex_escape(v) for v in row) + r" \\" for row in disp.itertuples(index=False)]
+    lines += [r"\hline", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first: CSV
+    injection) gets a leading apostrophe, which spreadsheets show as text. Numbers stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _records_frame(tables_by_key: dict):
+    """All tables as one frame: dataset and budget columns first, then the union of the tables'
+    columns (a value a table lacks is empty)."""
+    import pandas as pd
+
+    frames = [t.assign(dataset=ds, budget=b)[["dataset", "budget", *t.columns]] for (ds, b), t in tables_by_key.items()]
+    return pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame(columns=["dataset", "budget"])
+
+
+def render_all(tables_by_key: dict, fmt: str) -> str:
+    """Every table in one document: csv and json hold one row per (dataset, budget, model,
+    prior) with dataset and budget columns; md, html and latex one titled table after another."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     if fmt == "csv":
-        return table.to_csv(index=False)
+        frame = _records_frame(tables_by_key)
+        frame = frame.rename(columns=csv_safe).apply(lambda col: col.map(csv_safe))
+        return frame.to_csv(index=False)
     if fmt == "json":
-        return table.to_json(orient="records", indent=2) + "\n"
+        return _records_frame(tables_by_key).to_json(orient="records", indent=2) + "\n"
+    if fmt == "md":
+        return "\n".join(f"## {md_escape(ds)} / {md_escape(b)}\n\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items())
+    if fmt == "html":
+        import html
+
+        return "\n".join(f"<h2>{html.escape(f'{ds} / {b}')}</h2>\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items())
+    return "\n".join(render(t, fmt) for t in tables_by_key.values())
+
+
+def render(table, fmt: str) -> str:
+    """One table in one format. csv and json are render_all of this one table."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    key = (table.attrs.get("dataset"), table.attrs.get("budget"))
+    if fmt in ("csv", "json"):
+        return render_all({key: table}, fmt)
     disp = display_frame(table)
+    title = f"{key[0]} / {key[1]}"
     if fmt == "md":
         disp = disp.rename(columns=md_escape).apply(lambda col: col.map(lambda v: md_escape(v) if isinstance(v, str) else v))
         return disp.to_markdown(index=False) + "\n\n" + md_escape(legend(table)) + "\n"
@@ -239,8 +379,7 @@ def render(table, fmt: str) -> str:
         import html
 
         return disp.to_html(index=False, escape=True, border=0) + f"\n<p>{html.escape(legend(table))}</p>\n"
-    # LaTeX: Styler escapes special characters (model names with '_', '±').
-    return disp.style.hide(axis="index").format(escape="latex").to_latex(hrules=True) + f"% {legend(table)}\n"
+    return _latex(disp, legend(table), title)
 
 
 def rendered(tables_by_key: dict, out_dir, formats=("md",)) -> dict[Path, bytes]:
