@@ -373,3 +373,354 @@ def test_show_a_corrupted_run_json(cli, runs, tmp_path):
     bad.mkdir()
     (bad / "run.json").write_text("{")
     check(cli("show", bad), 2, "is not valid JSON")
+
+
+# =========================================================== issue 18: the hardened boundary
+# One case per class: special files and folders where files belong, names from records as paths,
+# malformed records across every command that reads them, --force, numeric validation, bounds,
+# and messages that name where a bad value came from. The runs fixture checks after each that the
+# completed run is unchanged.
+
+def _bad_record(runs, mutate, seed=9):
+    """A copy of the completed run's record as seed <seed> of vae, then mutated (a record that
+    is not the grid's run: every command that lists records meets it)."""
+    folder = runs / "eight_gaussians/smoke/vae" / f"seed{seed}"
+    folder.mkdir(parents=True)
+    rec = read_json(runs / DONE / "run.json")
+    rec["seed"] = seed
+    text = mutate(rec)
+    if text is not None:
+        (folder / "run.json").write_text(text) if isinstance(text, str) else (folder / "run.json").write_bytes(text)
+    return folder
+
+
+def _set(key, value):
+    def mutate(rec):
+        section, _, sub = key.partition(".")
+        if sub:
+            rec[section][sub] = value
+        elif value is _DROP:
+            del rec[section]
+        else:
+            rec[section] = value
+        return json.dumps(rec)
+    return mutate
+
+
+_DROP = object()
+
+MALFORMED = {
+    "metrics a string": (_set("metrics", "0.1"), "metrics"),
+    "a metric value a string": (_set("metrics.emd", "low"), "metrics.emd"),
+    "timings a list": (_set("timings", [1, 2]), "timings"),
+    "no dataset key": (_set("dataset", _DROP), "dataset"),
+    "budget a path": (_set("budget", "../../../escaped"), "budget"),
+    "an artifact outside the folder": (_set("artifacts", {"samples": "../../../../etc/passwd"}), "artifacts.samples"),
+    "completed without metrics": (_set("metrics", {}), "metrics"),
+    "the whole file a JSON list": (lambda rec: json.dumps([rec]), "JSON list"),
+    "a binary file": (lambda rec: bytes(range(256)) * 4, "not UTF-8"),
+    "nested too deeply": (lambda rec: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "a directory named run.json": (lambda rec: None, "is a directory"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_record_is_skipped_by_every_command_that_lists_records(cli, runs, tmp_path, recwarn, case):
+    mutate, message = MALFORMED[case]
+    bad = _bad_record(runs, mutate)
+    if case == "a directory named run.json":
+        (bad / "run.json").mkdir()
+    # commands that list records: the bad one is skipped with a warning, the rest works
+    check(cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs), 0)
+    check(cli("leaderboard", "--runs-dir", runs, "--format", "csv"), 0, "vae")
+    check(cli("leaderboard", "--runs-dir", runs, "--out", tmp_path / "tables"), 0)
+    check(cli("report", "--runs-dir", runs, "--out", tmp_path / "report.html"), 0)
+    check(cli("evaluate", runs), 0)
+    skipped = [str(w.message) for w in recwarn if "skipping unreadable run record" in str(w.message)]
+    assert skipped and all(str(bad / "run.json") in w and message in w for w in skipped), skipped
+    # commands given the bad run itself: exit 2 (1 for evaluate: a run it cannot score), naming file and key
+    for args, code in ((["show", bad], 2), (["sample", bad, "-n", "4", "--out", tmp_path / "s.npy"], 2),
+                       (["evaluate", bad], 1)):
+        check(cli(*args), code, str(bad / "run.json"), message)
+    # nothing was written outside the runs directory and the tables folder
+    assert {p.name for p in tmp_path.iterdir()} <= {"cache", "report.html", "runs", "tables"}
+    assert not list(tmp_path.parent.rglob("escaped*"))
+
+
+def test_a_malformed_record_of_a_run_in_the_grid_is_redone_not_fatal(cli, runs, recwarn):
+    bad = _bad_record(runs, lambda rec: json.dumps([rec]), seed=8)  # a JSON list once aborted the grid
+    for p in bad.iterdir():
+        if p.name != "run.json":
+            p.unlink()
+    check(cli("run", "--models", "vae", *TINY, "--seeds", "7,8", "--runs-dir", runs), 0, "is redone")
+    assert read_json(bad / "run.json")["status"] == "completed"
+
+
+def test_a_folder_where_run_json_belongs_fails_that_run_only(cli, runs):
+    (runs / "eight_gaussians/smoke/vae/seed8/run.json").mkdir(parents=True)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7,8", "--runs-dir", runs)
+    check(res, 1, "seed8/run.json", "a directory")
+
+
+def test_a_folder_where_the_lock_belongs_fails_that_run_only(cli, runs):
+    (runs / "eight_gaussians/smoke/vae/.seed8.lock").mkdir(parents=True)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7,8", "--runs-dir", runs)
+    check(res, 1, ".seed8.lock is a directory", "remove it")
+
+
+def test_a_write_protected_model_folder_still_reports_its_completed_runs(cli, runs, monkeypatch):
+    """The model folder refuses new files (simulated: creating a lock there fails with EACCES,
+    as a read-only folder makes it even where the tests run as root). The completed run is still
+    reported; the new one fails with the reason; nothing is a traceback."""
+    import errno
+
+    from lpbench import store
+
+    real_open = os.open
+
+    def refusing(path, flags, *a, **k):
+        if str(path).endswith(".lock") and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(store.os, "open", refusing)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7,8", "--runs-dir", runs)
+    check(res, 1, "Permission denied")
+    assert not (runs / "eight_gaussians/smoke/vae/seed8").exists()
+    assert "vae on eight_gaussians/smoke seed 7] failed" not in res.output
+
+
+def test_disk_full_fails_cleanly_and_loses_nothing(cli, runs, monkeypatch):
+    """A full disk (simulated: every fsync fails with ENOSPC, as writes to a full disk do): a
+    message, no traceback, no torn lock or temp file, the completed run untouched."""
+    import errno
+
+    from lpbench import store
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.os, "fsync", full)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7,8", "--runs-dir", runs)
+    assert res.exit_code in (1, 2) and "disk is full" in res.output and "Traceback" not in res.output, res.output
+    assert not list(runs.rglob("*.lock")) and not list(runs.rglob("*.tmp"))
+
+
+# ------------------------------------------------- outputs: never a special file, never outside
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    path = tmp_path / "out.fifo"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["report", "sample", "leaderboard", "score"])
+def test_no_command_replaces_or_blocks_on_a_fifo(cli, runs, tmp_path, fifo, command):
+    """A FIFO stands for every special file (a device node cannot be made without root): no
+    output replaces it, no input read blocks on it."""
+    import stat
+
+    if command == "report":
+        res = cli("report", "--runs-dir", runs, "--out", fifo)
+    elif command == "sample":
+        target = fifo.with_suffix(".npy")
+        fifo.rename(target)
+        fifo = target
+        res = cli("sample", runs / DONE, "-n", "4", "--out", fifo)
+    elif command == "leaderboard":
+        target = tmp_path / "tables/eight_gaussians/smoke.md"
+        target.parent.mkdir(parents=True)
+        fifo.rename(target)
+        fifo = target
+        res = cli("leaderboard", "--runs-dir", runs, "--out", tmp_path / "tables", "--format", "md")
+    else:
+        target = fifo.with_suffix(".npy")
+        fifo.rename(target)
+        fifo = target
+        res = cli("score", fifo, "--dataset", "eight_gaussians")
+    check(res, 2, str(fifo), "FIFO")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_dev_null_is_refused_without_writing():
+    """The refusal `lpbench report --out /dev/null` meets, checked without a write: as root the
+    old writer replaced /dev/null for the whole machine."""
+    from lpbench.store import WriteError, check_output
+
+    with pytest.raises(WriteError, match="character device"):
+        check_output("/dev/null", "--out")
+
+
+def test_names_from_a_record_never_lead_a_write_out_of_its_folder(cli, runs, tmp_path, recwarn):
+    _bad_record(runs, _set("budget", "../../../../escaped"))
+    check(cli("leaderboard", "--runs-dir", runs, "--out", tmp_path / "tables"), 0)
+    check(cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs), 0)
+    assert not list(tmp_path.parent.rglob("escaped*"))
+    from lpbench import store
+
+    with pytest.raises(store.StoreError, match="cannot be part of a path"):
+        store.safe_join(tmp_path, "digits", "../x.md")
+
+
+# --------------------------------------------------------------------------------------- --force
+
+
+def test_force_keeps_the_completed_run_when_the_rerun_fails(cli, runs):
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs, "--force",
+              "--set", "budget.max_wall_s=0.000001", "--set", "budget.log_every=1")
+    check(res, 1)  # the fixture checks the completed run is byte for byte what it was
+    staged = runs / "eight_gaussians/smoke/vae/.seed7.new"
+    assert "the completed run in" in read_json(staged / "run.json")["error"]
+
+
+def test_force_keeps_the_completed_run_when_the_rerun_is_interrupted(cli, runs, monkeypatch):
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lpbench.runner._execute", interrupted)
+    res = cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs, "--force")
+    assert res.exit_code != 0 and "Traceback" not in res.output
+
+
+def test_force_replaces_the_run_once_the_rerun_completed(cli, completed_run, tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(completed_run, runs)
+    before = read_json(runs / DONE / "run.json")["started_at"]
+    time.sleep(1.1)  # started_at has one-second resolution: the rerun's must differ
+    check(cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs, "--force"), 0)
+    rec = read_json(runs / DONE / "run.json")
+    assert rec["status"] == "completed" and rec["started_at"] != before
+    assert sorted(p.name for p in (runs / DONE).parent.iterdir()) == ["seed7"]
+
+
+@pytest.mark.parametrize("state", ["killed between the renames", "killed after them", "killed during the rerun"])
+def test_a_force_swap_killed_midway_is_finished_or_undone(tmp_path, state):
+    from lpbench import records
+
+    folder = tmp_path / "seed0"
+    new, old = records.staging_dir(folder), folder.parent / ".seed0.old"
+    done = {"model": "m", "dataset": "d", "budget": "b", "seed": 0, "status": "completed", "metrics": {"x": 1.0}}
+    if state == "killed between the renames":  # seed0 → .old happened, .new → seed0 did not
+        records.write_record(old, {**done, "metrics": {"x": 1.0}})
+        records.write_record(new, {**done, "metrics": {"x": 2.0}})
+        want = 2.0
+    elif state == "killed after them":
+        records.write_record(folder, {**done, "metrics": {"x": 2.0}})
+        records.write_record(old, {**done, "metrics": {"x": 1.0}})
+        want = 2.0
+    else:
+        records.write_record(folder, {**done, "metrics": {"x": 1.0}})
+        records.write_record(new, {**done, "status": "running", "metrics": {}})
+        want = 1.0
+    records.recover(folder)
+    assert records.read_record(folder)["metrics"] == {"x": want}
+    assert not old.exists()
+
+
+# --------------------------------------------------------------- numbers and bounds: exit 2
+
+
+@pytest.mark.parametrize("args, messages", [
+    (["--seeds", "99999999999999999999999"], ["--seeds", "at most 2147483647"]),
+    (["--set", "vae.lr=.nan"], ["--set vae.lr", "finite"]),
+    (["--set", "budget.epochs=.inf"], ["--set budget.epochs", "finite"]),
+    (["--set", "data.n_train=0"], ["--set data.n_train", "positive"]),
+    (["--set", "budget.epochs=null"], ["--set budget.epochs", "got None"]),
+    (["--set", "latent_dim=1e12"], ["latent_dim", "at most 1024"]),
+])
+def test_numbers_are_checked_when_parsed(cli, runs, args, messages):
+    check(cli("run", "--models", "vae", *TINY, *args, "--runs-dir", runs), 2, *messages)
+    assert [p.name for p in (runs / "eight_gaussians/smoke/vae").iterdir()] == ["seed7"]  # nothing ran
+
+
+@pytest.mark.parametrize("mutate, messages", [
+    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs=float("nan")),
+     ["datasets.eight_gaussians.budgets.smoke.epochs", "finite"]),
+    (lambda d: d.setdefault("metrics", {}).update(emdd={"floor_draws": 2}),
+     ["metrics.emdd", "no installed metric", "Did you mean 'emd'?"]),
+])
+def test_registry_numbers_and_names(cli, runs, project_registry, write_registry, mutate, messages):
+    path = _mutated(project_registry, write_registry, mutate)
+    check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), *messages)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdef", "bcdefg")), "expands to more than"),
+    ("a: &a [1, *a]\n", "refers to itself"),
+])
+def test_a_yaml_alias_bomb_is_refused(cli, runs, tmp_path, text, message):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), message)
+
+
+def test_sample_count_is_bounded_before_anything_is_drawn(cli, runs, tmp_path):
+    check(cli("sample", runs / DONE, "-n", "2000000000", "--out", tmp_path / "x.npy"), 2, "-n 2000000000")
+    assert not (tmp_path / "x.npy").exists()
+
+
+@pytest.mark.parametrize("side, message", [(100_000, "decompression bomb"), (4000, "4000×4000 pixels")])
+def test_score_refuses_a_png_bigger_than_the_datasets_before_decoding_it(cli, tmp_path, side, message):
+    """A PNG whose header claims side × side pixels: PIL's own bomb check refuses the largest,
+    lpbench's size check (the dataset's 8×8) every other, before a pixel is decoded."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (8, 8)).save(buf, format="PNG")
+    png = bytearray(buf.getvalue())
+    png[16:24] = struct.pack(">II", side, side)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"{i}.png").write_bytes(bytes(png))
+    check(cli("score", folder, "--dataset", "digits"), 2, str(folder / "0.png"), message)
+
+
+def test_score_refuses_an_empty_array(cli, tmp_path):
+    np.save(tmp_path / "empty.npy", np.zeros((0, 1, 8, 8), np.float32))
+    check(cli("score", tmp_path / "empty.npy", "--dataset", "digits"), 2, "0 samples", "needs at least 2 samples")
+
+
+# ------------------------------------------------ where a bad value came from: variable or file
+
+
+def test_a_bad_value_names_the_variable_or_the_file_it_came_from(cli, runs, tmp_path, monkeypatch):
+    check(cli("run", "--models", "vae", *TINY, "--runs-dir", runs, env={"LPBENCH_WORKERS": "0"}), 2,
+          "environment (LPBENCH_WORKERS)")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lpbench.toml").write_text("workers = 0\n")
+    check(cli("run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(tmp_path / "lpbench.toml"), "--workers")
+    (tmp_path / "lpbench.toml").write_text("runs-dir = 5\n")
+    check(cli("leaderboard"), 2, str(tmp_path / "lpbench.toml"), "runs-dir", "expected a path")
+    (tmp_path / "lpbench.toml").write_bytes(bytes(range(256)))
+    check(cli("leaderboard"), 2, str(tmp_path / "lpbench.toml"), "not UTF-8")
+    (tmp_path / "lpbench.toml").unlink()
+    (tmp_path / "afile").write_text("")
+    check(cli("run", "--models", "vae", *TINY, env={"LPBENCH_RUNS_DIR": str(tmp_path / "afile/runs")}), 2,
+          "--runs-dir came from the environment (LPBENCH_RUNS_DIR)")
+
+
+def test_a_binary_registry_is_named(cli, runs, tmp_path):
+    path = tmp_path / "reg.yaml"
+    path.write_bytes(bytes(range(256)) * 8)
+    check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), "not UTF-8")
+
+
+def test_records_are_written_as_strict_json(tmp_path):
+    from lpbench import records
+
+    records.write_record(tmp_path, {"model": "m", "dataset": "d", "budget": "b", "seed": 0, "status": "failed",
+                                    "metrics": {"x": float("nan"), "y": float("inf")}})
+    text = (tmp_path / "run.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["metrics"] == {"x": None, "y": None}

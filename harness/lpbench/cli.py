@@ -98,7 +98,7 @@ def _seeds(ctx, param, value):
     except ValueError:
         raise click.BadParameter(f"expected comma-separated integers like 0,1,2, got '{value}'") from None
     if any(not 0 <= s <= MAX_SEED for s in seeds):
-        raise click.BadParameter(f"seeds must be integers from 0 to {MAX_SEED}, got '{value}'")
+        raise click.BadParameter(f"seeds must be non-negative integers (at most {MAX_SEED}), got '{value}'")
     return seeds or [0]
 
 

@@ -493,7 +493,7 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                     try:
                         holder = lock.acquire()
                     except StoreError as e:  # the lock cannot be made (no permission, disk full, a folder in its place)
-                        _finish(results, spec, _without_lock(folder, spec, opts, str(e)), on_done)
+                        _finish(results, spec, _without_lock(folder, spec, opts, str(e)), on_done, on_note)
                         continue
                     if holder is not None:
                         if spec not in waited and on_note:
@@ -513,7 +513,7 @@ def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, execu
                 if running:
                     for h, rec in ex.wait(list(running), timeout=poll_s if deferred else None):
                         running.pop(h).release()
-                        _finish(results, h.job.spec, rec, on_done)
+                        _finish(results, h.job.spec, rec, on_done, on_note)
                 elif deferred:
                     time.sleep(poll_s)
                 pending.extend(deferred)
@@ -559,7 +559,9 @@ def _finished_record(folder, spec) -> dict | None:
     return None
 
 
-def _finish(results, spec, rec, on_done):
+def _finish(results, spec, rec, on_done, on_note=None):
     results[spec] = rec
+    if rec.get("unrecorded") and on_note:  # no run.json says why: say it here, even with --quiet
+        on_note(spec, f"failed: {rec['error']}")
     if on_done:
         on_done(spec, rec)

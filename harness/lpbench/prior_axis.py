@@ -116,11 +116,17 @@ def run_priors(model_records, prior_specs, opts, registry, plugins, echo=None) -
         # on the same folder (another process) neither retrains it nor writes it meanwhile
         lock = RunLock(folder)
         told = False
-        while (holder := lock.acquire()) is not None:
-            if echo and not told:
-                echo(f"{rec['model']} seed {rec['seed']}: waiting for the model run's lock ({holder.get('pid')})")
-                told = True
-            time.sleep(2.0)
+        try:
+            while (holder := lock.acquire()) is not None:
+                if echo and not told:
+                    echo(f"{rec['model']} seed {rec['seed']}: waiting for the model run's lock ({holder.get('pid')})")
+                    told = True
+                time.sleep(2.0)
+        except store.StoreError as e:  # no lock can be made there (read-only, disk full): leave the folder as it is
+            out.extend(_failed_unrecorded(s, rec, e) for s in specs)
+            if echo:
+                echo(f"{rec['model']} seed {rec['seed']}: prior axis not updated: {e}")
+            continue
         try:
             out.extend(_one_model(folder, rec, specs, opts, registry, plugins, echo))
         finally:
@@ -157,6 +163,11 @@ def _one_model(folder, rec, specs, opts, registry, plugins, echo) -> list[dict]:
             detail = f": {prec['error']}" if prec.get("error") else ""
             echo(f"{rec['model']} × prior {s.label} seed {rec['seed']}: {status}{detail}")
     return out
+
+
+def _failed_unrecorded(spec, model_rec, e) -> dict:
+    return {"model": spec.model, "prior": spec.label, "dataset": model_rec["dataset"], "budget": model_rec["budget"],
+            "seed": model_rec["seed"], "status": "failed", "error": str(e), "metrics": {}}
 
 
 def _failed(folder, spec, model_rec, e) -> dict:

@@ -550,7 +550,7 @@ def parse_overrides(pairs, model_names, metric_names=()) -> dict:
             raise LpbenchError(f"--set {key}: expected finite numbers, got '{raw}' (NaN and infinity are not settings)")
         if key == "latent_dim":
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LATENT_DIM:
-                raise LpbenchError(f"--set latent_dim: expected an integer from 1 to {MAX_LATENT_DIM}, got '{raw}'")
+                raise LpbenchError(f"--set latent_dim: expected a positive integer (at most {MAX_LATENT_DIM}), got '{raw}'")
             out["latent_dim"] = value
             continue
         head, _, tail = key.partition(".")

@@ -160,7 +160,7 @@ def identity(spec: RunSpec) -> dict:
 
 def unrecorded_failure(spec: RunSpec, message: str) -> dict:
     """A failed run's record that could not be (or must not be) written to its folder."""
-    return {**identity(spec), "status": "failed", "error": message, "metrics": {}}
+    return {**identity(spec), "status": "failed", "error": message, "metrics": {}, "unrecorded": True}
 
 
 def _run_one(spec, opts, registry, plugins, folder) -> dict:

@@ -41,7 +41,7 @@ def load_samples(path, kind: str, shape: tuple, what: str = "samples"):
         raise DataError(f"{path}: expected a .npy or .npz array file or a folder of PNG images")
     if arr.ndim == 0 or not 2 <= len(arr) <= MAX_SAMPLES:
         count = "a single value" if arr.ndim == 0 else f"{len(arr)} samples"
-        raise DataError(f"{what} in {path}: {count}; expected between 2 and {MAX_SAMPLES} samples")
+        raise DataError(f"{what} in {path}: {count}; scoring needs at least 2 samples (and at most {MAX_SAMPLES})")
 
     if arr.dtype.kind not in "uif" or arr.dtype.kind == "c":
         raise DataError(f"{what} in {path} have dtype {arr.dtype}; expected uint8 or float")
