@@ -243,6 +243,7 @@ def run(cli, registry, runs, *args):
                "--runs-dir", runs, "-q", *args)
 
 
+@pytest.mark.slow
 def test_ceiling_reconstructs_heldout_data_never_the_training_split(plugin, small_registry, cli, tmp_path):
     runs = tmp_path / "runs"
     res = run(cli, small_registry, runs, "--models", "identity_ae", "--priors", "kde,normal")
@@ -272,6 +273,7 @@ def test_ceiling_reconstructs_heldout_data_never_the_training_split(plugin, smal
     assert kde["timings"]["prior_fit_s"] >= 0 and kde["timings"]["train_s"] == rec["timings"]["train_s"]
 
 
+@pytest.mark.slow
 def test_a_prior_is_fitted_once_per_model_and_reused_across_metrics(plugin, small_registry, cli, tmp_path):
     runs = tmp_path / "runs"
     res = run(cli, small_registry, runs, "--models", "identity_ae", "--priors", "counting_gmm", "--metrics", "emd")
@@ -309,6 +311,7 @@ def test_a_prior_is_fitted_once_per_model_and_reused_across_metrics(plugin, smal
     assert json.loads((pfolder / "run.json").read_text())["config"]["settings"]["n_components"] == 4
 
 
+@pytest.mark.slow
 def test_composite_ids_run_the_base_model_with_its_prior(plugin, small_registry, cli, tmp_path):
     runs = tmp_path / "runs"
     res = run(cli, small_registry, runs, "--models", "identity_kde,identity_gmm8")
@@ -319,15 +322,16 @@ def test_composite_ids_run_the_base_model_with_its_prior(plugin, small_registry,
     assert gmm8["prior_plugin"] == "gmm" and gmm8["config"]["settings"]["n_components"] == 8
     out = cli("--registry", small_registry, "leaderboard", "--runs-dir", runs, "--format", "csv").output
     header, *rows = out.strip().splitlines()
-    assert header.startswith("model,prior,seeds,train_s,prior_fit_s,emd,")
+    assert header.startswith("dataset,budget,model,prior,seeds,train_s,prior_fit_s,emd,")
     assert "ceiling emd" in header and "gap emd" in header and "latent_fd" in header
-    assert sorted(r.split(",")[1] for r in rows) == ["identity_gmm8", "kde", "native"]
+    assert sorted(r.split(",")[3] for r in rows) == ["identity_gmm8", "kde", "native"]
     js = json.loads(cli("--registry", small_registry, "leaderboard", "--runs-dir", runs, "--format", "json").output)
     assert {(r["model"], r["prior"]) for r in js} == {("identity_ae", p) for p in ("identity_gmm8", "kde", "native")}
     models = {m["name"]: m for m in json.loads(cli("--registry", small_registry, "list", "models", "--json").output)}
     assert models["identity_kde"]["family"] == "composite" and models["identity_kde"]["base"] == "identity_ae"
 
 
+@pytest.mark.slow
 def test_decoder_only_models_get_reversed_codes(plugin, small_registry, cli, tmp_path):
     runs = tmp_path / "runs"
     res = run(cli, small_registry, runs, "--models", "doubler", "--priors", "kde")
