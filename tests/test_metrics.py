@@ -15,7 +15,8 @@ def metric(name, **settings):
 
     from conftest import ROOT
 
-    reg = yaml.safe_load((ROOT / "registry.yaml").read_text())["metrics"].get(name) or {}
+    reg = dict(yaml.safe_load((ROOT / "registry.yaml").read_text())["metrics"].get(name) or {})
+    reg.pop("budgets", None)  # per-budget settings (Registry.metric_settings): the base ones here
     return get_plugins().get("metric", name)({**reg, **settings})
 
 
