@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import RunFailed
+from . import store
 from .store import atomic_write_bytes, atomic_write_json
 
 CHECKPOINT = "train_state.pt"
@@ -160,15 +161,10 @@ class RunContext:
         """The last saved training state, or None. Restores global RNG states and curves."""
         if self.run_dir is None or not (self.run_dir / CHECKPOINT).exists():
             return None
-        import torch
-
         try:
-            state = torch.load(self.run_dir / CHECKPOINT, map_location=self.device, weights_only=True)
-        except Exception as e:  # a torn or foreign file must not crash the resume
-            raise RunFailed(
-                f"checkpoint {self.run_dir / CHECKPOINT} is unreadable ({e}); "
-                "delete it or rerun with --force to start over"
-            ) from None
+            state = store.read_torch(self.run_dir / CHECKPOINT, what="training checkpoint", map_location=self.device)
+        except store.Malformed as e:  # a torn or foreign file must not crash the resume
+            raise RunFailed(f"{e}; delete it or rerun with --force to start over") from None
         self.curves = list(state.pop("curves", []))
         set_rng_state(state.pop("rng", None))
         generator = state.pop("generator", None)

@@ -270,10 +270,10 @@ class _ModelAxis:
         path = self.folder / PRIORS_DIR / CODES_FILE
         if path.exists():
             try:
-                self._codes = torch.load(path, map_location="cpu", weights_only=True)
+                self._codes = store.read_torch(path, what="codes file")
                 return self._codes
-            except Exception:
-                log.warning("ignoring unreadable %s; recomputing the codes", path)
+            except store.Malformed as e:
+                log.warning("ignoring %s; recomputing the codes", e)
         self._need_decoder()
         t0 = time.perf_counter()
         train, test = self._split("train"), self._split("test")
@@ -490,7 +490,7 @@ class _ModelAxis:
             store.atomic_write_bytes(path, buf.getvalue())
             rec["metrics"], rec["metric_provenance"] = {}, {}  # a new fit invalidates old scores
         else:
-            prior.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            prior.load_state_dict(store.read_torch(path, what="fitted prior file"))
         rec["timings"]["train_s"] = (self.rec.get("timings") or {}).get("train_s")
         rec["timings"]["codes_s"] = codes["seconds"]
         rec["artifacts"]["prior"] = PRIOR_FILE

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -153,7 +154,12 @@ def _figures(rec: dict, folder: Path) -> list[dict]:
         path = (folder / arts[name]).resolve()
         if root not in path.parents or not path.is_file():
             continue
-        png, pixels = enlarged(path.read_bytes()) if name == "samples" else (path.read_bytes(), False)
+        try:
+            data = store.read_bytes(path, what="figure", limit=store.MAX_TEXT_BYTES)
+        except store.Malformed as e:
+            warnings.warn(f"leaving out a figure: {e}", stacklevel=2)
+            continue
+        png, pixels = enlarged(data) if name == "samples" else (data, False)
         out.append({"name": name, "src": _data_uri(png), "pixels": pixels, "caption": CAPTIONS.get(name, name)})
     return out
 

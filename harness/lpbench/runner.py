@@ -406,10 +406,6 @@ def _save_model(model, folder: Path) -> None:
 
 def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
     """Rebuild a trained model from its run folder (for sampling and figures)."""
-    import io
-
-    import torch
-
     from .api import ModelConfig
 
     plugins = plugins or get_plugins()
@@ -425,13 +421,9 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     )
     model = model_cls(config)
     path = Path(folder) / MODEL_FILE
-    data = store.read_bytes(path, what="model weights file", limit=store.MAX_WEIGHTS_BYTES, missing_ok=True)
-    if data is None:
+    state = store.read_torch(path, what="model weights file", missing_ok=True)
+    if state is None:
         raise LpbenchError(f"{path} is missing: the run did not finish training")
-    try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise store.Malformed(path, f"is not readable model weights ({type(e).__name__}: {e})") from None
     try:
         model.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError, TypeError) as e:

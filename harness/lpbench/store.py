@@ -124,6 +124,24 @@ def read_text(path, *, what: str = "file", limit: int = MAX_TEXT_BYTES, missing_
                               f"expected a {what}") from None
 
 
+def read_torch(path, *, what: str = "torch file", map_location="cpu", limit: int = MAX_WEIGHTS_BYTES,
+               missing_ok: bool = False):
+    """A torch.save file (weights, checkpoints, cached codes) read like every other file: a regular
+    file within ``limit``, loaded with ``weights_only`` (no code runs); a torn or foreign file is
+    Malformed, naming the file."""
+    import io
+
+    data = read_bytes(path, what=what, limit=limit, missing_ok=missing_ok)
+    if data is None:
+        return None
+    import torch
+
+    try:
+        return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    except Exception as e:  # torch raises many kinds for a torn or foreign file
+        raise Malformed(path, f"is unreadable as a {what} ({type(e).__name__}: {e})") from None
+
+
 def _no_constant(name):
     raise ValueError(f"{name} is not JSON")
 

@@ -9,6 +9,8 @@ import torch
 from torch import nn
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 
+from lpbench import store
+
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 DIGITS_WEIGHTS = WEIGHTS_DIR / "digits_cnn.pt"
 DIGITS_FIDELITY_NAME = "lpbench-digits-cnn"
@@ -76,7 +78,7 @@ class ClassifierFidelityExtractor(FeatureExtractorBase):
     def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
         super().__init__(name, features_list)
         path = Path(feature_extractor_weights_path or DIGITS_WEIGHTS)
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        ckpt = store.read_torch(path, what="feature extractor weights")
         self.net = ClassifierNet(**ckpt["config"])
         self.net.load_state_dict(ckpt["state_dict"])
         self.requires_grad_(False)

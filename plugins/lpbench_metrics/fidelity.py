@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-from lpbench import DataError, FeatureExtractor, LpbenchError, Metric
+from lpbench import DataError, FeatureExtractor, LpbenchError, Metric, store
 
 INCEPTION_ENV = "LPBENCH_INCEPTION_WEIGHTS"
 _SHA_CACHE: dict = {}
@@ -185,13 +185,9 @@ class DigitsCNNFeatures(FidelityFeatures):
             epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"],
             weight_decay=settings["weight_decay"], seed=settings["seed"], pool=settings["pool"], shift=settings["shift"], features=settings["features"], log=log,
         )
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         torch.save(ckpt, buf)
-        tmp = out.with_suffix(".pt.tmp")
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, out)
+        out = store.atomic_write_bytes(out, buf.getvalue(), what="extractor weights")
         info = {
             "extractor": cls.name, "dataset": train.dataset, "train_size": len(train), "test_size": len(test),
             "test_accuracy": acc, "settings": settings, "sha256": file_sha256(out),

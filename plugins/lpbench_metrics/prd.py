@@ -79,9 +79,7 @@ def max_f_beta_pair(precision, recall, beta=8.0, epsilon=1e-10):
 
 def save_curve(precision, recall, path):
     """Write {"precision": [...], "recall": [...]} atomically: the file contract the figures read."""
-    import json
+    from lpbench import store
 
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as fh:
-        json.dump({"precision": [float(v) for v in precision], "recall": [float(v) for v in recall]}, fh)
-    os.replace(tmp, path)
+    store.atomic_write_json(path, {"precision": [float(v) for v in precision], "recall": [float(v) for v in recall]},
+                            what="PRD curve")
