@@ -1,16 +1,23 @@
-import json
+"""Fixtures only; helpers that test modules import live in ``lpbench.testing``."""
 import os
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+
+from lpbench import testing
+from lpbench.plugins import LOAD_PLUGINS_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("MPLBACKEND", "Agg")
 # NumPy's BLAS and scikit-learn's OpenMP pools, like torch below: one thread (set before they load).
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# Only lpbench's own plugins and the fakes a test installs: another plugin installed in the same
+# environment must not change the suite's results. Set before collection (test modules list the
+# registered models at import) and inherited by the lpbench processes tests start. Opt a plugin in
+# with LPBENCH_LOAD_PLUGINS=name,... (README "Tests").
+os.environ.setdefault(LOAD_PLUGINS_VAR, "")
 
 
 def pytest_configure(config):
@@ -28,6 +35,8 @@ def _isolated(tmp_path, monkeypatch):
 
     monkeypatch.setenv("LPBENCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("LPBENCH_REGISTRY", raising=False)
+    # through monkeypatch, so the names install_fake_distribution adds are dropped after the test
+    monkeypatch.setenv(LOAD_PLUGINS_VAR, os.environ[LOAD_PLUGINS_VAR])
     reset_plugins()
     yield
     reset_plugins()
@@ -36,14 +45,7 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def cli():
     """invoke(args...) → click Result; never catches exceptions silently."""
-    from lpbench.cli import main
-
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
-
-    return invoke
+    return testing.invoke
 
 
 @pytest.fixture
@@ -59,7 +61,3 @@ def write_registry(tmp_path):
         return p
 
     return write
-
-
-def read_json(path):
-    return json.loads(Path(path).read_text())

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from test_plugins import install_fake_distribution
+from lpbench.testing import install_fake_distribution
 
 SOURCE = '''
 import os

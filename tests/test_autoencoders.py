@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from lpbench import Budget, DataSplit, ModelConfig, RunContext
+from lpbench import Budget, ModelConfig, RunContext
 from lpbench.plugins import get_plugins
 from lpbench.registry import Registry
+from lpbench.testing import toy_images
 
 MODELS = ["vae", "rae", "wae_gan", "wae_mmd", "two_stage_vae", "glf", "glf_regularized", "vae_flow_prior"]
 ARCH = {"type": "conv", "conv_channels": [8, 16], "fc_hidden": 32}
@@ -21,14 +22,6 @@ SMALL = {"two_stage_vae": {"second_hidden": 32, "lr": 1e-3, "second_lr": 1e-3},
 def make(name, latent=4, **hp):
     cls = get_plugins().get("model", name)
     return cls(ModelConfig({**cls.defaults, **SMALL.get(name, {}), **hp}, ARCH, latent, "image", (1, 8, 8)))
-
-
-def toy_images(n=128):
-    g = torch.Generator().manual_seed(0)
-    x = torch.zeros(n, 1, 8, 8, dtype=torch.uint8)
-    rows = torch.randint(0, 8, (n,), generator=g)
-    x[torch.arange(n), 0, rows, :] = 255  # one bright row per image
-    return DataSplit(x, None, "image", "toy", "train")
 
 
 def fit(model, data, run_dir, epochs=20, aux_epochs=20, stop_at=None, checkpoint_every=1000, total=None):
@@ -214,6 +207,7 @@ def test_flow_nll_is_a_normalized_density():
     assert p.item() == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_flow_prior_ex_post_fit_raises_the_likelihood(tmp_path):
     from lpbench import PriorContext
     from lpbench_models.latent_priors import FlowLatentPrior
@@ -269,6 +263,7 @@ def _clusters(n=600, seed=0):
     return torch.from_numpy(centers[rng.integers(0, 4, n)] + rng.normal(0, 0.5, (n, 2))).float()
 
 
+@pytest.mark.slow
 def test_gmm_seeded_fit_is_reproducible_and_survives_a_state_dict():
     from lpbench_models.priors.gmm import GMMPrior
 

@@ -15,10 +15,9 @@ import torch
 
 from lpbench import Model, hookimpl
 from lpbench.plugins import get_plugins
+from lpbench.testing import install_fake_distribution, read_json
 
-from conftest import read_json
-from test_plugins import install_fake_distribution
-
+pytestmark = pytest.mark.slow  # ~100 CLI cases, many of them runs: minutes
 EG = ["--dataset", "eight_gaussians", "--budget", "smoke"]
 TINY = [*EG, "--set", "data.n_train=200", "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
 DONE = Path("eight_gaussians/smoke/vae/seed7")  # the completed run each case must leave intact
@@ -192,7 +191,7 @@ def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch, project_r
 
 
 def test_data_root_with_a_truncated_file(cli, runs, tmp_path, project_registry, write_registry):
-    from test_datasets import make_idx_dataset
+    from lpbench.testing import make_idx_dataset
 
     make_idx_dataset(tmp_path / "data", "MNIST", np.random.default_rng(0))
     victim = tmp_path / "data/MNIST/raw/train-images-idx3-ubyte"

@@ -7,8 +7,7 @@ import torch
 
 from lpbench import Model, hookimpl
 from lpbench.plugins import get_plugins
-
-from conftest import read_json
+from lpbench.testing import read_json
 
 SMOKE = ["--dataset", "eight_gaussians", "--budget", "smoke"]
 
@@ -55,6 +54,7 @@ def test_models():
     get_plugins().unregister("test-models")
 
 
+@pytest.mark.slow
 def test_run_records_everything_and_skips_on_rerun(cli, tmp_path):
     runs = tmp_path / "runs"
     res = cli("run", "--models", "vae", *SMOKE, "--seeds", "0,1", "--runs-dir", runs)
@@ -84,6 +84,7 @@ def test_run_records_everything_and_skips_on_rerun(cli, tmp_path):
     assert read_json(folder / "run.json")["finished_at"] >= rec["finished_at"]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_metrics(cli, tmp_path):
     for d in ("a", "b"):
         assert cli("run", "--models", "vae", *SMOKE, "--runs-dir", tmp_path / d, "-q").exit_code == 0
@@ -91,6 +92,7 @@ def test_same_seed_gives_identical_metrics(cli, tmp_path):
     assert a["metrics"] == b["metrics"]
 
 
+@pytest.mark.slow
 def test_failed_runs_exit_1_and_the_others_complete(cli, tmp_path, test_models):
     res = cli("run", "--models", "always_fails,vae,diverges,wrong_shape", *SMOKE, "--runs-dir", tmp_path)
     assert res.exit_code == 1
@@ -157,6 +159,7 @@ def test_list_json(cli, what):
     assert items and all({"name", "plugin", "description"} <= set(i) for i in items)
 
 
+@pytest.mark.slow
 def test_leaderboard_formats_and_out(cli, tmp_path):
     runs = tmp_path / "runs"
     assert cli("run", "--models", "vae", *SMOKE, "--seeds", "0,1", "--runs-dir", runs, "-q").exit_code == 0
@@ -172,6 +175,7 @@ def test_leaderboard_formats_and_out(cli, tmp_path):
     assert cli("leaderboard", "--runs-dir", tmp_path / "nope").exit_code == 2
 
 
+@pytest.mark.slow
 def test_show(cli, tmp_path):
     assert cli("run", "--models", "vae", *SMOKE, "--runs-dir", tmp_path, "-q").exit_code == 0
     folder = tmp_path / "eight_gaussians/smoke/vae/seed0"
@@ -181,6 +185,7 @@ def test_show(cli, tmp_path):
     assert cli("show", tmp_path).exit_code == 2
 
 
+@pytest.mark.slow
 def test_score_points_npy_and_npz(cli, tmp_path):
     from lpbench.plugins import get_plugins as gp
 
@@ -197,6 +202,7 @@ def test_score_points_npy_and_npz(cli, tmp_path):
     assert "extractor raw" in res.output
 
 
+@pytest.mark.slow
 def test_score_images_uint8_grayscale_and_png_folder(cli, tmp_path):
     from PIL import Image
 
@@ -244,6 +250,7 @@ def test_score_missing_or_unreadable_file(cli, tmp_path):
     assert res.exit_code == 2 and "cannot read" in res.output
 
 
+@pytest.mark.slow
 def test_leaderboard_check_fails_when_published_tables_drift_from_their_records(cli, tmp_path):
     runs, out = tmp_path / "runs", tmp_path / "board"
     assert cli("run", "--models", "vae", *SMOKE, "--seeds", "0,1", "--runs-dir", runs, "-q").exit_code == 0

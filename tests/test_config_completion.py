@@ -105,6 +105,7 @@ class _Models:
         register(_Instant)
 
 
+@pytest.mark.slow
 def test_file_keys_no_command_takes_reach_plugins_as_environment(cli, in_tmp, monkeypatch):
     import os
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 import lpbench_datasets
 from lpbench import DataError, Dataset, DataSplit
 from lpbench.plugins import Plugins
+from lpbench.testing import make_idx_dataset, write_idx
 from lpbench_datasets.digits import Digits
 from lpbench_datasets.synthetic import EightGaussians
 from lpbench_datasets.torchvision_sets import CIFAR10, MNIST, CelebA, FashionMNIST, default_data_root
@@ -145,24 +145,6 @@ def test_digits_splits_are_stratified_deterministic_and_cover_everything():
 
 
 # ------------------------------------------------------------------------- MNIST and Fashion
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """An uncompressed IDX file: zero, zero, type 0x08 (ubyte), ndim; big-endian dims; data."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
-def make_idx_dataset(root: Path, folder: str, rng) -> dict:
-    arrays = {}
-    for prefix, n in (("train", 6), ("t10k", 4)):
-        images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=n, dtype=np.uint8)
-        write_idx(root / folder / "raw" / f"{prefix}-images-idx3-ubyte", images)
-        write_idx(root / folder / "raw" / f"{prefix}-labels-idx1-ubyte", labels)
-        arrays[prefix] = (images, labels)
-    return arrays
 
 
 IDX_SETS = [(MNIST, "MNIST", "mnist"), (FashionMNIST, "FashionMNIST", "fashion_mnist")]

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lpbench import Budget, DataSplit, ModelConfig, RunContext
+from lpbench.testing import toy_images
 from lpbench_metrics.emd import emd
 from lpbench_models.vae import VAE
 
@@ -35,14 +36,6 @@ def make_vae(kind="image", **hp):
     shape = (1, 8, 8) if kind == "image" else (2,)
     defaults = {**VAE.defaults, **({"likelihood": "gaussian", "decoder_sigma": 0.1} if kind == "points" else {}), **hp}
     return VAE(ModelConfig(defaults, _arch(kind), 4, kind, shape))
-
-
-def toy_images(n=128):
-    g = torch.Generator().manual_seed(0)
-    x = torch.zeros(n, 1, 8, 8, dtype=torch.uint8)
-    rows = torch.randint(0, 8, (n,), generator=g)
-    x[torch.arange(n), 0, rows, :] = 255  # one bright row per image
-    return DataSplit(x, None, "image", "toy", "train")
 
 
 @pytest.mark.parametrize("kind", ["image", "points"])

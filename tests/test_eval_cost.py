@@ -7,12 +7,12 @@ import pytest
 import torch
 
 import lpbench
-from conftest import read_json
 from lpbench.errors import LpbenchError
 from lpbench.plugins import get_plugins
 from lpbench.progress import Reporter
 from lpbench.registry import Registry, parse_overrides
 from lpbench.runner import RunSpec
+from lpbench.testing import read_json
 from lpbench_metrics.pag import pag_of_codes
 
 SMOKE = ["--dataset", "eight_gaussians", "--budget", "smoke"]
@@ -26,6 +26,7 @@ def _generator():
     return lambda z: torch.tanh(z @ a1.T) @ a2.T
 
 
+@pytest.mark.slow
 def test_converged_codes_stop_costing_compute_and_stopping_changes_pag_within_tolerance():
     G = _generator()
     # codes at different distances from z₀ ≈ 0 converge after different numbers of steps
@@ -86,6 +87,7 @@ def test_metric_settings_per_budget_and_from_set(project_registry, write_registr
         Registry(project_registry, "registry.yaml").resolve("vae", "digits", "smoke", plugins)
 
 
+@pytest.mark.slow
 def test_run_accepts_set_metric_settings_and_records_them(cli, tmp_path):
     runs = tmp_path / "runs"
     res = cli("run", "--models", "vae", *SMOKE, "--metrics", "pag", "--set", "pag.steps=7", "--set", "pag.n_points=16",
@@ -126,6 +128,7 @@ def test_evaluation_progress_names_each_metric_with_an_eta(monkeypatch):
     assert lines[3] == "[gan on digits/cpu seed 0] drawing figures" and len(lines) == 4
 
 
+@pytest.mark.slow
 def test_a_run_reports_each_metric_and_the_figures(tmp_path):
     from lpbench.runner import RunOptions, run_one
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test starts from trained runs (lpbench run)
+
 
 def _read(folder):
     return json.loads((folder / "run.json").read_text())

@@ -4,8 +4,9 @@ import os
 import pytest
 
 import fakeplugins
-from conftest import read_json
+from lpbench.testing import read_json
 
+pytestmark = pytest.mark.slow  # process pools and Dask clusters
 TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--set", "data.n_train=200",
         "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
 

@@ -14,8 +14,7 @@ from PIL import Image
 from lpbench import DataSplit, Model, ModelConfig, hookimpl
 from lpbench.plugins import get_plugins
 from lpbench.run_figures import farthest_prior_samples, make_run_figures, singular_values
-
-from conftest import read_json
+from lpbench.testing import read_json
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
@@ -41,6 +40,7 @@ def _png(path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+@pytest.mark.slow
 def test_an_autoencoder_run_gets_every_latent_figure(digits_run):
     folder = digits_run / "digits/smoke/vae/seed0"
     rec = read_json(folder / "run.json")
@@ -55,6 +55,7 @@ def test_an_autoencoder_run_gets_every_latent_figure(digits_run):
     assert rec["timings"]["figures_s"] > 0
 
 
+@pytest.mark.slow
 def test_image_grids_are_enlarged_by_whole_pixels(digits_run):
     """An 8×8 digit is drawn as k×k blocks of one colour (nearest-neighbour, integer k ≥ 4), so
     the samples are large enough to see and no pixel is smeared."""
@@ -131,6 +132,7 @@ def _points_setup(model_cls):
     return model, test, samples
 
 
+@pytest.mark.slow
 def test_figures_follow_capabilities(tmp_path):
     curves = [{"step": s, "loss": 1.0 / (s + 1), "rec": 0.5} for s in range(0, 50, 10)]
     model, test, samples = _points_setup(_DecoderOnly)
@@ -197,6 +199,7 @@ class _Register:
         register(_FailsInFigures)
 
 
+@pytest.mark.slow
 def test_a_failing_figure_never_fails_the_run(cli, tmp_path):
     get_plugins().register(_Register(), "figure-breaker")
     try:
@@ -214,6 +217,7 @@ def test_a_failing_figure_never_fails_the_run(cli, tmp_path):
 # ----------------------------------------------------------------------------------- lpbench sample
 
 
+@pytest.mark.slow
 def test_sample_draws_new_samples_from_a_saved_run(cli, digits_run, tmp_path):
     folder = digits_run / "digits/smoke/vae/seed0"
     res = cli("sample", folder, "-n", 16, "--out", tmp_path / "grid.png")
@@ -263,6 +267,7 @@ def _report_runs(digits_run, tmp_path) -> Path:
     return runs
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
     runs = _report_runs(digits_run, tmp_path)
     out = tmp_path / "report.html"
@@ -288,6 +293,7 @@ def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
     assert res.exit_code == 2 and "does not exist" in res.output
 
 
+@pytest.mark.slow
 def test_report_without_prd_curves_skips_the_plot(cli, digits_run, tmp_path):
     import shutil
 
@@ -328,6 +334,7 @@ def _chromium(*args, tmp_path):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
     runs = _report_runs(digits_run, tmp_path)

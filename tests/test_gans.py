@@ -6,14 +6,13 @@ import torch
 
 import lpbench
 from lpbench import Budget, DataSplit, Evaluation, ModelConfig, RunContext
+from lpbench.testing import read_json, toy_images
 from lpbench_datasets.synthetic import EightGaussians
 from lpbench_metrics.modes import HighQuality, ModesCovered
 from lpbench_models.aae import AAE, AAELearnedPrior
 from lpbench_models.gan import GAN, MaskedGAN, WeightedGAN
 from lpbench_models.pgan import PGAN
 from lpbench_models.prior_resampling import masked_indices, unit_scores, weighted_indices
-
-from conftest import read_json
 
 MODELS = [GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior]
 TINY = {
@@ -33,14 +32,12 @@ def make(cls, kind="points", **hp):
 
 
 def toy(kind="points", n=96):
+    if kind == "image":
+        return toy_images(n, labelled=True)
     g = torch.Generator().manual_seed(0)
     y = torch.randint(0, 8, (n,), generator=g)
-    if kind == "points":
-        x = EightGaussians().centers()[y] + 0.02 * torch.randn(n, 2, generator=g)
-        return DataSplit(x, y, "points", "toy", "train")
-    x = torch.zeros(n, 1, 8, 8, dtype=torch.uint8)
-    x[torch.arange(n), 0, y, :] = 255  # one bright row per image: the row is the label
-    return DataSplit(x, y, "image", "toy", "train")
+    x = EightGaussians().centers()[y] + 0.02 * torch.randn(n, 2, generator=g)
+    return DataSplit(x, y, "points", "toy", "train")
 
 
 BUDGET = Budget("t", epochs=1, batch_size=16, eval_samples=16, aux_epochs=0.5)
@@ -295,6 +292,7 @@ def _known_generator():
     return lambda z: torch.tanh(z @ a1.T) @ a2.T
 
 
+@pytest.mark.slow
 def test_reversal_at_the_papers_settings_recovers_known_codes_and_stops_early():
     G = _known_generator()
     z_true = 0.5 * torch.randn(40, 3, generator=torch.Generator().manual_seed(2))
@@ -373,6 +371,7 @@ def test_mode_metrics_need_a_dataset_with_known_modes():
         ModesCovered().compute(ev)
 
 
+@pytest.mark.slow
 def test_run_and_score_evaluate_modes_and_hq_from_the_dataset(cli, tmp_path):
     runs = tmp_path / "runs"
     res = cli("run", "--models", "weighted_gan", "--dataset", "eight_gaussians", "--budget", "smoke",

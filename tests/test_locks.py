@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import fakeplugins
-from conftest import read_json
 from lpbench.locks import RunLock, lock_path
+from lpbench.testing import read_json
 
+pytestmark = pytest.mark.slow  # real lpbench processes
 LPBENCH = str(Path(sys.executable).with_name("lpbench"))
 TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--set", "data.n_train=200",
         "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
@@ -162,7 +163,7 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
     import signal
     import time
 
-    from test_plugins import install_fake_distribution
+    from lpbench.testing import install_fake_distribution
 
     site = tmp_path / "site"
     site.mkdir()

@@ -1,5 +1,6 @@
 """The metric suite, each metric checked against an independent computation."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,11 +10,11 @@ from lpbench import FeatureExtractor, LpbenchError, Model, ModelConfig
 from lpbench.evaluation import evaluate
 from lpbench.plugins import get_plugins
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def metric(name, **settings):
     import yaml
-
-    from conftest import ROOT
 
     reg = dict(yaml.safe_load((ROOT / "registry.yaml").read_text())["metrics"].get(name) or {})
     reg.pop("budgets", None)  # per-budget settings (Registry.metric_settings): the base ones here
@@ -126,6 +127,7 @@ def test_unknown_metric_setting_is_an_error():
 # -------------------------------------------------------------------------- one pass and cache
 
 
+@pytest.mark.slow
 def test_one_feature_pass_for_all_metrics_and_the_reference_is_cached(monkeypatch):
     cls = get_plugins().get("feature_extractor", "digits_cnn")
     calls = []
@@ -186,6 +188,7 @@ def test_packaged_evaluator_is_small_and_its_record_matches():
     assert info["test_accuracy"] >= 0.95 and info["test_size"] == 360
 
 
+@pytest.mark.slow
 def test_train_evaluator_is_deterministic(cli, tmp_path, project_registry, write_registry):
     project_registry["extractors"]["digits_cnn"]["epochs"] = 1
     reg = write_registry(project_registry)
@@ -425,6 +428,7 @@ def test_pag_needs_a_decoder_and_enough_points():
 # ---------------------------------------------------------------------------- through the CLI
 
 
+@pytest.mark.slow
 def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_registry, write_registry):
     project_registry["metrics"]["pag"]["steps"] = 20  # the reversal itself is tested above
     reg = write_registry(project_registry)
@@ -465,6 +469,7 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     assert res.exit_code == 2 and "needs a model with decode" in res.output
 
 
+@pytest.mark.slow
 def test_eight_gaussians_run_records_the_emd_floor(cli, tmp_path, project_registry, write_registry):
     project_registry["metrics"]["pag"]["steps"] = 20
     reg = write_registry(project_registry)

@@ -9,6 +9,7 @@ import torch
 from lpbench_datasets.mnist5k import MNIST5k
 
 
+@pytest.mark.slow
 def test_split_is_stratified_deterministic_and_covers_all_5000_images():
     train, test = MNIST5k().load("train"), MNIST5k().load("test", seed=3)
     assert (len(train), len(test)) == (4000, 1000)
@@ -29,6 +30,7 @@ def test_split_is_stratified_deterministic_and_covers_all_5000_images():
     assert not torch.equal(other.x, test.x)
 
 
+@pytest.mark.slow
 def test_images_are_real_28x28_mnist_digits():
     train = MNIST5k().load("train")
     assert train.x.dtype == torch.uint8 and train.item_shape == (1, 28, 28) and train.y.dtype == torch.int64
@@ -39,6 +41,7 @@ def test_images_are_real_28x28_mnist_digits():
     assert x[:, :, :3, :].mean().item() < 0.01 and x[:, :, :, -3:].mean().item() < 0.01
 
 
+@pytest.mark.slow
 def test_packaged_evaluator_classifies_the_test_split_as_recorded():
     from lpbench_metrics._fidelity_nets import ClassifierNet, file_sha256, to_network_input
     from lpbench_metrics.fidelity import MNIST5kCNNFeatures
@@ -56,6 +59,7 @@ def test_packaged_evaluator_classifies_the_test_split_as_recorded():
     assert acc >= 0.97 and acc == pytest.approx(info["test_accuracy"], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_train_evaluator_leaves_the_packaged_weights_alone_unless_asked(cli, tmp_path, project_registry,
                                                                           write_registry, monkeypatch):
     from lpbench_metrics.fidelity import MNIST5kCNNFeatures
@@ -72,6 +76,7 @@ def test_train_evaluator_leaves_the_packaged_weights_alone_unless_asked(cli, tmp
     assert res.exit_code == 2 and "not both" in res.output
 
 
+@pytest.mark.slow
 def test_vae_smoke_run_completes_offline(cli, tmp_path):
     res = cli("run", "--models", "vae", "--dataset", "mnist5k", "--budget", "smoke", "--runs-dir", tmp_path, "-q")
     assert res.exit_code == 0, res.output
@@ -80,6 +85,7 @@ def test_vae_smoke_run_completes_offline(cli, tmp_path):
     assert {"fid", "kid", "is", "prd_precision", "pag"} <= set(rec["metrics"])
 
 
+@pytest.mark.slow
 def test_score_of_held_out_real_images_is_the_documented_floor(cli, tmp_path):
     """Train images scored against the 1 000 test images: FID at the floor the README states."""
     train = MNIST5k().load("train")

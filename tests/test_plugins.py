@@ -1,13 +1,14 @@
 """Plugin discovery: built-ins, a third-party plugin through a real entry point, broken ones."""
 import json
+import os
 import sys
-import textwrap
 
 import pytest
 
 import lpbench
 from lpbench import hookspecs
 from lpbench.plugins import Plugins, get_plugins
+from lpbench.testing import install_fake_distribution
 
 def readme_plugin() -> str:
     """The complete plugin from README's "Writing a plugin" section: the docs are tested."""
@@ -16,18 +17,6 @@ def readme_plugin() -> str:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     block = readme.split("```python\n# lpbench_kde/__init__.py\n", 1)[1].split("```", 1)[0]
     return block
-
-
-def install_fake_distribution(root, dist, modules: dict, entry_points: dict):
-    """Write modules and a dist-info with entry_points.txt: what pip install leaves behind."""
-    for name, src in modules.items():
-        (root / f"{name}.py").write_text(textwrap.dedent(src))
-    # pip writes the normalized name (underscores): importlib.metadata reads the name from it
-    info = root / f"{dist.replace('-', '_')}-1.2.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n")
-    lines = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[lpbench]\n{lines}\n")
 
 
 @pytest.fixture
@@ -49,6 +38,7 @@ def test_builtin_plugins_register_through_entry_points():
     assert all(not i.errors for i in p.report()), [i.errors for i in p.report()]
 
 
+@pytest.mark.slow
 def test_third_party_plugin_is_discovered_and_drives_the_cli(site, cli, tmp_path):
     install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": readme_plugin()}, {"kde": "lpbench_kde"})
     res = cli("list", "metrics", "--json")
@@ -75,6 +65,25 @@ def test_third_party_plugin_is_discovered_and_drives_the_cli(site, cli, tmp_path
               "--reference", tmp_path / "r.npy", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["mean_distance"] == pytest.approx(5.0, rel=1e-5)
+
+
+def test_an_installed_plugin_loads_only_when_the_allow_list_names_it(site, monkeypatch):
+    """LPBENCH_LOAD_PLUGINS keeps other installed plugins out (this suite runs with it empty);
+    lpbench's own plugins load regardless, and unset it lets every installed plugin in."""
+    from lpbench.errors import UnknownNameError
+
+    install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": readme_plugin()}, {"kde": "lpbench_kde"})
+    assert "kde" in os.environ["LPBENCH_LOAD_PLUGINS"].split(",")  # installing opts it in
+    monkeypatch.setenv("LPBENCH_LOAD_PLUGINS", "")
+    p = Plugins()
+    assert "kde" not in p.info and "lpbench_kde" not in sys.modules  # never imported
+    assert {"lpbench_models", "lpbench_metrics", "lpbench_datasets", "lpbench_mlflow"} <= set(p.info)
+    with pytest.raises(UnknownNameError, match="LPBENCH_LOAD_PLUGINS"):
+        p.get("model", "pixel_kde")
+    monkeypatch.setenv("LPBENCH_LOAD_PLUGINS", "lpbench_other, kde")
+    assert Plugins().plugin_of("model", "pixel_kde") == "kde"
+    monkeypatch.delenv("LPBENCH_LOAD_PLUGINS")
+    assert Plugins().plugin_of("metric", "mean_distance") == "kde"
 
 
 def test_broken_plugins_are_isolated_and_reported(site, cli):

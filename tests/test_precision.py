@@ -1,8 +1,9 @@
 """Mixed precision as a budget option: bf16 autocast around fit, evaluation in fp32."""
+import pytest
 import torch
 
-from conftest import read_json
 from lpbench.context import autocast
+from lpbench.testing import read_json
 
 TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--device", "cpu", "--set", "data.n_train=1000",
         "--set", "data.n_test=200", "--set", "budget.eval_samples=100", "--metrics", "emd", "-q"]
@@ -17,6 +18,7 @@ def test_autocast_follows_the_budget_precision():
         assert lin(x).dtype == torch.bfloat16
 
 
+@pytest.mark.slow
 def test_a_bf16_run_trains_in_bf16_records_it_and_evaluates_in_fp32(cli, tmp_path):
     runs = {}
     for precision in ("fp32", "bf16"):

@@ -370,6 +370,7 @@ def ring(n, seed):
     return torch.stack([r * angle.cos(), r * angle.sin()], 1)
 
 
+@pytest.mark.slow
 def test_code_gan_prior_learns_a_non_gaussian_code_set_and_resumes_exactly(tmp_path):
     from lpbench import Budget
     from lpbench_models.latent_priors import CodeGANPrior
@@ -398,6 +399,7 @@ def test_code_gan_prior_learns_a_non_gaussian_code_set_and_resumes_exactly(tmp_p
     assert torch.equal(resumed.sample(50, torch.Generator().manual_seed(5)), prior.sample(50, torch.Generator().manual_seed(5)))
 
 
+@pytest.mark.slow
 def test_flow_prior_beats_normal_in_heldout_likelihood_on_a_non_gaussian_set(tmp_path):
     from lpbench import Budget
     from lpbench_models.latent_priors import FlowLatentPrior
@@ -417,6 +419,7 @@ def test_flow_prior_beats_normal_in_heldout_likelihood_on_a_non_gaussian_set(tmp
     assert [r["step"] for r in c.curves][-1] == c.total_steps - 1  # the budget's aux steps were run
 
 
+@pytest.mark.slow
 def test_two_stage_prior_moves_towards_a_shifted_scaled_gaussian(tmp_path):
     """A short fit: the mean is learned and the samples are far closer to the codes than N(0, I).
     (Its variances converge slowly — γ starts at 1 and dimensions below it collapse first, Dai &

@@ -1,5 +1,6 @@
 """README.md as a reader meets it: the command table renders as one table naming every command,
-the contents list reaches every section, and the evaluation-API example metric runs."""
+the contents list reaches every section, CI runs its test command, and the evaluation-API example
+metric runs."""
 import json
 import re
 import sys
@@ -58,6 +59,13 @@ def test_the_contents_list_reaches_every_section():
     assert [a for a in sections if a not in links] == []  # every section is listed, in order
     assert [a for a in links if a in sections] == sections
 
+
+def test_ci_runs_the_readme_test_command():
+    block = README[README.index("## Tests"):README.index("## Command line")]
+    command = re.search(r"```\n(python -m pytest[^\n]*)\n```", block).group(1)
+    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines() if "pytest" in line and not line.startswith("#")]
+    assert ci == [command]
+    assert "--durations" in command
 
 def readme_feature_metric() -> str:
     return README.split("```python\n# lpbench_featmean/__init__.py\n", 1)[1].split("```", 1)[0]

@@ -11,6 +11,7 @@ def _rows(cli, runs, dataset, *extra):
     return {r["model"]: r for r in json.loads(res.output)}
 
 
+@pytest.mark.slow
 def test_held_out_real_data_fid_is_near_zero_and_below_every_model(cli, tmp_path, project_registry, write_registry):
     project_registry["metrics"]["pag"]["steps"] = 20
     reg = write_registry(project_registry)

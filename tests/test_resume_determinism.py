@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_json
 from lpbench.plugins import get_plugins
+from lpbench.testing import read_json
 
+pytestmark = pytest.mark.slow  # three grids of every model in real processes
+ROOT = Path(__file__).resolve().parents[1]
 LPBENCH = str(Path(sys.executable).with_name("lpbench"))
 MODELS = sorted(get_plugins().all("model"))
 # Models that cannot guarantee identical metrics after a resume or across processes. Each entry

@@ -5,8 +5,7 @@ import re
 import sys
 from pathlib import Path
 
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*(ROOT / "harness").rglob("*.py"), *(ROOT / "plugins").rglob("*.py")])
 
 

@@ -112,6 +112,7 @@ def _model(name, **hp):
     return cls(ModelConfig({**cls.defaults, **small, **hp}, ARCH, 4, "image", (1, 8, 8)))
 
 
+@pytest.mark.slow
 def test_a_resumed_fit_continues_at_the_scheduled_rate_with_identical_weights(tmp_path):
     sched = {"type": "multistep", "milestones": [0.25, 0.5], "gamma": [0.5, 0.2]}
     torch.manual_seed(0)
@@ -132,6 +133,7 @@ def test_a_resumed_fit_continues_at_the_scheduled_rate_with_identical_weights(tm
     assert state["objects"]["lr_flow"]["last_epoch"] == 12
 
 
+@pytest.mark.slow
 def test_the_run_records_its_schedules_and_its_budget_shape(tmp_path):
     from click.testing import CliRunner
 

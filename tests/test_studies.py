@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.relative_to(ROOT) for p in (ROOT / "studies").glob("*/analyze.py")))
 def test_study_results_match_its_records(script):
     res = subprocess.run([sys.executable, str(ROOT / script), "--check"], capture_output=True, text=True, cwd=ROOT)

@@ -3,9 +3,10 @@ LPBENCH_THREADS and lpbench.toml, applied where the run trains and recorded in r
 import pytest
 import torch
 
-from conftest import read_json
 from lpbench import threads
+from lpbench.testing import read_json
 
+pytestmark = pytest.mark.slow  # smoke runs through lpbench run
 SMOKE = ["--dataset", "eight_gaussians", "--budget", "smoke", "--metrics", "emd"]
 
 

@@ -6,8 +6,7 @@ import pytest
 
 from lpbench import Model, hookimpl
 from lpbench.plugins import get_plugins
-
-from conftest import read_json
+from lpbench.testing import read_json
 
 SMOKE = ["--dataset", "eight_gaussians", "--budget", "smoke"]
 
@@ -54,6 +53,7 @@ def trackers():
     get_plugins().unregister("raises")
 
 
+@pytest.mark.slow
 def test_run_finished_reaches_every_tracker_and_a_failing_one_is_only_logged(cli, tmp_path, trackers, caplog):
     runs = tmp_path / "runs"
     with caplog.at_level(logging.WARNING, logger="lpbench.runner"):
@@ -90,6 +90,7 @@ def test_mlflow_plugin_is_silent_when_off_and_clear_when_mlflow_is_missing(monke
         lpbench_mlflow.run_finished({"dataset": "x"}, tmp_path)
 
 
+@pytest.mark.slow
 def test_mlflow_logs_params_metrics_curves_and_the_run_folder(cli, tmp_path, monkeypatch):
     pytest.importorskip("mlflow", reason="mlflow is not installed (pip install 'lpbench[mlflow]')")
     from mlflow.tracking import MlflowClient

@@ -1,7 +1,14 @@
-"""Plugin manager: entry-point loading, registration, isolation of broken plugins."""
+"""Plugin manager: entry-point loading, registration, isolation of broken plugins.
+
+``LPBENCH_LOAD_PLUGINS``, when set, is an allow-list of third-party entry-point names
+(comma-separated; empty: none): only those load beside lpbench's own plugins, which always load.
+Unset, every installed plugin loads. The test suite sets it so that whatever else is installed
+cannot change its results (as llm's ``LLM_LOAD_PLUGINS`` and datasette's ``DATASETTE_LOAD_PLUGINS``).
+"""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import traceback
 from dataclasses import dataclass, field
 
@@ -12,6 +19,8 @@ from .api import Dataset, FeatureExtractor, Metric, Model, Prior
 from .errors import LpbenchError, UnknownNameError
 
 ENTRY_POINT_GROUP = "lpbench"
+LOAD_PLUGINS_VAR = "LPBENCH_LOAD_PLUGINS"
+BUILTIN_DISTRIBUTION = "lpbench"
 
 # hook name → (kind, base class)
 KINDS = {
@@ -53,12 +62,16 @@ class Plugins:
     # ------------------------------------------------------------------------------ loading
 
     def _load_entry_points(self) -> None:
+        allowed = load_allow_list()
         seen = set()
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if ep.name in seen:  # the same distribution visible twice on sys.path
                 continue
-            seen.add(ep.name)
             dist = getattr(ep, "dist", None)
+            builtin = dist is not None and dist.name == BUILTIN_DISTRIBUTION
+            if allowed is not None and not builtin and ep.name not in allowed:
+                continue  # not imported at all: a plugin left out cannot fail or register anything
+            seen.add(ep.name)
             info = PluginInfo(ep.name, dist.version if dist else None, ep.value)
             self.info[ep.name] = info
             try:
@@ -148,6 +161,8 @@ class Plugins:
             broken = sorted(n for n, i in self.info.items() if i.errors)
             if broken:  # the name may belong to a plugin that failed to load
                 err.args = (f"{err} Plugins that failed to load: {', '.join(broken)} (see 'lpbench plugins').",)
+            if load_allow_list() is not None:  # or to one the allow-list leaves out
+                err.args = (f"{err} Only lpbench's own plugins and those named in {LOAD_PLUGINS_VAR} are loaded.",)
             raise err
         return entries[name].cls
 
@@ -160,6 +175,14 @@ class Plugins:
     def report(self) -> list[PluginInfo]:
         self._collect()
         return [self.info[n] for n in sorted(self.info)]
+
+
+def load_allow_list() -> set[str] | None:
+    """The third-party entry-point names ``LPBENCH_LOAD_PLUGINS`` allows, or None when unset."""
+    value = os.environ.get(LOAD_PLUGINS_VAR)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
 
 
 def _check_class(cls, kind: str, base: type) -> None:
