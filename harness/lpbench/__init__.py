@@ -16,7 +16,7 @@ __all__ = [
     "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
     "Evaluation", "Budget", "RunContext", "Prior", "PriorContext",
     "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
-    "schedule_optimizers", "nets", "reverse", "latent", "__version__",
+    "schedule_optimizers", "nets", "reverse", "latent", "store", "__version__",
 ]
 
 
@@ -29,6 +29,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".latent", __name__)
+    if name == "store":  # the one reader and writer: checked reads, atomic writes that refuse special files
+        import importlib
+
+        return importlib.import_module(".store", __name__)
     if name == "reverse":  # generator reversal (PGAN Algorithm 1), shared by pgan and pag
         import importlib
 
