@@ -1,5 +1,5 @@
 """Wall-clock of the GLF comparison on mnist5k at its `cpu` budget, on this machine, one torch
-thread per run: the measurement the budget was sized by (README "Datasets": 5 seeds of glf,
+thread per run: the measurement the budget was sized by (docs/datasets.md: 5 seeds of glf,
 rae_gmm, vae, vae_flow_prior, wae_mmd and two_stage_vae in about an hour on 2 cores).
 
     python benchmarks/mnist5k_cpu_budget.py [--models glf,vae] [--budget cpu] [--metrics fid,kid]

@@ -200,8 +200,8 @@ towards a fixed Gaussian prior by an adversary or an MMD penalty do no better th
 N(0, I) continuously onto the plane must put mass in the gaps between the modes, and hq shows how
 much (vae {eg('vae', 'hq')}, aae {eg('aae', 'hq')}, wae_mmd {eg('wae_mmd', 'hq')}, wae_gan {eg('wae_gan', 'hq')}); why
 wae_gan lands that far from the modes was not investigated. two_stage_vae ({eg('two_stage_vae')})
-puts every sample near the centre: its second stage collapses at this budget ("Models:
-autoencoders"). The learned code generators do not help here either: aae_learned_prior
+puts every sample near the centre: its second stage collapses at this budget ([Models:
+autoencoders](docs/models.md#autoencoders)). The learned code generators do not help here either: aae_learned_prior
 {eg('aae_learned_prior')} against aae's {eg('aae')}, pgan {eg('pgan')} against gan's {eg('gan')}.
 
 <table><tr>
@@ -246,8 +246,8 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   (`critic_output: sigmoid`, w ∝ s), the NS-GAN path for all three (`--set '*.loss=ns'`), the
   paper's scale (`--set architecture.decoder_output=tanh --set data.radius=0.8`) and a step
   count taken from a source independent of any of our models' EMD; the
-  experiment that tests the claim with them is planned, not yet run (README "Models: GANs and
-  learned priors", experiment (i)).
+  experiment that tests the claim with them is planned, not yet run ([docs/models.md](docs/models.md#issue-15-experiments),
+  experiment (i)).
 - **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g['verdict'])}
   ({tests_text(gd['tests'])}). Observed
   {' < '.join(gd['observed_order'])} (fid rae_gmm {ms(gd['fid']['rae_gmm'])}, glf {ms(gd['fid']['glf'])}, vae
@@ -298,8 +298,8 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   (principal standard deviations, seed 0: 0.45, 0.24, then ≤ 0.10) against all ten of the
   reversed training codes (0.62 … 0.15), after 280 steps (20 epochs of 1437 codes, the budget's
   `aux_epochs`). The experiment that settles the claim with the faithful reversal, secondary-GAN
-  convergence and both conventions is planned, not yet run (README "Models: GANs and learned
-  priors", experiment (ii)).
+  convergence and both conventions is planned, not yet run ([docs/models.md](docs/models.md#issue-15-experiments),
+  experiment (ii)).
 
 """
 

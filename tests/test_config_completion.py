@@ -158,11 +158,11 @@ def test_completion_offers_commands_and_registered_names(cli):
         get_plugins().unregister("instant-models")
 
 
-def test_the_readme_example_file_works(cli, in_tmp, monkeypatch):
+def test_the_documented_example_file_works(cli, in_tmp, monkeypatch):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    example = readme.split("```toml\n# lpbench.toml", 1)[1].split("```", 1)[0]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    example = page.split("```toml\n# lpbench.toml", 1)[1].split("```", 1)[0]
     (in_tmp / "lpbench.toml").write_text("# lpbench.toml" + example)
     monkeypatch.delenv("LPBENCH_MLFLOW", raising=False)
     s = _settings(cli)

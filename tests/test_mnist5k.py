@@ -96,4 +96,4 @@ def test_score_of_held_out_real_images_is_the_documented_floor(cli, tmp_path):
     assert fid == pytest.approx(FLOOR, rel=0.05)
 
 
-FLOOR = 0.166  # README "Metrics": train[:1000] vs the test split (other 1 000-image train blocks: 0.19-0.23)
+FLOOR = 0.166  # docs/metrics.md: train[:1000] vs the test split (other 1 000-image train blocks: 0.19-0.23)

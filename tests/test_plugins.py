@@ -10,12 +10,12 @@ from lpbench import hookspecs
 from lpbench.plugins import Plugins, get_plugins
 from lpbench.testing import install_fake_distribution
 
-def readme_plugin() -> str:
-    """The complete plugin from README's "Writing a plugin" section: the docs are tested."""
+def docs_plugin() -> str:
+    """The complete plugin from docs/plugins.md ("Writing a plugin"): the docs are tested."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = readme.split("```python\n# lpbench_kde/__init__.py\n", 1)[1].split("```", 1)[0]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    block = page.split("```python\n# lpbench_kde/__init__.py\n", 1)[1].split("```", 1)[0]
     return block
 
 
@@ -40,7 +40,7 @@ def test_builtin_plugins_register_through_entry_points():
 
 @pytest.mark.slow
 def test_third_party_plugin_is_discovered_and_drives_the_cli(site, cli, tmp_path):
-    install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": readme_plugin()}, {"kde": "lpbench_kde"})
+    install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": docs_plugin()}, {"kde": "lpbench_kde"})
     res = cli("list", "metrics", "--json")
     assert res.exit_code == 0
     items = {i["name"]: i for i in json.loads(res.output)}
@@ -72,7 +72,7 @@ def test_an_installed_plugin_loads_only_when_the_allow_list_names_it(site, monke
     lpbench's own plugins load regardless, and unset it lets every installed plugin in."""
     from lpbench.errors import UnknownNameError
 
-    install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": readme_plugin()}, {"kde": "lpbench_kde"})
+    install_fake_distribution(site, "lpbench-kde", {"lpbench_kde": docs_plugin()}, {"kde": "lpbench_kde"})
     assert "kde" in os.environ["LPBENCH_LOAD_PLUGINS"].split(",")  # installing opts it in
     monkeypatch.setenv("LPBENCH_LOAD_PLUGINS", "")
     p = Plugins()
@@ -144,16 +144,16 @@ def test_register_rejects_non_plugin_classes():
 
 
 def test_every_hook_is_documented():
-    """datasette's habit: each hookspec has a one-line docstring and a README entry."""
+    """datasette's habit: each hookspec has a one-line docstring and an entry in docs/plugins.md."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    page = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
     hooks = [n for n in dir(hookspecs) if n.startswith("register_") or n.endswith("_finished")]
     assert hooks
     for name in hooks:
         fn = getattr(hookspecs, name)
         assert fn.__doc__ and "\n" not in fn.__doc__.strip(), name
-        assert f"`{name}(" in readme, f"hook {name} is not documented in README.md"
+        assert f"`{name}(" in page, f"hook {name} is not documented in docs/plugins.md"
 
 
 def test_plugins_import_only_the_public_api():

@@ -1,6 +1,6 @@
 """The published leaderboard (leaderboard/) cannot drift from its run records: the committed
 tables are exactly what `lpbench leaderboard` makes of the committed run.json files, and every
-table in the README is exactly the output of the command printed above it."""
+table in the README (and in docs/) is exactly the output of the command printed above it."""
 import re
 import shlex
 from pathlib import Path
@@ -24,10 +24,13 @@ def test_readme_tables_are_the_output_of_the_commands_printed_with_them(cli, mon
     blocks = BLOCK.findall((ROOT / "README.md").read_text())
     datasets = {args.split("--dataset ")[1].split()[0] for args, _ in blocks if "--dataset " in args}
     assert {"digits", "eight_gaussians"} <= datasets
-    for args, body in blocks:
+    pages = [("README.md", args, body) for args, body in blocks]
+    pages += [(f"docs/{p.name}", args, body) for p in sorted((ROOT / "docs").glob("*.md"))
+              for args, body in BLOCK.findall(p.read_text())]
+    for page, args, body in pages:
         res = cli(*shlex.split(args))
         assert res.exit_code == 0, res.output
-        assert _table_lines(body) == _table_lines(res.output), f"README table for `lpbench {args}` is stale"
+        assert _table_lines(body) == _table_lines(res.output), f"{page} table for `lpbench {args}` is stale"
 
 
 def test_committed_claims_are_what_the_committed_run_records_give(monkeypatch):

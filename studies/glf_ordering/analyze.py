@@ -10,8 +10,8 @@ family of ordering tests.
 
     python studies/glf_ordering/analyze.py [--check]
 
-It also writes the tables into README.md between its markers; --check writes nothing and exits 1
-when results.json, results.md or the README block differ from what the records give.
+It also writes the tables into docs/models.md between its markers; --check writes nothing and exits
+1 when results.json, results.md or the docs/models.md block differ from what the records give.
 """
 from __future__ import annotations
 
@@ -128,14 +128,14 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-README = HERE.parents[1] / "README.md"
+README = HERE.parents[1] / "docs" / "models.md"  # the page that publishes the tables
 BEGIN, END = "<!-- studies/glf_ordering/results.md -->\n", "<!-- end studies/glf_ordering -->\n"
 
 
 def with_readme_block(readme: str, block: str) -> str:
-    """README.md with the study's tables between its markers replaced by ``block``."""
+    """docs/models.md with the study's tables between its markers replaced by ``block``."""
     if BEGIN not in readme or END not in readme:
-        raise SystemExit(f"README.md lacks the markers {BEGIN.strip()} … {END.strip()}")
+        raise SystemExit(f"docs/models.md lacks the markers {BEGIN.strip()} … {END.strip()}")
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return head + BEGIN + block + END + tail
