@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from lpbench.registry import Registry
-from lpbench.runner import load_model, reference_subset
+from lpbench.evaluation import reference_subset
+from lpbench.runner import load_model
 from lpbench_datasets.synthetic import EightGaussians
 from lpbench_metrics.emd import emd
 

@@ -86,7 +86,7 @@ def compare_pag(models, runs, registry, plugins, out):
         model, rec = load_model(folder, registry, plugins)
         model.name = m
         ds = plugins.get("dataset", "digits")(rec["config"]["data"])
-        from lpbench.runner import reference_subset
+        from lpbench.evaluation import reference_subset
 
         test = ds.load("test", seed=0)
         ref = reference_subset(test, len(test))

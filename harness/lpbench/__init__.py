@@ -1,7 +1,9 @@
 """lpbench: a benchmarking harness for generative models with flexible or learned latent priors.
 
 The public API for plugin authors is what this module exports; plugins import nothing else.
-torch-using helpers (``nets``, ``reverse``) are loaded on first access so ``import lpbench`` stays cheap.
+For notebooks and scripts: ``run``, ``score``, ``evaluate`` and ``leaderboard`` (lpbench.library,
+docs/api.md), what the command line calls. These and the torch-using helpers (``nets``,
+``reverse``) are loaded on first access so ``import lpbench`` stays cheap.
 """
 from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig, Prior
 from .context import PriorContext, RunContext
@@ -17,10 +19,19 @@ __all__ = [
     "Evaluation", "Budget", "RunContext", "Prior", "PriorContext",
     "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
     "schedule_optimizers", "nets", "reverse", "latent", "store", "__version__",
+    "run", "score", "evaluate", "leaderboard",
 ]
 
 
 def __getattr__(name):
+    if name in ("run", "score", "evaluate"):  # the library API the CLI calls (lpbench.library)
+        import importlib
+
+        return getattr(importlib.import_module(".library", __name__), name)
+    if name == "leaderboard":  # the tables module, callable as the API's leaderboard(...)
+        import importlib
+
+        return importlib.import_module(".leaderboard", __name__)
     if name == "nets":  # the standardized architectures (imports torch)
         import importlib
 

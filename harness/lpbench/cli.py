@@ -138,10 +138,14 @@ def _complete_budgets(ctx, param, incomplete):
     return [CompletionItem(b) for b in names if b.startswith(incomplete)]
 
 
+def _registry_path(ctx):
+    return (ctx.obj or {}).get("registry_path") or ctx.params.get("registry_path")
+
+
 def _registry(ctx):
     from .registry import Registry
 
-    return Registry.load((ctx.obj or {}).get("registry_path") or ctx.params.get("registry_path"))
+    return Registry.load(_registry_path(ctx))
 
 
 def _plugins():
@@ -215,97 +219,26 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
     (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
 
     Exit code 0 when every run completed, 1 when some failed (the others still run)."""
-    from .prior_axis import expand, run_priors
+    from . import library
     from .progress import Reporter
-    from .registry import parse_overrides
-    from .executors import get_executor, run_grid
-    from .runner import RunOptions, plan, preflight_evaluation, resolve_device
 
-    get_executor(executor_name)
-    registry, plugins = _registry(ctx), _plugins()
-    model_names, prior_specs = expand(registry, plugins, _csv(models), _csv(priors))
-    overrides = parse_overrides(sets, model_names, list(plugins.all("metric")))
-    specs = plan(registry, plugins, model_names, dataset, budget, seeds, _csv(metrics) or None, overrides)
-    preflight_evaluation(registry, plugins, dataset, _csv(metrics) or None, _extractor_options(inception_weights))
-    device = resolve_device(device)
-    runs_path = _writable_dir(runs_dir)
-    reporter = Reporter(total=len(specs), quiet=quiet)
-    opts = RunOptions(
-        runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
-        force=force, metrics=_csv(metrics) or None, overrides=overrides, progress=reporter.step,
-        extractor_options=_extractor_options(inception_weights),
-        # a Dask worker divides its own machine's cores unless --threads says otherwise
-        threads=threads or (_default_threads(workers) if executor_name == "local" else None),
+    shown = []
+
+    def display(specs):
+        shown.append(Reporter(total=len(specs), quiet=quiet))
+        return shown[0]
+
+    result = library.run(
+        _csv(models), dataset, priors=_csv(priors), budget=budget, seeds=seeds, metrics=_csv(metrics) or None,
+        runs_dir=runs_dir, device=device, data_root=data_root, overrides=sets, force=force, workers=workers,
+        executor=executor_name, scheduler=scheduler, threads=threads, inception_weights=inception_weights,
+        registry=_registry_path(ctx), display=display,
+        on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
+        echo=None if quiet else (lambda line: click.echo(line, err=True)),
     )
-    with reporter:
-        results = run_grid(
-            specs, opts, registry, plugins, executor=executor_name, workers=workers, scheduler=scheduler,
-            on_done=reporter.done, on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
-        )
-    echo = None if quiet else (lambda line: click.echo(line, err=True))
-    gaps = _report_metric_gaps(specs, results, runs_dir, inception_weights)
-    prior_results = run_priors(results, prior_specs, opts, registry, plugins, echo=echo)
-    _refresh_leaderboard(registry, plugins, runs_path, dataset)
-    reporter.summary(results)
-    if gaps or any(r["status"] != "completed" for r in [*results, *prior_results]):
+    shown[0].summary(result.runs)
+    if not result.ok:
         ctx.exit(1)
-
-
-def _report_metric_gaps(specs, results, runs_dir, inception_weights) -> int:
-    """Say which completed runs were scored now for a metric they lacked, and which still lack
-    one (with the command that scores it); even with -q. Returns how many still lack one."""
-    gaps = 0
-    for spec, r in zip(specs, results):
-        if r.get("evaluated_now"):
-            click.echo(f"[{spec.label}] already completed; lacked metric(s) {', '.join(r['evaluated_now'])}: "
-                       f"scored from its saved model (no retraining)", err=True)
-        if r.get("missing_metrics"):
-            gaps += 1
-            miss = r["missing_metrics"]
-            folder = Path(runs_dir) / spec.dataset / spec.budget / spec.model / f"seed{spec.seed}"
-            weights = f" --inception-weights {inception_weights}" if inception_weights else ""
-            click.echo(f"[{spec.label}] already completed but lacks metric(s) {', '.join(miss['metrics'])}, and they "
-                       f"could not be scored: {miss['why']}. Once fixed: lpbench evaluate {folder} --metrics "
-                       f"{','.join(miss['metrics'])}{weights}", err=True)
-    return gaps
-
-
-def _default_threads(workers: int) -> int:
-    from .threads import default_threads
-
-    return default_threads(workers)
-
-
-def _extractor_options(inception_weights) -> dict:
-    return {"inception_weights": inception_weights} if inception_weights else {}
-
-
-def _writable_dir(path) -> Path:
-    import os
-
-    p = Path(path)
-    try:
-        p.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise LpbenchError(f"cannot create runs directory {p} (--runs-dir): {e.strerror}") from None
-    if not os.access(p, os.W_OK):
-        raise LpbenchError(f"runs directory {p} is not writable; choose another with --runs-dir")
-    return p
-
-
-def _refresh_leaderboard(registry, plugins, runs_dir, dataset):
-    from . import leaderboard
-
-    tables = leaderboard.tables(runs_dir, _higher_is_better(plugins), _primaries(registry), dataset=dataset)
-    leaderboard.write(tables, Path(runs_dir) / "leaderboard", formats=("md", "csv"))
-
-
-def _higher_is_better(plugins) -> dict:
-    return {name: e.cls.higher_is_better for name, e in plugins.all("metric").items()}
-
-
-def _primaries(registry) -> dict:
-    return {name: ds["evaluation"]["primary"] for name, ds in registry.datasets.items()}
 
 
 # ----------------------------------------------------------------------------------------- list
@@ -409,16 +342,12 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
     95% t-interval over seeds, the seed count and train seconds, sorted by the dataset's primary
     metric, with rank groups (Welch t-tests against the best, Holm-corrected)."""
     from . import leaderboard as lb
+    from . import library
 
-    registry, plugins_ = _registry(ctx), _plugins()
-    if dataset:
-        registry.dataset(dataset)
     if check and not out:
         raise LpbenchError("--check compares with published tables: pass --out DIR, the folder that holds them")
-    if not Path(runs_dir).is_dir():
-        raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
-    chosen = [v.strip() for v in values.split(",") if v.strip()] if values else None
-    tables = lb.tables(runs_dir, _higher_is_better(plugins_), _primaries(registry), dataset=dataset, values=chosen)
+    chosen = _csv(values) or None
+    tables = library.leaderboard(runs_dir, dataset=dataset, values=chosen, registry=_registry_path(ctx))
     if check:
         problems = lb.check(tables, out, formats=[fmt] if fmt else list(lb.FORMATS), dataset=dataset)
         for p in problems:
@@ -492,41 +421,12 @@ def terminal_table(table, every: bool = False):
 def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights, threads):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
     dataset's reference split with the same metric plugins as 'lpbench run'."""
-    from .evaluation import evaluate, inapplicable
-    from .runner import _extractor, held_out_subset, reference_subset
-    from .samples_io import load_samples
+    from . import library
 
-    registry, plugins_ = _registry(ctx), _plugins()
-    ds = registry.dataset(dataset)
-    names = _csv(metrics) or ds["evaluation"]["metrics"]
-    metric_objs = {m: plugins_.get("metric", m)(registry.metric_settings(plugins_).get(m)) for m in names}
-    if not metrics:  # the defaults: drop those that need a trained model (pag)
-        metric_objs = {k: v for k, v in metric_objs.items() if k not in inapplicable(metric_objs)}
-    ds_cls = plugins_.get("dataset", dataset)
-    x = load_samples(samples, ds_cls.kind, ds_cls.shape)
-    split = ds.get("evaluation", {}).get("reference_split", "test")
-    held_out = None
-    if reference:
-        ref = load_samples(reference, ds_cls.kind, ds_cls.shape, what="reference samples")
-        n = min(len(x), len(ref))
-        ref, split = ref[:n], f"file:{Path(reference).name}"
-    else:
-        settings = registry.data_settings(dataset, plugins_)
-        data = ds_cls(settings, data_root=Path(data_root) if data_root else None).load(split, seed=seed)
-        n = min(len(x), len(data))
-        ref = reference_subset(data, n)
-        held_out = held_out_subset(data, n)
-    from .threads import limit
-
-    with limit(threads or _default_threads(1)):
-        values, prov, _ = evaluate(
-            metric_objs, dataset=dataset, kind=ds_cls.kind, samples=x[:n], reference=ref,
-            extractor=_extractor(plugins_, ds["evaluation"].get("feature_extractor", "raw"), metric_objs,
-                                 _extractor_options(inception_weights)),
-            seed=seed, reference_split=split, use_cache=reference is None,
-            cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out,
-            data=ds_cls(registry.data_settings(dataset, plugins_), data_root=Path(data_root) if data_root else None),
-        )
+    values = library.score(samples, dataset, metrics=_csv(metrics) or None, reference=reference, data_root=data_root,
+                           seed=seed, threads=threads, inception_weights=inception_weights,
+                           registry=_registry_path(ctx))
+    prov = values.provenance
     if as_json:
         click.echo(json.dumps(values))
         return
@@ -559,45 +459,24 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights,
     their provenance and the evaluation's timings are merged into each run.json atomically.
 
     Exit code 0 when every run was scored (or had nothing to score), 1 when some could not be."""
-    from . import records
-    from .registry import METRICS_KEY, parse_overrides
-    from .rescore import rescore, run_folders
-    from .runner import resolve_device
-    from .threads import limit
+    from . import library
 
-    registry, plugins_ = _registry(ctx), _plugins()
-    names = _csv(metrics) or None
-    for m in names or []:
-        plugins_.get("metric", m)
-    overrides = parse_overrides(sets, [], list(plugins_.all("metric")))
-    if set(overrides) - {METRICS_KEY}:
-        raise LpbenchError("lpbench evaluate --set takes <metric>.<setting>=VALUE only (a model is not retrained)")
-    overrides = overrides.get(METRICS_KEY, {})
-    checked = registry.metric_settings(plugins_, None, overrides)  # type-checked against each metric's defaults
-    overrides = {m: {k: checked[m][k] for k in v} for m, v in overrides.items()}
-    folders = run_folders(runs)
-    device = resolve_device(device)
-    out, failed = [], 0
-    for folder in folders:
-        try:
-            with limit(threads or _default_threads(1)):
-                entry = rescore(folder, names, registry=registry, plugins=plugins_, device=device,
-                                data_root=data_root, extractor_options=_extractor_options(inception_weights),
-                                metric_overrides=overrides)
-        except LpbenchError as e:
-            failed += 1
-            click.echo(f"{folder}: not scored: {e}", err=True)
-            continue
-        rec = records.read_record(folder)
-        values = {k: rec.get("metrics", {}).get(k) for k, p in rec.get("metric_provenance", {}).items()
-                  if p.get("metric", k) in entry["metrics"]}
-        out.append({"run": str(folder), "metrics": entry["metrics"], "values": values})
+    def show(result):
+        if "error" in result:
+            click.echo(f"{result['run']}: not scored: {result['error']}", err=True)
+            return
         if not as_json:
-            shown = ", ".join(f"{k} {v:.6g}" for k, v in values.items()) or "nothing to score"
-            click.echo(f"{folder}: {shown}")
-            if entry.get("samples_match") is False:
-                click.echo(f"{folder}: warning: the saved model no longer draws the samples the run was scored on "
-                           f"(samples_sha256 differs); the new values are recorded with that flag", err=True)
+            shown = ", ".join(f"{k} {v:.6g}" for k, v in result["values"].items()) or "nothing to score"
+            click.echo(f"{result['run']}: {shown}")
+            if result["samples_match"] is False:
+                click.echo(f"{result['run']}: warning: the saved model no longer draws the samples the run was "
+                           f"scored on (samples_sha256 differs); the new values are recorded with that flag", err=True)
+
+    results = library.evaluate(runs, metrics=_csv(metrics) or None, device=device, data_root=data_root, overrides=sets,
+                               threads=threads, inception_weights=inception_weights, registry=_registry_path(ctx),
+                               on_result=show)
+    out = [{k: r[k] for k in ("run", "metrics", "values")} for r in results if "error" not in r]
+    failed = len(results) - len(out)
     if as_json:
         click.echo(json.dumps(out, indent=2))
     if failed:
@@ -627,15 +506,16 @@ def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, qu
     floor), a memorizer (training items as samples), and the baselines pca_gmm and pixel_gaussian.
     They are recorded under RUNS_DIR/<dataset>/<budget>/references/ and shown, marked "ref", in
     every leaderboard table of that dataset and budget."""
+    from . import library
     from . import references as refs
 
     registry, plugins_ = _registry(ctx), _plugins()
     budget = registry.budget(dataset, budget).name
-    runs_path = _writable_dir(runs_dir)
+    runs_path = library.writable_dir(runs_dir)
     refs.compute(dataset, budget, seeds, runs_path, registry=registry, plugins=plugins_, names=_csv(only) or None,
-                 data_root=data_root, extractor_options=_extractor_options(inception_weights), force=force,
+                 data_root=data_root, extractor_options=library.extractor_options(inception_weights), force=force,
                  echo=None if quiet else (lambda line: click.echo(line, err=True)))
-    _refresh_leaderboard(registry, plugins_, runs_path, dataset)
+    library.refresh_leaderboard(registry, plugins_, runs_path, dataset)
     click.echo(str(runs_path / dataset / budget / refs.FOLDER))
 
 
@@ -704,7 +584,7 @@ def sample(ctx, run_dir, n, out, seed):
 def report(ctx, runs_dir, out, dataset):
     """One static, self-contained HTML page: the leaderboard per dataset and budget, PRD curves
     compared, and every run with its figures (images embedded; opens without a network)."""
-    from . import store
+    from . import library, store
     from .report import write_report
 
     registry, plugins_ = _registry(ctx), _plugins()
@@ -713,7 +593,8 @@ def report(ctx, runs_dir, out, dataset):
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
     store.check_output(out, "--out")  # before the work: a device or a FIFO there is never replaced
-    path, n_runs = write_report(runs_dir, out, _higher_is_better(plugins_), _primaries(registry), dataset=dataset)
+    path, n_runs = write_report(runs_dir, out, library.higher_is_better(plugins_), library.primaries(registry),
+                                dataset=dataset)
     if n_runs == 0:
         click.echo(f"No runs under {runs_dir}; the report says so.", err=True)
     click.echo(str(path))

@@ -72,6 +72,77 @@ def check_samples(x, kind: str, shape: tuple, what: str = "samples") -> None:
         raise DataError(f"image {what} must lie in [0, 1]; got range [{x.min():.3g}, {x.max():.3g}]")
 
 
+def reference_subset(data, n: int):
+    """The first n items of a fixed permutation of the reference split (float, data space)."""
+    import torch
+
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:n]
+    return data.as_float(data.x[perm])
+
+
+def held_out_subset(data, n: int):
+    """The rest of the same permutation after ``reference_subset(data, n)``, disjoint from it
+    (real-vs-real floors take blocks of n from it), or None when the split is smaller than 2n."""
+    import torch
+
+    if len(data) < 2 * n:
+        return None
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[n:]
+    return data.as_float(data.x[perm])
+
+
+def build_metrics(plugins, names, settings: dict, *, explicit: bool = True, model=None) -> tuple[dict, dict]:
+    """The named metric plugins, each built with its settings ({metric: settings}) →
+    (metrics, {skipped metric: why}). Not ``explicit`` (a dataset's default list): metrics that
+    need capabilities ``model`` lacks (any model capability when there is no model) are skipped,
+    not errors."""
+    metrics = {m: plugins.get("metric", m)(settings.get(m)) for m in names}
+    skipped = {} if explicit else inapplicable(metrics, model)
+    return {k: v for k, v in metrics.items() if k not in skipped}, skipped
+
+
+def feature_extractor(plugins, name, metrics: dict, options=None):
+    """The dataset's feature extractor, built with the machine's options (inception weights),
+    or None when no metric needs features."""
+    if not name or not any("features" in m.needs for m in metrics.values()):
+        return None
+    return plugins.get("feature_extractor", name)(options or {})
+
+
+def score_samples(plugins, samples, metrics: dict, *, dataset: str, seed: int, evaluation: dict,
+                  data_settings: dict, data_root=None, reference_data=None, reference=None,
+                  reference_name: str | None = None, extractor_options=None, model=None, device="cpu",
+                  out_dir=None, progress=None) -> tuple[dict, dict, dict]:
+    """The one assembly of an evaluation (runs, re-scoring, reference rows, the prior axis and
+    ``lpbench score``): the dataset's reference set, its extractor and ``evaluate``.
+
+    The reference set is ``reference_subset`` of ``reference_data`` (the loaded reference split;
+    loaded here when None), its features cached, the rest of the split held out for real-vs-real
+    floors; or ``reference``, a tensor named ``reference_name`` (never cached). Samples beyond
+    the reference set's size are not scored. → (values, provenance, seconds per metric)."""
+    from pathlib import Path
+
+    ds_cls = plugins.get("dataset", dataset)
+    data = ds_cls(data_settings, data_root=Path(data_root) if data_root else None)
+    split = evaluation.get("reference_split", "test")
+    held_out, given = None, reference is not None
+    if given:
+        n = min(len(samples), len(reference))
+        reference, split = reference[:n], reference_name or "given"
+    else:
+        if reference_data is None:
+            reference_data = data.load(split, seed=seed)
+        n = min(len(samples), len(reference_data))
+        reference, held_out = reference_subset(reference_data, n), held_out_subset(reference_data, n)
+    extractor = feature_extractor(plugins, evaluation.get("feature_extractor", "raw"), metrics, extractor_options)
+    return evaluate(
+        metrics, dataset=dataset, kind=ds_cls.kind, samples=samples[:n], reference=reference, extractor=extractor,
+        model=model, seed=seed, device=str(device), reference_split=split, out_dir=out_dir,
+        use_cache=not given,
+        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out, data=data, progress=progress,
+    )
+
+
 def inapplicable(metrics: dict[str, Metric], model=None) -> dict[str, str]:
     """{metric name: why} for metrics that need model capabilities ``model`` lacks. Callers drop
     these from a dataset's *default* metric list (a metric the user named explicitly still errors)."""

@@ -28,7 +28,7 @@ def folder_title(folder) -> str | None:
         return None
 
 
-def _figure_bytes(fig, title: str | None = None) -> bytes:
+def figure_bytes(fig, title: str | None = None) -> bytes:
     import matplotlib.pyplot as plt
 
     if title:
@@ -65,5 +65,5 @@ def save_samples_figure(samples, kind: str, folder: Path, reference=None, name: 
     ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:red", alpha=0.4, label="generated")
     ax.set_aspect("equal")
     ax.legend(loc="upper right", markerscale=4, fontsize=7)
-    atomic_write_bytes(Path(folder) / name, _figure_bytes(fig, folder_title(folder)))
+    atomic_write_bytes(Path(folder) / name, figure_bytes(fig, folder_title(folder)))
     return name

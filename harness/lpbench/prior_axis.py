@@ -232,26 +232,19 @@ class _ModelAxis:
     def _metrics(self):
         """The dataset's (or --metrics) metrics that score samples; those needing the model (PAG
         on generator reversal) describe the model, not a prior's samples, and are left out."""
+        from .evaluation import build_metrics
+
         names = self.opts.metrics or self.resolved.evaluation["metrics"]
-        objs = {m: self.plugins.get("metric", m)(self.resolved.metric_settings.get(m)) for m in names}
-        return {m: o for m, o in objs.items() if "model" not in o.needs}
+        return build_metrics(self.plugins, names, self.resolved.metric_settings, explicit=False)[0]
 
     def _evaluate(self, metrics, samples, out_dir):
-        from .evaluation import evaluate
-        from .runner import _extractor, held_out_subset, reference_subset
+        from .evaluation import score_samples
 
-        test = self._split(self.resolved.evaluation["reference_split"])
-        n = len(samples)
-        extractor = _extractor(self.plugins, self.resolved.evaluation.get("feature_extractor"), metrics,
-                               getattr(self.opts, "extractor_options", None))
-        return evaluate(
-            metrics, dataset=self.rec["dataset"], kind=self.kind, samples=samples,
-            reference=reference_subset(test, n), extractor=extractor,
-            model=None, seed=self.seed, device=str(self.device),
-            reference_split=self.resolved.evaluation["reference_split"], out_dir=out_dir,
-            cache_seed=self.seed if self.plugins.get("dataset", self.rec["dataset"]).seeded else None,
-            held_out_reference=held_out_subset(test, n),
-            data=self.plugins.get("dataset", self.rec["dataset"])(self.resolved.data_settings, data_root=self.opts.data_root),
+        return score_samples(
+            self.plugins, samples, metrics, dataset=self.rec["dataset"], seed=self.seed,
+            evaluation=self.resolved.evaluation, data_settings=self.resolved.data_settings,
+            data_root=self.opts.data_root, reference_data=self._split(self.resolved.evaluation["reference_split"]),
+            extractor_options=getattr(self.opts, "extractor_options", None), device=self.device, out_dir=out_dir,
         )
 
     def n_eval(self) -> int:
@@ -526,8 +519,8 @@ class _ModelAxis:
         ceiling = (records.read_record(self.folder) or {}).get("ceiling") or {}
         rec["ceiling"] = ceiling
         rec["gap"] = gaps(rec["metrics"], ceiling, self._higher(rec["metric_provenance"]), rec["metric_provenance"])
+        from .evaluation import reference_subset
         from .figures import save_samples_figure
-        from .runner import reference_subset
 
         rec["artifacts"]["samples"] = save_samples_figure(
             samples, self.kind, pfolder, reference=reference_subset(self._split(self.resolved.evaluation["reference_split"]), n)

@@ -55,7 +55,7 @@ def _draw(x, n, seed):
 def real_data(train, test, n, seed, ctx):
     """Held-out real samples: the reference split's items beyond the reference set where it holds
     2n, else (a split scored whole, like digits' test) a draw from the train split."""
-    from .runner import held_out_subset
+    from .evaluation import held_out_subset
 
     held = held_out_subset(test, n)
     if held is not None and len(held) >= n:
@@ -117,7 +117,8 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
             extractor_options=None, force=False, echo=None) -> list[dict]:
     """Score every reference × seed with the dataset's default metrics (those that need no
     trained model); completed records are kept unless ``force``. Returns the records."""
-    from .runner import environment, samples_digest, score_samples
+    from .evaluation import build_metrics, score_samples
+    from .runner import environment, samples_digest
 
     names = list(names or REFERENCES)
     for name in names:
@@ -130,6 +131,7 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
     ds_cls = plugins.get("dataset", dataset)
     settings = registry.data_settings(dataset, plugins)
     evaluation = ds["evaluation"]
+    metric_settings = registry.metric_settings(plugins, budget_obj.name)
     out = []
     for seed in seeds:
         data = ds_cls(settings, data_root=Path(data_root) if data_root else None)
@@ -145,11 +147,10 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
             samples = REFERENCES[name](train, test, n, seed, ctx)
             make_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            values, provenance, seconds, skipped = score_samples(
-                plugins, samples, test, model=None, dataset=dataset, seed=seed, metric_names=evaluation["metrics"],
-                explicit=False, metric_settings=registry.metric_settings(plugins, budget_obj.name), evaluation=evaluation,
-                data_settings=settings, data_root=data_root, extractor_options=extractor_options or {},
-                device="cpu", folder=None)
+            metrics, skipped = build_metrics(plugins, evaluation["metrics"], metric_settings, explicit=False)
+            values, provenance, seconds = score_samples(
+                plugins, samples, metrics, dataset=dataset, seed=seed, evaluation=evaluation, data_settings=settings,
+                data_root=data_root, reference_data=test, extractor_options=extractor_options)
             rec = {
                 "model": name, "prior": PRIOR, "reference": True, "dataset": dataset, "budget": budget_obj.name,
                 "seed": seed, "status": "completed", "error": None, "metrics": values,
@@ -157,7 +158,7 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
                 "timings": {"make_s": make_s, "eval_s": time.perf_counter() - t0, "metric_s": seconds},
                 "config": {"reference": name, "description": REFERENCES[name].__doc__ or "", "n": n,
                            "source": ctx.get("source"), "settings": ctx.get("settings", {}), "data": settings,
-                           "evaluation": evaluation, "metric_settings": registry.metric_settings(plugins, budget_obj.name)},
+                           "evaluation": evaluation, "metric_settings": metric_settings},
                 "samples_sha256": samples_digest(samples),
                 "environment": environment("cpu", plugins),
                 "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

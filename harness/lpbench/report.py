@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import leaderboard as lb
 from . import records, store
-from .figures import _figure_bytes, run_title
+from .figures import figure_bytes, run_title
 from .run_figures import CAPTIONS, _Skip, prd_figure, read_prd_curve
 
 # Samples smaller than this (an 8×8-digit grid is 73 px) are enlarged by a whole factor.
@@ -224,7 +224,7 @@ def primary_chart(table, seeds) -> bytes:
     ax.tick_params(axis="x", labelsize=8)
     title = (f"{key} · {table.attrs.get('dataset')} / {table.attrs.get('budget')} · {_seed_list(seeds)} · "
              f"rank · model; mean, 95 % t-interval, seeds")
-    return _figure_bytes(fig, title)
+    return figure_bytes(fig, title)
 
 
 def _headline(table) -> dict:
@@ -292,7 +292,7 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
         for label, curves in prd.items():
             title = f"{label} · {key[0]} / {key[1]} · {_seed_list(curves)}"
             fig = prd_figure({f"seed {s}": c for s, c in sorted(curves.items())})
-            prd_figs.append({"model": label, "src": _data_uri(_figure_bytes(fig, title))})
+            prd_figs.append({"model": label, "src": _data_uri(figure_bytes(fig, title))})
         chart = None
         if table is not None:
             try:

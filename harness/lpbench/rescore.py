@@ -47,7 +47,8 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     record lacks; named metrics are re-scored even if present, their old values kept in the
     evaluation's entry). Returns that entry ({"metrics": [] } when there was nothing to do)."""
     from . import __version__
-    from .runner import MODEL_FILE, draw_samples, load_model, samples_digest, score_samples
+    from .evaluation import build_metrics, score_samples
+    from .runner import MODEL_FILE, draw_samples, load_model, samples_digest
 
     folder = Path(folder)
     rec = records.read_record(folder)
@@ -90,10 +91,11 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     for m, values in (metric_overrides or {}).items():  # lpbench evaluate --set <metric>.<setting>
         settings[m] = {**(settings.get(m) or {}), **values}
     t0 = time.perf_counter()
-    values, provenance, seconds, skipped = score_samples(
-        plugins, samples, test, model=model, dataset=rec["dataset"], seed=rec["seed"], metric_names=names,
-        explicit=explicit, metric_settings=settings, evaluation=evaluation, data_settings=cfg["data"],
-        data_root=data_root, extractor_options=extractor_options or {}, device=device, folder=folder)
+    metric_objs, skipped = build_metrics(plugins, names, settings, explicit=explicit, model=model)
+    values, provenance, seconds = score_samples(
+        plugins, samples, metric_objs, dataset=rec["dataset"], seed=rec["seed"], evaluation=evaluation,
+        data_settings=cfg["data"], data_root=data_root, reference_data=test, extractor_options=extractor_options,
+        model=model, device=device, out_dir=folder)
     eval_s = time.perf_counter() - t0
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     entry = {

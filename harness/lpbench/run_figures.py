@@ -34,7 +34,7 @@ import logging
 import math
 from pathlib import Path
 
-from .figures import _figure_bytes, folder_title
+from .figures import figure_bytes, folder_title
 from .store import atomic_write_bytes, read_json
 
 log = logging.getLogger("lpbench.figures")
@@ -131,7 +131,7 @@ def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed
     artifacts, errors = {}, {}
     for name, job in jobs.items():
         try:
-            png = _figure_bytes(job(), title)
+            png = figure_bytes(job(), title)
         except _Skip:
             continue
         except Exception as e:  # a figure must never fail a completed run
@@ -464,7 +464,7 @@ def _image_grid_figure(x, nrow: int, title: str):
     grid = make_grid(x.clamp(0, 1), nrow=nrow, padding=1, pad_value=1.0).permute(1, 2, 0).numpy()
     h, w = grid.shape[:2]
     k = grid_scale(w)
-    fig = plt.figure(figsize=(w * k / 100, h * k / 100 + 0.3))  # _figure_bytes saves at 100 dpi
+    fig = plt.figure(figsize=(w * k / 100, h * k / 100 + 0.3))  # figure_bytes saves at 100 dpi
     ax = fig.add_axes((0, 0, 1, h * k / 100 / (h * k / 100 + 0.3)))
     ax.imshow(grid, interpolation="nearest")
     ax.set_title(title, fontsize=8)

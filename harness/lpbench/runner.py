@@ -15,7 +15,7 @@ from . import records, store
 from .context import CHECKPOINT, RunContext, autocast, seed_everything
 from .errors import DataError, LpbenchError, RunFailed
 from .store import StoreError
-from .evaluation import check_samples, evaluate
+from .evaluation import build_metrics, check_samples, feature_extractor, reference_subset, score_samples
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
 from .threads import limit as limit_threads
@@ -84,11 +84,9 @@ def plan(registry: Registry, plugins: Plugins, models, dataset, budget, seeds, m
 def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=None, extractor_options=None) -> None:
     """Before any training: build the metrics (validating their registry settings) and resolve the
     feature extractor's weights, so a missing weights file is a usage error, not a failed run."""
-    names = metrics or registry.dataset(dataset)["evaluation"]["metrics"]
-    settings = registry.metric_settings(plugins)
-    objs = {m: plugins.get("metric", m)(settings.get(m)) for m in names}
-    extractor = _extractor(plugins, registry.dataset(dataset)["evaluation"].get("feature_extractor"), objs,
-                           extractor_options)
+    evaluation = registry.dataset(dataset)["evaluation"]
+    objs, _ = build_metrics(plugins, metrics or evaluation["metrics"], registry.metric_settings(plugins))
+    extractor = feature_extractor(plugins, evaluation.get("feature_extractor", "raw"), objs, extractor_options)
     if extractor is not None:
         extractor.weights_id()
 
@@ -119,25 +117,6 @@ def load_split(plugins: Plugins, resolved: ResolvedRun, split: str, seed: int, d
     if key not in _data_cache:
         _data_cache[key] = cls(resolved.data_settings, data_root=data_root).load(split, seed=seed)
     return _data_cache[key]
-
-
-def reference_subset(data, n: int):
-    """The first n items of a fixed permutation of the reference split (float, data space)."""
-    import torch
-
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:n]
-    return data.as_float(data.x[perm])
-
-
-def held_out_subset(data, n: int):
-    """The rest of the same permutation after ``reference_subset(data, n)``, disjoint from it
-    (real-vs-real floors take blocks of n from it), or None when the split is smaller than 2n."""
-    import torch
-
-    if len(data) < 2 * n:
-        return None
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[n:]
-    return data.as_float(data.x[perm])
 
 
 def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugins | None = None) -> dict:
@@ -305,11 +284,12 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
         def phase(what, done, total, info=""):
             opts.progress(spec, done, total, {"phase": what, "info": info})
     t0 = time.perf_counter()
-    values, provenance, seconds, skipped = score_samples(
-        plugins, samples, test, model=model, dataset=spec.dataset, seed=spec.seed, metric_names=metric_names,
-        explicit=opts.metrics is not None, metric_settings=resolved.metric_settings,
-        evaluation=resolved.evaluation, data_settings=resolved.data_settings, data_root=opts.data_root,
-        extractor_options=opts.extractor_options, device=device, folder=folder, progress=phase)
+    metrics, skipped = build_metrics(plugins, metric_names, resolved.metric_settings,
+                                     explicit=opts.metrics is not None, model=model)
+    values, provenance, seconds = score_samples(
+        plugins, samples, metrics, dataset=spec.dataset, seed=spec.seed, evaluation=resolved.evaluation,
+        data_settings=resolved.data_settings, data_root=opts.data_root, reference_data=test,
+        extractor_options=opts.extractor_options, model=model, device=device, out_dir=folder, progress=phase)
     if skipped:
         record["metrics_skipped"] = skipped
     record["timings"]["eval_s"] = time.perf_counter() - t0
@@ -344,29 +324,6 @@ def samples_digest(samples) -> str:
     return hashlib.sha256(samples.contiguous().numpy().astype("float32").tobytes()).hexdigest()
 
 
-def score_samples(plugins, samples, test, *, model, dataset, seed, metric_names, explicit, metric_settings,
-                  evaluation, data_settings, data_root, extractor_options, device, folder, progress=None):
-    """Score samples against the run's reference split with the named metrics → (values,
-    provenance, seconds per metric, {skipped metric: why}). Not ``explicit`` (the dataset's
-    defaults): metrics the model cannot support are skipped, not errors."""
-    from .evaluation import inapplicable
-
-    n = len(samples)
-    metrics = {m: plugins.get("metric", m)(metric_settings.get(m)) for m in metric_names}
-    skipped = {} if explicit else inapplicable(metrics, model)
-    metrics = {k: v for k, v in metrics.items() if k not in skipped}
-    ds_cls = plugins.get("dataset", dataset)
-    extractor = _extractor(plugins, evaluation.get("feature_extractor"), metrics, extractor_options)
-    values, provenance, seconds = evaluate(
-        metrics, dataset=dataset, kind=ds_cls.kind, samples=samples,
-        reference=reference_subset(test, n), extractor=extractor, model=model, seed=seed,
-        device=device, reference_split=evaluation["reference_split"], out_dir=folder,
-        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out_subset(test, n),
-        data=ds_cls(data_settings, data_root=data_root), progress=progress,
-    )
-    return values, provenance, seconds, skipped
-
-
 def _add_figures(model, train, samples, reference, test, folder, seed, device, curves, record) -> None:
     """The run's figures (lpbench.run_figures); each is isolated, none can fail the run."""
     from .run_figures import make_run_figures
@@ -382,12 +339,6 @@ def _add_figures(model, train, samples, reference, test, folder, seed, device, c
     if errors:
         record["figure_errors"] = errors
     record["timings"]["figures_s"] = time.perf_counter() - t0
-
-
-def _extractor(plugins, name, metrics, options=None):
-    if not name or not any("features" in m.needs for m in metrics.values()):
-        return None
-    return plugins.get("feature_extractor", name)(options or {})
 
 
 def _save_model(model, folder: Path) -> None:
