@@ -1,0 +1,220 @@
+"""The learned-prior PAG study (issue 15, experiment ii): does pgan's learned prior lower PAG below
+its own gan's on digits (PGAN paper §4.4), with the faithful reversal and the secondary GAN trained
+to convergence? Reads the run records under runs/<arm>/, writes results.json and results.md next to
+this file and the tables into docs/models.md between its markers. Every number comes from the records.
+
+Tests (lpbench.stats): Welch's t-test over seeds — digits' split is fixed, so a seed shares nothing
+between a gan run and a pgan run and pairing would be spurious. Two-sided, α = 0.05. The PAG family
+of one arm (Eq. 2, the size-normalized variant, and pgan's PAG of the prior it samples) is
+Holm-corrected; FID is reported beside it as a separate test. The verdict is Eq. 2's (`pag`), the
+paper's definition; the other two are given beside it.
+
+    python studies/learned_prior_pag/analyze.py [--check]
+
+--check writes nothing and exits 1 when results.json, results.md or the docs/models.md block differ
+from what the records give.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ARMS = {"shared": "the digits GAN settings both models share (registry.yaml)",
+        "app_e": "PGAN App. E for every network of both models: RMSProp, lr 3e-4, batch 100"}
+METRICS = ("pag", "pag_normalized", "pag_learned", "pag_learned_normalized", "fid",
+           "pag_reversal_converged")
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
+
+
+def collect(arm: str) -> dict:
+    """model → seed → record (completed runs of one arm)."""
+    out: dict = {}
+    for model in ("gan", "pgan"):
+        for path in sorted((HERE / "runs" / arm / "digits" / "cpu" / model).glob("seed*/run.json")):
+            rec = _load(path)
+            if rec is not None:
+                out.setdefault(model, {})[int(rec["seed"])] = rec
+    return out
+
+
+def _values(recs: dict, metric: str) -> list:
+    return [r["metrics"][metric] for _, r in sorted(recs.items()) if metric in r.get("metrics", {})]
+
+
+def _secondary(rec: dict) -> dict:
+    """pgan's stages as its run.json records them (training.pgan)."""
+    notes = (rec.get("training") or {}).get("pgan") or {}
+    sec, spread, rev = notes.get("secondary_gan") or {}, notes.get("spread") or {}, notes.get("reversal") or {}
+    return {"secondary_converged": sec.get("converged"), "secondary_steps": sec.get("steps"),
+            "secondary_allowance": sec.get("allowance"), "final_frechet": sec.get("final_frechet"),
+            "h_principal_std": [round(x, 3) for x in (spread.get("h_principal_std") or [])[:4]],
+            "codes_principal_std": [round(x, 3) for x in (spread.get("codes_principal_std") or [])[:4]],
+            "reversal_converged_fraction": rev.get("converged_fraction")}
+
+
+def code_spread(rec: dict, prefix: str = "pag") -> dict | None:
+    """Total variance Σλᵢ and log-determinant Σ ln λᵢ of the reversed test codes' covariance
+    (λᵢ = sᵢ²/N), recovered exactly from the two PAG conventions the record holds: with
+    raw = ½Σ(Nλ − 1 − ln Nλ) and normalized = ½Σ(λ − 1 − ln λ),
+    Σ ln λ = (2(raw − N·normalized) + d ln N)/(N − 1) − d and Σλ = 2·normalized + d + Σ ln λ.
+    N(0, I) codes give d and 0. It says whether a PAG gap is the codes' scale or their shape."""
+    import math
+
+    m = rec.get("metrics", {})
+    raw, norm, n, d = (m.get(k) for k in (prefix, f"{prefix}_normalized", "pag_n", "pag_d"))
+    if None in (raw, norm, n, d):
+        return None
+    logdet = (2 * (raw - n * norm) + d * math.log(n)) / (n - 1) - d
+    return {"total_variance": 2 * norm + d + logdet, "log_det": logdet}
+
+
+def analyse_arm(data: dict) -> dict:
+    from lpbench.stats import compare, holm, summary
+
+    gan, pgan = data.get("gan", {}), data.get("pgan", {})
+    rows = {m: {k: summary(_values(data.get(m, {}), k)) for k in METRICS} for m in ("gan", "pgan")}
+    for m, row in rows.items():
+        spreads = [code_spread(r) for _, r in sorted(data.get(m, {}).items())]
+        for key in ("total_variance", "log_det"):
+            row[f"codes_{key}"] = summary([sp[key] for sp in spreads if sp is not None])
+    family = {
+        "pgan < gan, pag (Eq. 2, the verdict)": compare(_values(pgan, "pag"), _values(gan, "pag")),
+        "pgan < gan, pag_normalized": compare(_values(pgan, "pag_normalized"), _values(gan, "pag_normalized")),
+        "pgan's prior G∘h (pag_learned) < gan, Eq. 2": compare(_values(pgan, "pag_learned"), _values(gan, "pag")),
+    }
+    ps = [t["p_value"] for t in family.values()]
+    if all(p is not None for p in ps):
+        for t, q in zip(family.values(), holm(ps)):
+            t["p_holm"] = q
+    for t in family.values():
+        _verdict(t, t.get("p_holm", t["p_value"]))
+    fid = compare(_values(pgan, "fid"), _values(gan, "fid"))
+    _verdict(fid, fid["p_value"])
+    return {"rows": rows, "pag_tests": family, "verdict": next(iter(family.values()))["verdict"],
+            "fid_test": {"pgan < gan, fid": fid},
+            "pgan_stages": {s: _secondary(r) for s, r in sorted(pgan.items())},
+            "seeds": {m: sorted(data.get(m, {})) for m in ("gan", "pgan")}}
+
+
+def _verdict(t: dict, p) -> None:
+    t["significant"] = None if p is None else bool(p < t["alpha"])
+    t["verdict"] = ("not measured" if p is None else "not significant" if not t["significant"]
+                    else "holds" if t["mean_diff"] < 0 else "does not hold (reversed)")
+
+
+def secondary_vs_quality(arms: dict) -> dict:
+    """Across every pgan run of both arms: Spearman ρ between how far the secondary GAN got (its
+    final Fréchet distance to the reversed codes) and the run's FID and pag_normalized — whether
+    pgan's deficits follow its secondary GAN's stopping point."""
+    from scipy.stats import spearmanr
+
+    runs = [r for arm in arms for r in collect(arm).get("pgan", {}).values()]
+    fr = [_secondary(r)["final_frechet"] for r in runs]
+    out = {"test": "Spearman rank correlation (two-sided), across pgan runs of both arms", "n_runs": len(runs)}
+    for metric in ("fid", "pag_normalized"):
+        vals = [r["metrics"].get(metric) for r in runs]
+        pairs = [(a, b) for a, b in zip(fr, vals) if a is not None and b is not None]
+        if len(pairs) < 3:
+            out[metric] = {"spearman_rho": None, "p_value": None}
+            continue
+        rho, p = spearmanr([a for a, _ in pairs], [b for _, b in pairs])
+        out[metric] = {"spearman_rho": float(rho), "p_value": float(p)}
+    return out
+
+
+def analyse() -> dict:
+    return {"dataset": "digits", "budget": "cpu", "test_note": __doc__.split("\n\n")[1].replace("\n", " "),
+            "arms": {arm: {"settings": what, **analyse_arm(collect(arm))} for arm, what in ARMS.items()},
+            "secondary_vs_quality": secondary_vs_quality(ARMS)}
+
+
+def _fmt(s: dict, digits: int = 3) -> str:
+    if s["mean"] is None:
+        return "–"
+    f = "{:.0f}" if abs(s["mean"]) >= 100 else f"{{:.{digits}f}}"
+    if s["std"] is None:
+        return f"{f.format(s['mean'])} (n = 1)"
+    return (f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
+            f"(n = {s['n']})")
+
+
+def _test(t: dict) -> str:
+    if t.get("p_value") is None:
+        return "too few seeds"
+    holm = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
+    sig = "significant" if t["significant"] else "not significant"
+    d = f", {t['effect_size_name']} = {t['effect_size']:.2f}" if t["effect_size"] is not None else ""
+    return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({sig})"
+
+
+def markdown(res: dict) -> str:
+    lines = []
+    for arm, r in res["arms"].items():
+        lines += [f"**Arm `{arm}`** — {r['settings']}. Mean ± std [95% t-interval] over seeds.", "",
+                  "| model | pag (Eq. 2) | pag_normalized | pag_learned (G∘h) | fid [digits_cnn] | reversal converged "
+                  "| codes' Σλ (prior: d = 10) | codes' Σ ln λ (prior: 0) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for m, row in r["rows"].items():
+            lines.append(f"| {m} | {_fmt(row['pag'])} | {_fmt(row['pag_normalized'])} | {_fmt(row['pag_learned'])} | "
+                         f"{_fmt(row['fid'])} | {_fmt(row['pag_reversal_converged'], 2)} | "
+                         f"{_fmt(row['codes_total_variance'], 2)} | {_fmt(row['codes_log_det'], 2)} |")
+        lines += ["", "| claim | verdict | test |", "|---|---|---|"]
+        for claim, t in {**r["pag_tests"], **r["fid_test"]}.items():
+            lines.append(f"| {claim} | {t['verdict']} | {_test(t)} |")
+        lines += ["", "| pgan seed | secondary GAN converged (steps / allowance) | final Fréchet | "
+                      "principal std of h(z′) | of the reversed codes |", "|---|---|---|---|---|"]
+        for seed, s in r["pgan_stages"].items():
+            fr = "–" if s["final_frechet"] is None else f"{s['final_frechet']:.3g}"
+            lines.append(f"| {seed} | {s['secondary_converged']} ({s['secondary_steps']} / {s['secondary_allowance']}) | "
+                         f"{fr} | {', '.join(map(str, s['h_principal_std']))} | "
+                         f"{', '.join(map(str, s['codes_principal_std']))} |")
+        lines.append("")
+    sq = res["secondary_vs_quality"]
+    if sq["fid"]["spearman_rho"] is not None:
+        lines += [f"Across the {sq['n_runs']} pgan runs of both arms, the secondary GAN's final Fréchet distance "
+                  f"against FID: Spearman ρ = {sq['fid']['spearman_rho']:.2f} (p = {sq['fid']['p_value']:.3g}); "
+                  f"against pag_normalized: ρ = {sq['pag_normalized']['spearman_rho']:.2f} "
+                  f"(p = {sq['pag_normalized']['p_value']:.3g}).", ""]
+    return "\n".join(lines)
+
+
+README = HERE.parents[1] / "docs" / "models.md"  # the page that publishes the tables
+BEGIN, END = "<!-- studies/learned_prior_pag/results.md -->\n", "<!-- end studies/learned_prior_pag -->\n"
+
+
+def with_readme_block(readme: str, block: str) -> str:
+    """docs/models.md with the study's tables between its markers replaced by ``block``."""
+    if BEGIN not in readme or END not in readme:
+        raise SystemExit(f"docs/models.md lacks the markers {BEGIN.strip()} … {END.strip()}")
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + BEGIN + block + END + tail
+
+
+def main(argv) -> int:
+    res = analyse()
+    md = markdown(res)
+    outputs = {HERE / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n", HERE / "results.md": md,
+               README: with_readme_block(README.read_text(), md)}
+    if "--check" in argv:
+        stale = [str(p) for p, text in outputs.items() if not p.exists() or p.read_text() != text]
+        for p in stale:
+            print(f"stale: {p}")
+        return 1 if stale else 0
+    for p, text in outputs.items():
+        p.write_text(text)
+    print(md, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
