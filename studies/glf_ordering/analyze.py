@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from publish import publish  # noqa: E402  (studies/publish.py, shared by every study)
 RUNS = HERE / "runs" / "digits" / "paper"
 MODELS = ["glf", "rae", "vae", "vae_flow_prior"]
 METRIC = "fid"
@@ -128,33 +130,9 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-README = HERE.parents[1] / "docs" / "models.md"  # the page that publishes the tables
-BEGIN, END = "<!-- studies/glf_ordering/results.md -->\n", "<!-- end studies/glf_ordering -->\n"
-
-
-def with_readme_block(readme: str, block: str) -> str:
-    """docs/models.md with the study's tables between its markers replaced by ``block``."""
-    if BEGIN not in readme or END not in readme:
-        raise SystemExit(f"docs/models.md lacks the markers {BEGIN.strip()} … {END.strip()}")
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return head + BEGIN + block + END + tail
-
-
 def main(argv) -> int:
     res = analyse(collect())
-    md = markdown(res)
-    outputs = {HERE / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n", HERE / "results.md": md,
-               README: with_readme_block(README.read_text(), md)}
-    if "--check" in argv:
-        stale = [str(p) for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"stale: {p}")
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    print(md, end="")
-    return 0
+    return publish(HERE, res, markdown(res), argv)
 
 
 if __name__ == "__main__":
