@@ -66,13 +66,16 @@ def smoke_subprocess(model, runs) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "lpbench.cli", "run", "--models", model, "--dataset", "digits",
-                           "--budget", "smoke", "--runs-dir", str(runs), "-q", "--threads", "1"],
+    # the console script's own entry point (lpbench.cli has no __main__ guard: `-m` would import and exit)
+    proc = subprocess.run([sys.executable, "-c", "from lpbench.cli import main; main()", "run", "--models", model,
+                           "--dataset", "digits", "--budget", "smoke", "--runs-dir", str(runs), "-q", "--threads", "1"],
                           capture_output=True, text=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"model": model, "exit_code": proc.returncode, "wall_s": time.perf_counter() - t0, "cpu_s": cpu,
-            "goal_met": cpu <= 30.0, "stderr_tail": proc.stderr[-500:]}
+    record = Path(runs) / "digits" / "smoke" / model / "seed0" / "run.json"
+    completed = record.exists() and json.loads(record.read_text()).get("status") == "completed"
+    return {"model": model, "exit_code": proc.returncode, "completed": completed, "wall_s": time.perf_counter() - t0,
+            "cpu_s": cpu, "goal_met": completed and cpu <= 30.0, "stderr_tail": proc.stderr[-500:]}
 
 
 def compare_pag(models, runs, registry, plugins, out):
@@ -105,7 +108,6 @@ def compare_pag(models, runs, registry, plugins, out):
         res["cost_ratio_before_over_now"] = res["before"]["seconds"] / min(res["cpu_budget"]["seconds"],
                                                                           res["cpu_budget_2"]["seconds"])
         out[m] = res
-        del torch
 
 
 def main():
@@ -124,8 +126,11 @@ def main():
 
     registry, plugins = Registry.load(), get_plugins()
     models = args.models.split(",") if args.models else sorted(plugins.all("model"))
-    result = {"benchmark": "evaluation vs training time (digits cpu) and smoke runs (digits smoke), one thread",
-              "models": models, "cpu_count": os.cpu_count(), "platform": platform.platform(),
+    # Sections not rerun (--skip-*) keep their values from an earlier run of the same file; each
+    # model row is replaced only when that model is measured again.
+    old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    result = {**old, "benchmark": "evaluation vs training time (digits cpu) and smoke runs (digits smoke), one thread",
+              "models": sorted(set(old.get("models", [])) | set(models)), "cpu_count": os.cpu_count(), "platform": platform.platform(),
               "python": platform.python_version(), "torch": torch.__version__, "load_start": os.getloadavg(),
               "pag_settings": {b: registry.metric_settings(plugins, b)["pag"] for b in ("smoke", "cpu", "paper")},
               "goals": {"eval_over_train_at_digits_cpu": 0.5, "smoke_run_s_one_idle_core": 30}}
@@ -136,15 +141,15 @@ def main():
 
     with tempfile.TemporaryDirectory() as runs:
         if not args.skip_smoke:
-            result["smoke"] = {}
+            result.setdefault("smoke", {})
             smoke_budget(models, runs, registry, plugins, result["smoke"])
             result["smoke_subprocess"] = smoke_subprocess("vae", Path(runs) / "sub")
             save()
         if not args.skip_cpu:
-            result["cpu"] = {}
+            result.setdefault("cpu", {})
             cpu_budget(models, runs, registry, plugins, result["cpu"])
             save()
-            result["pag_before_vs_now"] = {}
+            result.setdefault("pag_before_vs_now", {})
             compare_pag([m for m in args.compare.split(",") if m in models], runs, registry, plugins,
                         result["pag_before_vs_now"])
     rows = result.get("cpu", {})
