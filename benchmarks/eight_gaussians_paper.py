@@ -11,6 +11,7 @@ runs are scored on, at the same sample count, for each seed. The paper's fourth 
 GAN masked only at generation, needs no training: each saved gan run is resampled with
 ``generation: masked`` (this needs the runs' model.pt, which the published leaderboard omits).
 """
+
 import json
 import sys
 from pathlib import Path
@@ -18,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lpbench.registry import Registry
 from lpbench.evaluation import reference_subset
+from lpbench.registry import Registry
 from lpbench.runner import load_model
 from lpbench_datasets.synthetic import EightGaussians
 from lpbench_metrics.emd import emd
@@ -46,8 +47,12 @@ def masked_at_generation(runs: Path, n: int) -> dict | None:
         values.append(emd(x.numpy(), reference_subset(test, n).numpy()))
     if not values:
         return None
-    return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-            "values": values, "paper_emd": PAPER_GAN_MASKED_AT_GENERATION}
+    return {
+        "mean": float(np.mean(values)),
+        "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+        "values": values,
+        "paper_emd": PAPER_GAN_MASKED_AT_GENERATION,
+    }
 
 
 def noise_floor(seeds, n, rec=None):
@@ -64,7 +69,9 @@ def main(runs: Path, out: Path | None):
     torch.set_num_threads(1)
     table, seeds_seen, n, first = {}, set(), 1000, None
     for model in PAPER:
-        recs = [json.loads(p.read_text()) for p in sorted((runs / "eight_gaussians/paper" / model).glob("seed*/run.json"))]
+        recs = [
+            json.loads(p.read_text()) for p in sorted((runs / "eight_gaussians/paper" / model).glob("seed*/run.json"))
+        ]
         recs = [r for r in recs if r["status"] == "completed"]
         if not recs:
             continue
@@ -78,15 +85,27 @@ def main(runs: Path, out: Path | None):
         row["train_s"] = float(np.mean([r["timings"]["train_s"] for r in recs]))
         table[model] = row
     floor = noise_floor(sorted(seeds_seen) or [0, 1, 2], n, first)
-    result = {"n": n, "noise_floor_emd": {"mean": float(np.mean(floor)), "std": float(np.std(floor, ddof=1)) if len(floor) > 1 else 0.0, "values": floor},
-              "models": table, "gan_masked_at_generation": masked_at_generation(runs, n)}
+    result = {
+        "n": n,
+        "noise_floor_emd": {
+            "mean": float(np.mean(floor)),
+            "std": float(np.std(floor, ddof=1)) if len(floor) > 1 else 0.0,
+            "values": floor,
+        },
+        "models": table,
+        "gan_masked_at_generation": masked_at_generation(runs, n),
+    }
     for model, row in table.items():
-        print(f"{model:13s} emd {row['emd']['mean']:.4f} ± {row['emd']['std']:.4f}  modes {row['modes']['mean']:.2f}  "
-              f"hq {row['hq']['mean']:.1f}%  (paper {row['paper_emd']}; seeds {row['seeds']})")
+        print(
+            f"{model:13s} emd {row['emd']['mean']:.4f} ± {row['emd']['std']:.4f}  modes {row['modes']['mean']:.2f}  "
+            f"hq {row['hq']['mean']:.1f}%  (paper {row['paper_emd']}; seeds {row['seeds']})"
+        )
     if result["gan_masked_at_generation"]:
         g = result["gan_masked_at_generation"]
         print(f"gan, masked at generation emd {g['mean']:.4f} ± {g['std']:.4f}  (paper {g['paper_emd']})")
-    print(f"real-vs-real emd {result['noise_floor_emd']['mean']:.4f} ± {result['noise_floor_emd']['std']:.4f} (n = {n})")
+    print(
+        f"real-vs-real emd {result['noise_floor_emd']['mean']:.4f} ± {result['noise_floor_emd']['std']:.4f} (n = {n})"
+    )
     if out:
         out.write_text(json.dumps(result, indent=2))
 

@@ -7,6 +7,7 @@ checked unchanged across the evaluations.
     python benchmarks/evaluate_vs_retrain.py [--model vae] [--dataset digits] [--budget cpu]
         [--metrics fid,kid] [--repeats 2] [--out benchmarks/results/evaluate_vs_retrain.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,23 @@ def main(argv=None):
         os.environ["LPBENCH_CACHE"] = str(Path(tmp) / "cache")
         runs = Path(tmp) / "runs"
         folder = runs / args.dataset / args.budget / args.model / "seed0"
-        retrain = ["run", "--models", args.model, "--dataset", args.dataset, "--budget", args.budget,
-                   "--metrics", args.metrics, "--runs-dir", str(runs), "--device", "cpu", "--force", "-q"]
+        retrain = [
+            "run",
+            "--models",
+            args.model,
+            "--dataset",
+            args.dataset,
+            "--budget",
+            args.budget,
+            "--metrics",
+            args.metrics,
+            "--runs-dir",
+            str(runs),
+            "--device",
+            "cpu",
+            "--force",
+            "-q",
+        ]
         evaluate = ["evaluate", str(folder), "--metrics", args.metrics, "--device", "cpu"]
 
         def timed(cmd):
@@ -61,8 +77,10 @@ def main(argv=None):
             times["evaluate"].append(timed(evaluate))
             times["evaluate"].append(timed(evaluate))
             rec = json.loads((folder / "run.json").read_text())
-            weights_unchanged &= (hashlib.sha256((folder / "model.pt").read_bytes()).hexdigest() == weights
-                                  and rec["timings"]["train_s"] == train_s)
+            weights_unchanged &= (
+                hashlib.sha256((folder / "model.pt").read_bytes()).hexdigest() == weights
+                and rec["timings"]["train_s"] == train_s
+            )
         # close the alternation: each pair of evaluations sits between two retrainings
         times["retrain"].append(timed(retrain))
         samples_match = rec["evaluations"][-1]["samples_match"]
@@ -70,16 +88,23 @@ def main(argv=None):
     med = {k: statistics.median(v) for k, v in times.items()}
     out = {
         "what": "lpbench evaluate (score a completed run from its saved model) vs lpbench run --force "
-                "(retrain, then score), same metrics, same run folder, one process, CLI end to end",
-        "model": args.model, "dataset": args.dataset, "budget": args.budget, "metrics": args.metrics.split(","),
+        "(retrain, then score), same metrics, same run folder, one process, CLI end to end",
+        "model": args.model,
+        "dataset": args.dataset,
+        "budget": args.budget,
+        "metrics": args.metrics.split(","),
         "seconds": {k: [round(x, 3) for x in v] for k, v in times.items()},
         "median_s": {k: round(v, 3) for k, v in med.items()},
         "ratio_evaluate_over_retrain": round(med["evaluate"] / med["retrain"], 4),
         "speedup": round(med["retrain"] / med["evaluate"], 1),
         "checkpoint_and_train_s_unchanged_by_evaluate": weights_unchanged,
         "evaluate_scored_the_same_samples": samples_match,
-        "machine": {"platform": platform.platform(), "cores": os.cpu_count(), "torch_threads": 1,
-                    "note": "2 CPU cores shared with another developer's experiments"},
+        "machine": {
+            "platform": platform.platform(),
+            "cores": os.cpu_count(),
+            "torch_threads": 1,
+            "note": "2 CPU cores shared with another developer's experiments",
+        },
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

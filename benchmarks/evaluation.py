@@ -16,6 +16,7 @@ dataset. Each comparison alternates A-B-B-A and takes medians (the machine is sh
 
     python benchmarks/evaluation.py [--n 360] [--n-inception 64] [--repeats 3] [--out FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,9 @@ def timed_eval(names, extractor, gen, ref, use_cache):
 
     metrics = metric_objects(names)  # reading the registry is not part of an evaluation
     t = time.perf_counter()
-    evaluate(metrics, dataset="digits", kind="image", samples=gen, reference=ref,
-             extractor=extractor, use_cache=use_cache)
+    evaluate(
+        metrics, dataset="digits", kind="image", samples=gen, reference=ref, extractor=extractor, use_cache=use_cache
+    )
     return time.perf_counter() - t
 
 
@@ -81,7 +83,7 @@ def bench_pipeline(extractor, gen_sets, ref, repeats):
         together.append(timed_eval(["fid", "is", "kid", "prd"], extractor, gen_sets[0], ref, False))
         alone.append(timed_eval(["fid"], extractor, gen_sets[0], ref, False))
     first, second = [], []
-    for i in range(repeats):
+    for _ in range(repeats):
         with tempfile.TemporaryDirectory() as cache:
             os.environ["LPBENCH_CACHE"] = cache
             first.append(timed_eval(["fid"], extractor, gen_sets[0], ref, True))  # cold reference cache
@@ -89,10 +91,16 @@ def bench_pipeline(extractor, gen_sets, ref, repeats):
     a = statistics.median(together) / statistics.median(alone)
     b = statistics.median(second) / statistics.median(first)
     return {
-        "fid_alone_s": statistics.median(alone), "fid_is_kid_prd_s": statistics.median(together),
-        "a_together_over_fid_alone": a, "a_goal": "<= 1.15", "a_met": a <= 1.15,
-        "first_eval_s": statistics.median(first), "second_eval_s": statistics.median(second),
-        "b_second_over_first": b, "b_goal": "<= 0.5", "b_met": b <= 0.5,
+        "fid_alone_s": statistics.median(alone),
+        "fid_is_kid_prd_s": statistics.median(together),
+        "a_together_over_fid_alone": a,
+        "a_goal": "<= 1.15",
+        "a_met": a <= 1.15,
+        "first_eval_s": statistics.median(first),
+        "second_eval_s": statistics.median(second),
+        "b_second_over_first": b,
+        "b_goal": "<= 0.5",
+        "b_met": b <= 0.5,
         "raw": {"alone": alone, "together": together, "first": first, "second": second},
     }
 
@@ -108,8 +116,16 @@ def bench_reversal(decode, x, latent_dim, steps):
     t = time.perf_counter()
     zl, el = lpbench.reverse(decode, x, latent_dim, steps=steps, lr=0.05, generator=g(), batch_size=1)
     loop = time.perf_counter() - t
-    return {"points": len(x), "steps": steps, "batched_s": batched, "loop_s": loop, "speedup": loop / batched,
-            "goal": ">= 50", "met": loop / batched >= 50, "max_code_difference": float((zb - zl).abs().max())}
+    return {
+        "points": len(x),
+        "steps": steps,
+        "batched_s": batched,
+        "loop_s": loop,
+        "speedup": loop / batched,
+        "goal": ">= 50",
+        "met": loop / batched >= 50,
+        "max_code_difference": float((zb - zl).abs().max()),
+    }
 
 
 def decoder_for(dataset):
@@ -130,8 +146,12 @@ def decoder_for(dataset):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=360, help="generated = reference samples per digits_cnn evaluation")
-    p.add_argument("--n-inception", type=int, default=64,
-                   help="samples per Inception evaluation (≈0.2–0.8 s per image on one busy CPU core)")
+    p.add_argument(
+        "--n-inception",
+        type=int,
+        default=64,
+        help="samples per Inception evaluation (≈0.2–0.8 s per image on one busy CPU core)",
+    )
     p.add_argument("--repeats", type=int, default=3, help="A-B-B-A blocks for digits_cnn (Inception: 1)")
     p.add_argument("--reversal-points", type=int, default=256)
     p.add_argument("--reversal-steps", type=int, default=20)
@@ -148,22 +168,36 @@ def main():
     ref = test.as_float(test.x[:n])
     gens = [train.as_float(train.x[i * n : (i + 1) * n]) for i in range(2)]
     result = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "torch": torch.__version__},
-        "n_generated": n, "n_reference": n, "repeats": args.repeats,
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+        },
+        "n_generated": n,
+        "n_reference": n,
+        "repeats": args.repeats,
     }
     with tempfile.TemporaryDirectory() as tmp:
-        result["digits_cnn"] = bench_pipeline(get_plugins().get("feature_extractor", "digits_cnn")(), gens, ref,
-                                              args.repeats)
+        result["digits_cnn"] = bench_pipeline(
+            get_plugins().get("feature_extractor", "digits_cnn")(), gens, ref, args.repeats
+        )
         print("digits_cnn", json.dumps({k: v for k, v in result["digits_cnn"].items() if k != "raw"}), flush=True)
         if not args.skip_inception:
             path, what = inception_weights(Path(tmp))
             ex = get_plugins().get("feature_extractor", "inception-v3-compat")({"inception_weights": path})
             k = min(args.n_inception, n)
-            result["inception-v3-compat"] = {"weights": what, "n_generated": k, "n_reference": k,
-                                             **bench_pipeline(ex, [g[:k] for g in gens], ref[:k], 1)}
-            print("inception", json.dumps({k: v for k, v in result["inception-v3-compat"].items() if k != "raw"}),
-                  flush=True)
+            result["inception-v3-compat"] = {
+                "weights": what,
+                "n_generated": k,
+                "n_reference": k,
+                **bench_pipeline(ex, [g[:k] for g in gens], ref[:k], 1),
+            }
+            print(
+                "inception",
+                json.dumps({k: v for k, v in result["inception-v3-compat"].items() if k != "raw"}),
+                flush=True,
+            )
 
     x_img = gens[0][: args.reversal_points]
     dec, d, _ = decoder_for("digits")

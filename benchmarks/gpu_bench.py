@@ -8,6 +8,7 @@ against the CPU. Writes one JSON document (benchmarks/results/gpu.json by defaul
 --dry-run measures on the CPU only, with few steps and the smoke runs of --smoke-models only, and
 marks the document "dry_run": true: it checks the script and its JSON, not a GPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,13 +35,23 @@ def smoke_runs(models, device, runs) -> dict:
         t0 = time.perf_counter()
         try:
             rec = run_one(RunSpec(m, "digits", "smoke", 0), opts, registry, plugins)
-            out[m] = {"status": rec["status"], "error": rec.get("error"), "wall_s": time.perf_counter() - t0,
-                      "precision": rec["config"]["budget"]["precision"], "device": rec["environment"]["device"],
-                      "timings": rec.get("timings"), "fid": rec.get("metrics", {}).get("fid"),
-                      "pag_normalized": rec.get("metrics", {}).get("pag_normalized")}
+            out[m] = {
+                "status": rec["status"],
+                "error": rec.get("error"),
+                "wall_s": time.perf_counter() - t0,
+                "precision": rec["config"]["budget"]["precision"],
+                "device": rec["environment"]["device"],
+                "timings": rec.get("timings"),
+                "fid": rec.get("metrics", {}).get("fid"),
+                "pag_normalized": rec.get("metrics", {}).get("pag_normalized"),
+            }
         except Exception as e:  # one model's failure is recorded, never the end of the check
-            out[m] = {"status": "failed", "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()[-2000:],
-                      "wall_s": time.perf_counter() - t0}
+            out[m] = {
+                "status": "failed",
+                "error": f"{type(e).__name__}: {e}",
+                "traceback": traceback.format_exc()[-2000:],
+                "wall_s": time.perf_counter() - t0,
+            }
         print(f"smoke {m} on {device} (bf16): {out[m]['status']} in {out[m]['wall_s']:.1f}s", flush=True)
     return out
 
@@ -65,8 +76,14 @@ def step_times(model_name, device, precision, steps) -> dict:
     budget = model.train_budget(resolved.budget)
     stamps = []
     with tempfile.TemporaryDirectory() as d:
-        ctx = RunContext(device=device, seed=0, run_dir=Path(d), total_steps=steps, log_every=budget.log_every,
-                         checkpoint_every=10**9)
+        ctx = RunContext(
+            device=device,
+            seed=0,
+            run_dir=Path(d),
+            total_steps=steps,
+            log_every=budget.log_every,
+            checkpoint_every=10**9,
+        )
         orig = ctx.end_step
 
         def timed(step, **values):
@@ -80,8 +97,13 @@ def step_times(model_name, device, precision, steps) -> dict:
         with autocast(device, precision):
             model.fit(data, budget, ctx)
     per = [b - a for a, b in zip(stamps[:-1], stamps[1:])]
-    return {"device": device, "precision": precision, "batch_size": budget.batch_size, "steps_timed": len(per),
-            "median_step_s": statistics.median(per) if per else None}
+    return {
+        "device": device,
+        "precision": precision,
+        "batch_size": budget.batch_size,
+        "steps_timed": len(per),
+        "median_step_s": statistics.median(per) if per else None,
+    }
 
 
 def main():
@@ -104,19 +126,31 @@ def main():
         raise SystemExit("gpu_bench: --device cuda but torch sees no CUDA device")
     doc = {
         "benchmark": "GPU check (issue 19): CUDA tests, a bf16 smoke run of every model, step times at the digits "
-                     "paper budget on the device vs the CPU",
-        "dry_run": args.dry_run, "device": args.device,
+        "paper budget on the device vs the CPU",
+        "dry_run": args.dry_run,
+        "device": args.device,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "torch": torch.__version__, "cuda": torch.version.cuda, "python": platform.python_version(),
-        "platform": platform.platform(), "cpu_count": os.cpu_count(), "cpu_threads": 1,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "cpu_threads": 1,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     if args.tests_rc is not None:
         log = Path(args.tests_log).read_text()[-3000:] if args.tests_log and Path(args.tests_log).exists() else ""
-        summary = [line for line in log.splitlines() if " passed" in line or " failed" in line or " skipped" in line
-                   or "no tests ran" in line]
-        doc["cuda_tests"] = {"exit_code": args.tests_rc, "passed": args.tests_rc == 0,
-                             "summary": summary[-1] if summary else None, "log_tail": log[-1500:]}
+        summary = [
+            line
+            for line in log.splitlines()
+            if " passed" in line or " failed" in line or " skipped" in line or "no tests ran" in line
+        ]
+        doc["cuda_tests"] = {
+            "exit_code": args.tests_rc,
+            "passed": args.tests_rc == 0,
+            "summary": summary[-1] if summary else None,
+            "log_tail": log[-1500:],
+        }
 
     def save():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -142,8 +176,10 @@ def main():
         if dev and cpu and args.device != "cpu":
             row["speedup_fp32_vs_cpu"] = cpu / dev
         doc["step_times"][m] = row
-        print(f"steps {m}: " + ", ".join(f"{k} {v.get('median_step_s')}" for k, v in row.items() if isinstance(v, dict)),
-              flush=True)
+        print(
+            f"steps {m}: " + ", ".join(f"{k} {v.get('median_step_s')}" for k, v in row.items() if isinstance(v, dict)),
+            flush=True,
+        )
         save()
     doc["smoke_failed"] = sorted(m for m, r in doc["smoke_bf16"].items() if r["status"] != "completed")
     doc["ok"] = not doc["smoke_failed"] and doc.get("cuda_tests", {}).get("passed", True)

@@ -11,6 +11,7 @@ train_s × (epochs − 1); projected grid = 5 seeds × Σ runs / 2 workers. The 
 is recorded: other work on the 2 cores inflates every figure.
 Writes benchmarks/results/mnist5k_cpu_budget.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,24 @@ LPBENCH = str(Path(sys.executable).with_name("lpbench"))
 def timed_run(model: str, budget: str, runs: Path, metrics: str | None) -> tuple[float, dict]:
     """(wall-clock seconds, the model run's timings) of a 1-epoch run."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    cmd = [LPBENCH, "run", "--models", model, "--dataset", "mnist5k", "--budget", budget, "--runs-dir", str(runs),
-           "-q", "--set", "budget.epochs=1", "--set", "budget.aux_epochs=1", *(["--metrics", metrics] if metrics else [])]
+    cmd = [
+        LPBENCH,
+        "run",
+        "--models",
+        model,
+        "--dataset",
+        "mnist5k",
+        "--budget",
+        budget,
+        "--runs-dir",
+        str(runs),
+        "-q",
+        "--set",
+        "budget.epochs=1",
+        "--set",
+        "budget.aux_epochs=1",
+        *(["--metrics", metrics] if metrics else []),
+    ]
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     wall = time.perf_counter() - t0
@@ -50,17 +67,29 @@ def main():
     budget = Registry.load().budget("mnist5k", args.budget)
     suffix = "" if args.metrics is None else "_" + args.metrics.replace(",", "-")
     out = Path(__file__).with_name("results") / f"mnist5k_cpu_budget{suffix}.json"
-    result = {"budget": args.budget, "epochs": budget.epochs, "aux_epochs": budget.aux_epochs,
-              "metrics": args.metrics or "the dataset's defaults", "threads_per_run": 1,
-              "load_average_start": os.getloadavg(), "models": {}}
+    result = {
+        "budget": args.budget,
+        "epochs": budget.epochs,
+        "aux_epochs": budget.aux_epochs,
+        "metrics": args.metrics or "the dataset's defaults",
+        "threads_per_run": 1,
+        "load_average_start": os.getloadavg(),
+        "models": {},
+    }
     for m in args.models.split(","):
         with tempfile.TemporaryDirectory() as d:
             wall, timings = timed_run(m, args.budget, Path(d), args.metrics)
         train = timings.get("train_s", 0.0)
-        result["models"][m] = {"wall_1_epoch_s": wall, "timings_1_epoch": timings,
-                               "projected_run_s": wall + train * (budget.epochs - 1)}
-        print(f"{m:16s} 1 epoch: {wall:7.1f} s wall ({train:.1f} s training) → "
-              f"{result['models'][m]['projected_run_s']:7.1f} s at {budget.epochs:g} epochs", flush=True)
+        result["models"][m] = {
+            "wall_1_epoch_s": wall,
+            "timings_1_epoch": timings,
+            "projected_run_s": wall + train * (budget.epochs - 1),
+        }
+        print(
+            f"{m:16s} 1 epoch: {wall:7.1f} s wall ({train:.1f} s training) → "
+            f"{result['models'][m]['projected_run_s']:7.1f} s at {budget.epochs:g} epochs",
+            flush=True,
+        )
         out.write_text(json.dumps(result, indent=2) + "\n")  # a stopped run keeps what it measured
     total = sum(r["projected_run_s"] for r in result["models"].values())
     result["projected_grid_5_seeds_2_workers_min"] = 5 * total / 2 / 60

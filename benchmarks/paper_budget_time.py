@@ -11,6 +11,7 @@ switched off and not counted — they train small MLPs on codes. Expected time =
 the model's steps at the paper budget (epochs × ⌊n_train / batch⌋, with the batch size and epoch
 scale its paper gives it: Model.train_budget). Measured with one torch thread on CPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,9 @@ def step_seconds(model_name, dataset, registry, plugins, device, k1, k2) -> floa
     from lpbench import DataSplit, RunContext
     from lpbench.registry import parse_overrides
 
-    overrides = parse_overrides([f"{model_name}.{k}={v}" for k, v in TIMING_OVERRIDES.get(model_name, {}).items()], [model_name])
+    overrides = parse_overrides(
+        [f"{model_name}.{k}={v}" for k, v in TIMING_OVERRIDES.get(model_name, {}).items()], [model_name]
+    )
     resolved = registry.resolve(model_name, dataset, "paper", plugins, overrides)
     # the model's own batch size and epochs where its paper gives them (Model.train_budget)
     shaped = plugins.get("model", model_name)(resolved.model_config).train_budget(resolved.budget)
@@ -74,14 +77,27 @@ def main():
     models = args.models.split(",") if args.models else sorted(plugins.all("model"))
     results = {}
     out = Path(args.out or Path(__file__).with_name("results") / f"paper_budget_time_{args.device.split(':')[0]}.json")
-    info = {"device": args.device, "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "k1": args.k1, "k2": args.k2, "datasets": results}
+    info = {
+        "device": args.device,
+        "cpu": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "k1": args.k1,
+        "k2": args.k2,
+        "datasets": results,
+    }
     if args.device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name()
     for ds in args.datasets.split(","):
         budget = registry.budget(ds, "paper")
-        results[ds] = {"paper_budget": {"epochs": budget.epochs, "batch_size": budget.batch_size,
-                                        "steps": budget.steps(N_TRAIN[ds])}, "models": {}}
+        results[ds] = {
+            "paper_budget": {
+                "epochs": budget.epochs,
+                "batch_size": budget.batch_size,
+                "steps": budget.steps(N_TRAIN[ds]),
+            },
+            "models": {},
+        }
         for m in models:
             s, steps = step_seconds(m, ds, registry, plugins, args.device, args.k1, args.k2)
             results[ds]["models"][m] = {"step_s": s, "steps": steps, "expected_train_h": s * steps / 3600}

@@ -6,6 +6,7 @@ process. Writes benchmarks/results/parallel_grid.json.
 The ratio is only meaningful on an otherwise idle machine with at least 2 cores; the JSON records
 the load average before and after each measurement so a reader can judge.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,13 @@ def measure(workers: int, args) -> dict:
         records = run_grid(specs, RunOptions(runs_dir=Path(runs), device="cpu"), registry, plugins, workers=workers)
         seconds = time.perf_counter() - t0
     assert all(r["status"] == "completed" for r in records), [r.get("error") for r in records]
-    return {"workers": workers, "seconds": seconds, "load_before": load_before, "load_after": os.getloadavg(),
-            "metrics": [r["metrics"] for r in records]}
+    return {
+        "workers": workers,
+        "seconds": seconds,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "metrics": [r["metrics"] for r in records],
+    }
 
 
 def main():
@@ -54,10 +60,17 @@ def main():
     same = all(r["one"]["metrics"] == r["two"]["metrics"] for r in rounds)
     result = {
         "benchmark": "grid of 4 smoke runs, local executor: 2 workers vs 1",
-        "model": args.model, "dataset": args.dataset, "budget": "smoke",
-        "seconds_1_worker": one, "seconds_2_workers": two, "speedup": one / two, "goal": 1.6,
+        "model": args.model,
+        "dataset": args.dataset,
+        "budget": "smoke",
+        "seconds_1_worker": one,
+        "seconds_2_workers": two,
+        "speedup": one / two,
+        "goal": 1.6,
         "identical_metrics": same,
-        "cpu_count": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
         "rounds": rounds,
     }
     out = Path(args.out)

@@ -15,6 +15,7 @@ stage) are not steps of the main network and are left out.
 
     python benchmarks/step_overhead.py [--dataset digits] [--budget cpu] [--steps 25] [--out FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,9 @@ def lpbench_steps(model, data, budget, steps, run_dir):
     """Per-step wall times of model.fit (time between consecutive end_step calls)."""
     from lpbench import RunContext
 
-    ctx = RunContext(seed=0, run_dir=run_dir, total_steps=steps, log_every=budget.log_every,
-                     checkpoint_every=10**9)  # checkpoints are costed separately below
+    ctx = RunContext(
+        seed=0, run_dir=run_dir, total_steps=steps, log_every=budget.log_every, checkpoint_every=10**9
+    )  # checkpoints are costed separately below
     times = []
     orig = ctx.end_step
 
@@ -70,7 +72,7 @@ def bare_steps(model, x, batch_size, steps, opts):
         t0 = time.perf_counter()
         if pos + batch_size > n:
             perm, pos = torch.randperm(n, generator=g), 0
-        model.train_step(x[perm[pos:pos + batch_size]], opts)
+        model.train_step(x[perm[pos : pos + batch_size]], opts)
         pos += batch_size
         times.append(time.perf_counter() - t0)
     return times[1:]
@@ -129,28 +131,44 @@ def main():
             # The machinery alone, many steps: the step returns the curve values of a real step.
             probe = build(name, resolved)
             probe.train(True)
-            values = {k: v.detach() for k, v in probe.train_step(x[: budget.batch_size], probe.make_optimizers()).items()}
+            values = {
+                k: v.detach() for k, v in probe.train_step(x[: budget.batch_size], probe.make_optimizers()).items()
+            }
             n_stub = 20 * args.steps
             lp_stub = lpbench_steps(stubbed(build(name, resolved), values), data, budget, n_stub, Path(tmp) / "stub")
-            bare_stub = bare_steps(stubbed(build(name, resolved), values), x, min(budget.batch_size, len(data)), n_stub, {})
+            bare_stub = bare_steps(
+                stubbed(build(name, resolved), values), x, min(budget.batch_size, len(data)), n_stub, {}
+            )
         m_lp, m_bare = statistics.median(lp), statistics.median(bare)
         amortized = ckpt / budget.checkpoint_every
         rows[name] = {
-            "bare_step_s": m_bare, "lpbench_step_s": m_lp, "ratio": m_lp / m_bare,
-            "checkpoint_s": ckpt, "checkpoint_every": budget.checkpoint_every,
-            "ratio_with_checkpoints": (m_lp + amortized) / m_bare, "timed_steps_each": len(lp),
-            "machinery_lpbench_s": statistics.mean(lp_stub), "machinery_bare_s": statistics.mean(bare_stub),
+            "bare_step_s": m_bare,
+            "lpbench_step_s": m_lp,
+            "ratio": m_lp / m_bare,
+            "checkpoint_s": ckpt,
+            "checkpoint_every": budget.checkpoint_every,
+            "ratio_with_checkpoints": (m_lp + amortized) / m_bare,
+            "timed_steps_each": len(lp),
+            "machinery_lpbench_s": statistics.mean(lp_stub),
+            "machinery_bare_s": statistics.mean(bare_stub),
             "machinery_overhead_fraction": (statistics.mean(lp_stub) - statistics.mean(bare_stub) + amortized) / m_bare,
         }
-        print(f"{name:16s} bare {m_bare * 1e3:7.1f} ms  lpbench {m_lp * 1e3:7.1f} ms  ratio {m_lp / m_bare:.3f}"
-              f"  (+checkpoints {rows[name]['ratio_with_checkpoints']:.3f})"
-              f"  machinery alone: {rows[name]['machinery_overhead_fraction'] * 100:+.3f}% of a bare step", flush=True)
+        print(
+            f"{name:16s} bare {m_bare * 1e3:7.1f} ms  lpbench {m_lp * 1e3:7.1f} ms  ratio {m_lp / m_bare:.3f}"
+            f"  (+checkpoints {rows[name]['ratio_with_checkpoints']:.3f})"
+            f"  machinery alone: {rows[name]['machinery_overhead_fraction'] * 100:+.3f}% of a bare step",
+            flush=True,
+        )
     out = {
         "what": "median per-step wall time, lpbench model.fit vs a bare loop calling the same train_step "
-                "(ratio); and the loop machinery alone (train_step stubbed), mean per step, with amortized "
-                "checkpoints, as a fraction of a bare step (machinery_overhead_fraction)",
-        "dataset": args.dataset, "budget": args.budget, "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "platform": platform.platform(), "models": rows,
+        "(ratio); and the loop machinery alone (train_step stubbed), mean per step, with amortized "
+        "checkpoints, as a fraction of a bare step (machinery_overhead_fraction)",
+        "dataset": args.dataset,
+        "budget": args.budget,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+        "models": rows,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))

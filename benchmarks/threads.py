@@ -9,6 +9,7 @@ RunOptions(threads=k), the path `lpbench run --threads k` takes. The JSON record
 average around every run: on a shared machine the ratio says what a user on it gets, not what an
 idle machine would give.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,27 @@ def one_run(threads: int, args) -> dict:
     with tempfile.TemporaryDirectory() as runs:
         load = os.getloadavg()
         t0, c0 = time.perf_counter(), time.process_time()
-        rec = run_one(RunSpec(args.model, args.dataset, args.budget, 0),
-                      RunOptions(runs_dir=Path(runs), device="cpu", threads=threads), Registry.load(), get_plugins())
+        rec = run_one(
+            RunSpec(args.model, args.dataset, args.budget, 0),
+            RunOptions(runs_dir=Path(runs), device="cpu", threads=threads),
+            Registry.load(),
+            get_plugins(),
+        )
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert rec["status"] == "completed", rec.get("error")
     t = rec["timings"]
-    return {"threads": threads, "recorded_threads": rec["environment"]["threads"], "wall_s": wall, "cpu_s": cpu,
-            "train_s": t["train_s"], "eval_s": t["eval_s"], "figures_s": t.get("figures_s"),
-            "load_before": load, "load_after": os.getloadavg(), "fid": rec["metrics"].get("fid")}
+    return {
+        "threads": threads,
+        "recorded_threads": rec["environment"]["threads"],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "train_s": t["train_s"],
+        "eval_s": t["eval_s"],
+        "figures_s": t.get("figures_s"),
+        "load_before": load,
+        "load_after": os.getloadavg(),
+        "fid": rec["metrics"].get("fid"),
+    }
 
 
 def main():
@@ -58,14 +72,19 @@ def main():
     train = {k: min(x[k]["train_s"] for x in rounds) for k in ("1", "2")}
     result = {
         "benchmark": "one lpbench run at 1 vs 2 torch threads, side by side in one process",
-        "model": args.model, "dataset": args.dataset, "budget": args.budget,
-        "wall_s_1_thread": best["1"], "wall_s_2_threads": best["2"],
+        "model": args.model,
+        "dataset": args.dataset,
+        "budget": args.budget,
+        "wall_s_1_thread": best["1"],
+        "wall_s_2_threads": best["2"],
         "ratio_2_over_1": best["2"] / best["1"],
         "train_ratio_2_over_1": train["2"] / train["1"],
         "faster": "1 thread" if best["1"] <= best["2"] else "2 threads",
         "same_fid_across_thread_counts": len({x[k]["fid"] for x in rounds for k in ("1", "2")}) == 1,
         "rounds": rounds,
-        "cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
         "torch": torch.__version__,
         "note": "min over rounds; load average (1, 5, 15 min) recorded around each run",
     }

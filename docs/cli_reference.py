@@ -9,6 +9,7 @@ installed CLI prints.
 The help is rendered at a fixed width (80 columns) with every LPBENCH_* variable unset and an
 empty settings file, so the defaults shown are the built-in ones, whatever the machine.
 """
+
 import os
 import sys
 import tempfile
@@ -32,8 +33,9 @@ def help_text(*args: str) -> str:
         empty.write_text("")
         env = {k: None for k in os.environ if k.startswith("LPBENCH_")}
         env["LPBENCH_CONFIG"] = str(empty)
-        res = CliRunner().invoke(main, [*args, "--help"], env=env, prog_name="lpbench",
-                                 terminal_width=WIDTH, catch_exceptions=False)
+        res = CliRunner().invoke(
+            main, [*args, "--help"], env=env, prog_name="lpbench", terminal_width=WIDTH, catch_exceptions=False
+        )
     if res.exit_code:
         raise SystemExit(f"lpbench {' '.join(args)} --help exited {res.exit_code}:\n{res.output}")
     return res.output.rstrip()
@@ -55,7 +57,7 @@ def render() -> str:
 def splice(page: str, block: str) -> str:
     if BEGIN not in page or END not in page:
         raise SystemExit(f"{PAGE} lacks the markers {BEGIN} … {END}")
-    return page[:page.index(BEGIN)] + block + page[page.index(END) + len(END):]
+    return page[: page.index(BEGIN)] + block + page[page.index(END) + len(END) :]
 
 
 def main(argv) -> int:

@@ -11,6 +11,7 @@ so at α = 0.05; otherwise it is "not significant", whatever the means' order.
 
     python leaderboard/claims.py leaderboard/runs leaderboard/claims.json
 """
+
 import json
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ def seeded(dataset) -> bool:
     from lpbench.plugins import get_plugins
 
     return bool(get_plugins().get("dataset", dataset).seeded)
+
 
 PAPER_EMD = {"gan": 0.3195, "masked_gan": 0.1328, "weighted_gan": 0.0891}  # masked/weighted paper §4.1
 
@@ -49,8 +51,12 @@ def stat(recs, metric):
     v = [r["metrics"][metric] for r in sorted(recs, key=lambda r: r["seed"]) if metric in r.get("metrics", {})]
     if not v:
         return None
-    return {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else None,
-            "seeds": len(v), "values": [float(x) for x in v]}
+    return {
+        "mean": float(np.mean(v)),
+        "std": float(np.std(v, ddof=1)) if len(v) > 1 else None,
+        "seeds": len(v),
+        "values": [float(x) for x in v],
+    }
 
 
 def references(runs_dir):
@@ -89,8 +95,7 @@ def decide(tests):
     for t, q in zip(tests, holm(ps)):
         t["p_holm"] = q
         t["significant"] = bool(q < ALPHA)
-        t["verdict"] = ("not significant" if not t["significant"]
-                        else "holds" if t["mean_diff"] < 0 else "does not hold")
+        t["verdict"] = "not significant" if not t["significant"] else "holds" if t["mean_diff"] < 0 else "does not hold"
     if all(t["verdict"] == "holds" for t in tests):
         return "holds"
     if any(t["verdict"] == "does not hold" for t in tests):
@@ -100,8 +105,15 @@ def decide(tests):
 
 def emd_table(groups, refs=None):
     runs = groups.get(("eight_gaussians", "paper"), {})
-    rows = {m: {"emd": stat(runs.get(m, []), "emd"), "modes": stat(runs.get(m, []), "modes"),
-                "hq": stat(runs.get(m, []), "hq"), "paper_emd": p} for m, p in PAPER_EMD.items()}
+    rows = {
+        m: {
+            "emd": stat(runs.get(m, []), "emd"),
+            "modes": stat(runs.get(m, []), "modes"),
+            "hq": stat(runs.get(m, []), "hq"),
+            "paper_emd": p,
+        }
+        for m, p in PAPER_EMD.items()
+    }
     # the real-vs-real floor: the real_data reference row (held-out real points, one draw per
     # seed); the records' own emd_floor where there is none
     real = (refs or {}).get(("eight_gaussians", "paper"), {}).get("real_data")
@@ -110,11 +122,18 @@ def emd_table(groups, refs=None):
     else:
         by_seed = {r["seed"]: r for recs in runs.values() for r in recs if "emd_floor" in r.get("metrics", {})}
         floor = stat(list(by_seed.values()), "emd_floor")
-    tests = [comparison(runs, "weighted_gan", "gan", "emd", "eight_gaussians"),
-             comparison(runs, "masked_gan", "gan", "emd", "eight_gaussians")]
+    tests = [
+        comparison(runs, "weighted_gan", "gan", "emd", "eight_gaussians"),
+        comparison(runs, "masked_gan", "gan", "emd", "eight_gaussians"),
+    ]
     verdict = decide(tests)
-    return {"claim": "EMD of weighted_gan and masked_gan below gan on eight Gaussians (paper: 0.0891 / 0.1328 / 0.3195)",
-            "models": rows, "emd_floor": floor, "tests": tests, "verdict": verdict}
+    return {
+        "claim": "EMD of weighted_gan and masked_gan below gan on eight Gaussians (paper: 0.0891 / 0.1328 / 0.3195)",
+        "models": rows,
+        "emd_floor": floor,
+        "tests": tests,
+        "verdict": verdict,
+    }
 
 
 def glf_ordering(groups):
@@ -125,10 +144,17 @@ def glf_ordering(groups):
         runs = groups.get((dataset, budget), {})
         values = {m: stat(runs.get(m, []), metric) for m in ("glf", "rae_gmm", "vae")}
         have = {m: v["mean"] for m, v in values.items() if v}
-        tests = [comparison(runs, "glf", "rae_gmm", metric, dataset), comparison(runs, "rae_gmm", "vae", metric, dataset)]
+        tests = [
+            comparison(runs, "glf", "rae_gmm", metric, dataset),
+            comparison(runs, "rae_gmm", "vae", metric, dataset),
+        ]
         out[f"{dataset}/{budget}"] = {
-            "metric": metric, metric: values, "observed_order": sorted(have, key=have.get),
-            "tests": tests, "verdict": decide(tests)}
+            "metric": metric,
+            metric: values,
+            "observed_order": sorted(have, key=have.get),
+            "tests": tests,
+            "verdict": decide(tests),
+        }
     out["verdict"] = out["digits/cpu"]["verdict"]  # the paper's own metric decides
     return out
 
@@ -140,8 +166,11 @@ GAUSSIAN_PRIOR = ("gan", "masked_gan", "weighted_gan", "vae", "wae_gan", "wae_mm
 
 
 def _rank_correlation(pairs):
-    out = {"test": "Spearman rank correlation (two-sided), across models", "effect_size_name": "spearman_rho",
-           "n_models": len(pairs)}
+    out = {
+        "test": "Spearman rank correlation (two-sided), across models",
+        "effect_size_name": "spearman_rho",
+        "n_models": len(pairs),
+    }
     if len(pairs) < 3:
         return {**out, "spearman_rho": None, "p_value": None, "significant": None}
     rho, p = spearmanr([v[0] for v in pairs.values()], [v[1] for v in pairs.values()])
@@ -166,21 +195,39 @@ def pag_tracks_quality(groups, dataset="digits", budget="cpu", quality="fid"):
     sampled from a fixed Gaussian prior, the setting the PGAN paper evaluates PAG in; under each
     PAG convention, the verdict under Eq. 2's."""
     runs = groups.get((dataset, budget), {})
-    out = {"claim": "PAG tracks sample quality (PGAN paper §4.3): Spearman ρ(PAG, FID) across models on digits",
-           "quality_metric": quality, "convention": VERDICT_CONVENTION, "conventions": PAG_CONVENTIONS,
-           "by_convention": {}}
+    out = {
+        "claim": "PAG tracks sample quality (PGAN paper §4.3): Spearman ρ(PAG, FID) across models on digits",
+        "quality_metric": quality,
+        "convention": VERDICT_CONVENTION,
+        "conventions": PAG_CONVENTIONS,
+        "by_convention": {},
+    }
     for conv in PAG_CONVENTIONS:
         stats = {m: (stat(r, conv), stat(r, quality)) for m, r in runs.items()}
         pairs = {m: (pag["mean"], q["mean"]) for m, (pag, q) in stats.items() if pag and q}
         gaussian = {m: v for m, v in pairs.items() if m in GAUSSIAN_PRIOR}
-        c = {"all_models": _rank_correlation(pairs), "gaussian_prior_models": _rank_correlation(gaussian),
-             "models": {m: {conv: v[0], quality: v[1]} for m, v in sorted(pairs.items(), key=lambda kv: kv[1][1])}}
+        c = {
+            "all_models": _rank_correlation(pairs),
+            "gaussian_prior_models": _rank_correlation(gaussian),
+            "models": {m: {conv: v[0], quality: v[1]} for m, v in sorted(pairs.items(), key=lambda kv: kv[1][1])},
+        }
         g = c["gaussian_prior_models"]
-        c["verdict"] = ("not measured" if g["spearman_rho"] is None else "not significant" if not g["significant"]
-                        else "holds" if g["spearman_rho"] > 0 else "does not hold")
+        c["verdict"] = (
+            "not measured"
+            if g["spearman_rho"] is None
+            else "not significant"
+            if not g["significant"]
+            else "holds"
+            if g["spearman_rho"] > 0
+            else "does not hold"
+        )
         out["by_convention"][conv] = c
-    out.update({k: out["by_convention"][VERDICT_CONVENTION][k]
-                for k in ("all_models", "gaussian_prior_models", "models", "verdict")})
+    out.update(
+        {
+            k: out["by_convention"][VERDICT_CONVENTION][k]
+            for k in ("all_models", "gaussian_prior_models", "models", "verdict")
+        }
+    )
     return out
 
 
@@ -188,31 +235,48 @@ def learned_prior_lowers_pag(groups):
     """pgan's PAG below its own gan's, under each convention (the verdict: Eq. 2's), with pgan's
     PAG of the prior it samples from (reversal through G∘h into z′, `pag_learned`) where the
     records have it."""
-    out = {"claim": "The learned prior lowers PAG: pgan's PAG below its own gan's (PGAN paper §4.4)",
-           "convention": VERDICT_CONVENTION, "conventions": PAG_CONVENTIONS}
+    out = {
+        "claim": "The learned prior lowers PAG: pgan's PAG below its own gan's (PGAN paper §4.4)",
+        "convention": VERDICT_CONVENTION,
+        "conventions": PAG_CONVENTIONS,
+    }
     for dataset, budget in (("digits", "cpu"), ("eight_gaussians", "paper")):
         runs = groups.get((dataset, budget), {})
         quality = "fid" if dataset == "digits" else "emd"
         by_conv = {}
         for conv in PAG_CONVENTIONS:
             tests = [comparison(runs, "pgan", "gan", conv, dataset)]
-            by_conv[conv] = {"gan": stat(runs.get("gan", []), conv), "pgan": stat(runs.get("pgan", []), conv),
-                             "tests": tests, "verdict": decide(tests)}
+            by_conv[conv] = {
+                "gan": stat(runs.get("gan", []), conv),
+                "pgan": stat(runs.get("pgan", []), conv),
+                "tests": tests,
+                "verdict": decide(tests),
+            }
         v = by_conv[VERDICT_CONVENTION]
         out[f"{dataset}/{budget}"] = {
-            "gan": v["gan"], "pgan": v["pgan"], "tests": v["tests"], "verdict": v["verdict"],
+            "gan": v["gan"],
+            "pgan": v["pgan"],
+            "tests": v["tests"],
+            "verdict": v["verdict"],
             "by_convention": by_conv,
-            "pgan_learned": {c: stat(runs.get("pgan", []), c.replace("pag", "pag_learned", 1)) for c in PAG_CONVENTIONS},
+            "pgan_learned": {
+                c: stat(runs.get("pgan", []), c.replace("pag", "pag_learned", 1)) for c in PAG_CONVENTIONS
+            },
             f"gan_{quality}": stat(runs.get("gan", []), quality),
-            f"pgan_{quality}": stat(runs.get("pgan", []), quality)}
+            f"pgan_{quality}": stat(runs.get("pgan", []), quality),
+        }
     out["verdict"] = out["digits/cpu"]["verdict"]  # the paper's image setting decides
     return out
 
 
 def main(runs_dir, out):
     groups = load(runs_dir)
-    claims = {"masked_weighted_emd": emd_table(groups, references(runs_dir)), "glf_ordering": glf_ordering(groups),
-              "pag_tracks_quality": pag_tracks_quality(groups), "learned_prior_lowers_pag": learned_prior_lowers_pag(groups)}
+    claims = {
+        "masked_weighted_emd": emd_table(groups, references(runs_dir)),
+        "glf_ordering": glf_ordering(groups),
+        "pag_tracks_quality": pag_tracks_quality(groups),
+        "learned_prior_lowers_pag": learned_prior_lowers_pag(groups),
+    }
     text = json.dumps(claims, indent=2) + "\n"
     if out:
         Path(out).write_text(text)

@@ -8,6 +8,7 @@ measured on.
     python leaderboard/readme_section.py           # rewrite the section in README.md
     python leaderboard/readme_section.py --check   # exit 1 if README.md's section differs
 """
+
 import json
 import sys
 from pathlib import Path
@@ -120,18 +121,21 @@ def study_pag() -> str:
             f"variance Σλ = {mean(pg['codes_total_variance'], 2)} against gan's {mean(g['codes_total_variance'], 2)} "
             f"(N(0, I): 10) and log-determinant {mean(pg['codes_log_det'], 1)} against {mean(g['codes_log_det'], 1)} "
             f"(N(0, I): 0); the secondary GAN's convergence test stopped it after {min(steps)}–{max(steps)} of "
-            f"{next(iter(r['pgan_stages'].values()))['secondary_allowance']} steps")
-    return ("With the faithful reversal, the secondary GAN trained to its convergence test and both "
-            "conventions (studies/learned_prior_pag, [docs/models.md](docs/models.md#issue-15-experiments), "
-            "experiment (ii)), the same split: " + "; in ".join(["in " + arms[0], *arms[1:]]) + ". "
-            "Eq. 2's drop is the codes' scale: pgan's reversed codes are smaller and flatter than gan's, "
-            "further from N(0, I), not closer. What pgan lacks follows where its secondary GAN stopped: "
-            f"across its {sq['n_runs']} runs, Spearman ρ between the secondary GAN's final Fréchet distance "
-            f"to the reversed codes and FID = {sq['fid']['spearman_rho']:.2f} ({p_text(sq['fid']['p_value'])}), "
-            f"and pag_normalized = {sq['pag_normalized']['spearman_rho']:.2f} "
-            f"({p_text(sq['pag_normalized']['p_value'])}); the convergence test (5 checks without a 1 % drop) "
-            "fires while that distance still oscillates, and the one run that trained on (4 800 steps) "
-            "matched the codes and gan's FID.")
+            f"{next(iter(r['pgan_stages'].values()))['secondary_allowance']} steps"
+        )
+    return (
+        "With the faithful reversal, the secondary GAN trained to its convergence test and both "
+        "conventions (studies/learned_prior_pag, [docs/models.md](docs/models.md#issue-15-experiments), "
+        "experiment (ii)), the same split: " + "; in ".join(["in " + arms[0], *arms[1:]]) + ". "
+        "Eq. 2's drop is the codes' scale: pgan's reversed codes are smaller and flatter than gan's, "
+        "further from N(0, I), not closer. What pgan lacks follows where its secondary GAN stopped: "
+        f"across its {sq['n_runs']} runs, Spearman ρ between the secondary GAN's final Fréchet distance "
+        f"to the reversed codes and FID = {sq['fid']['spearman_rho']:.2f} ({p_text(sq['fid']['p_value'])}), "
+        f"and pag_normalized = {sq['pag_normalized']['spearman_rho']:.2f} "
+        f"({p_text(sq['pag_normalized']['p_value'])}); the convergence test (5 checks without a 1 % drop) "
+        "fires while that distance still oscillates, and the one run that trained on (4 800 steps) "
+        "matched the codes and gan's FID."
+    )
 
 
 def render() -> str:
@@ -216,11 +220,11 @@ memorizer's procedure with another draw.
 
 {table(DIGITS)}
 
-On digits the held-out real images score FID {row_ci(dig['ref:real_data'], fid)}, below every
-model; {len(rank1_d)} of the {len(models_d)} models share rank 1 ({', '.join(rank1_d)}). The
-PCA + GMM baseline (FID {row_ci(dig['ref:pca_gmm'], fid)}) scores better than
-{len(beaten_by_pca)} of them ({', '.join(beaten_by_pca)}), and the single pixel-space Gaussian
-({row_ci(dig['ref:pixel_gaussian'], fid)}) better than {len(beaten_by_gauss)} ({', '.join(beaten_by_gauss)}).
+On digits the held-out real images score FID {row_ci(dig["ref:real_data"], fid)}, below every
+model; {len(rank1_d)} of the {len(models_d)} models share rank 1 ({", ".join(rank1_d)}). The
+PCA + GMM baseline (FID {row_ci(dig["ref:pca_gmm"], fid)}) scores better than
+{len(beaten_by_pca)} of them ({", ".join(beaten_by_pca)}), and the single pixel-space Gaussian
+({row_ci(dig["ref:pixel_gaussian"], fid)}) better than {len(beaten_by_gauss)} ({", ".join(beaten_by_gauss)}).
 
 **eight_gaussians, `paper` budget** (the masked/weighted-prior GAN paper's setting: Table 1
 MLPs, 5 critic steps, batch 500, lr 1e-4, 50 epochs of 100 000 points, r = 0.5, n = 1000; 1000
@@ -229,22 +233,22 @@ samples scored against 1000 test points; the real_data row is the real-vs-real E
 {table(EIGHT)}
 
 On eight Gaussians rae_gmm, whose GMM prior is fitted to its codes, has the lowest mean EMD,
-{eg('rae_gmm')}, level with held-out real points ({row_ci(real_e, 'emd')}), all 8 modes covered and {eg('rae_gmm', 'hq')}
-of its samples within 3σ of a mode (hq); the plain vae ({eg('vae')}) follows. Every GAN variant
+{eg("rae_gmm")}, level with held-out real points ({row_ci(real_e, "emd")}), all 8 modes covered and {eg("rae_gmm", "hq")}
+of its samples within 3σ of a mode (hq); the plain vae ({eg("vae")}) follows. Every GAN variant
 is at {best_gan:.2f} or worse in the mean. With 3 seeds {len(rank1_e)} of the {len(models_e)} models share
 rank 1. The flow priors are unstable at this budget: vae_flow_prior's seeds
-score {' / '.join(f"{r['emd']:.3f}" for r in flow)} — seed 0 ({flow[0]['modes']:.0f} modes, {flow[0]['hq']:.0f} % hq) is better
-than vae's mean, while seed 1 covers {flow[1]['modes']:.0f} modes with {flow[1]['hq']:.0f} % of its samples on them but
+score {" / ".join(f"{r['emd']:.3f}" for r in flow)} — seed 0 ({flow[0]["modes"]:.0f} modes, {flow[0]["hq"]:.0f} % hq) is better
+than vae's mean, while seed 1 covers {flow[1]["modes"]:.0f} modes with {flow[1]["hq"]:.0f} % of its samples on them but
 sends 45 of its 1000 samples beyond radius 4 (up to ≈ 500; measured from the run's weights): the flow's tail, decoded far outside the data, dominates
 its EMD; glf's flow NLL spikes during training (below). The autoencoders whose codes are pushed
 towards a fixed Gaussian prior by an adversary or an MMD penalty do no better than the GANs: aae
-{eg('aae')}, wae_mmd {eg('wae_mmd')}, wae_gan {eg('wae_gan')}. With a 2-D latent, a decoder that maps
+{eg("aae")}, wae_mmd {eg("wae_mmd")}, wae_gan {eg("wae_gan")}. With a 2-D latent, a decoder that maps
 N(0, I) continuously onto the plane must put mass in the gaps between the modes, and hq shows how
-much (vae {eg('vae', 'hq')}, aae {eg('aae', 'hq')}, wae_mmd {eg('wae_mmd', 'hq')}, wae_gan {eg('wae_gan', 'hq')}); why
-wae_gan lands that far from the modes was not investigated. two_stage_vae ({eg('two_stage_vae')})
+much (vae {eg("vae", "hq")}, aae {eg("aae", "hq")}, wae_mmd {eg("wae_mmd", "hq")}, wae_gan {eg("wae_gan", "hq")}); why
+wae_gan lands that far from the modes was not investigated. two_stage_vae ({eg("two_stage_vae")})
 puts every sample near the centre: its second stage collapses at this budget ([Models:
 autoencoders](docs/models.md#autoencoders)). The learned code generators do not help here either: aae_learned_prior
-{eg('aae_learned_prior')} against aae's {eg('aae')}, pgan {eg('pgan')} against gan's {eg('gan')}.
+{eg("aae_learned_prior")} against aae's {eg("aae")}, pgan {eg("pgan")} against gan's {eg("gan")}.
 
 <table><tr>
 <td><img src="leaderboard/runs/eight_gaussians/paper/gan/seed0/samples.png" width="240"><br>gan, seed 0</td>
@@ -270,12 +274,12 @@ Welch's t-test on digits, where the seed only initializes the nets; the effect s
 **holds** or **does not hold** only when the test says so at α = 0.05, else **not
 significant**. No model was tuned on its own: each dataset's settings are shared by every model.
 
-- **Masked/weighted-prior GAN, EMD on eight Gaussians** — {verdict(e['verdict'])}
-  ({tests_text(e['tests'])}). EMD gan
-  {ms(m['gan']['emd'])}, masked_gan {ms(m['masked_gan']['emd'])}, weighted_gan
-  {ms(m['weighted_gan']['emd'])} (paper: 0.3195 / 0.1328 / 0.0891); real-vs-real
-  {ms(e['emd_floor'])} (the real_data row). Modes covered (of 8): {ms(m['gan']['modes'], 1)} / {ms(m['masked_gan']['modes'], 1)} /
-  {ms(m['weighted_gan']['modes'], 1)}. Neither variant improves on the plain gan: weighting draws
+- **Masked/weighted-prior GAN, EMD on eight Gaussians** — {verdict(e["verdict"])}
+  ({tests_text(e["tests"])}). EMD gan
+  {ms(m["gan"]["emd"])}, masked_gan {ms(m["masked_gan"]["emd"])}, weighted_gan
+  {ms(m["weighted_gan"]["emd"])} (paper: 0.3195 / 0.1328 / 0.0891); real-vs-real
+  {ms(e["emd_floor"])} (the real_data row). Modes covered (of 8): {ms(m["gan"]["modes"], 1)} / {ms(m["masked_gan"]["modes"], 1)} /
+  {ms(m["weighted_gan"]["modes"], 1)}. Neither variant improves on the plain gan: weighting draws
   level with it and masking is worse in the mean, though with 3 seeds that difference is not
   significant either. That the plain gan lands near the paper's 0.3195 does not make the settings
   comparable: the paper's Table 1 generator ends in tanh, so its data lie inside (−1, 1)², and
@@ -290,48 +294,48 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   count taken from a source independent of any of our models' EMD; the
   experiment that tests the claim with them is planned, not yet run ([docs/models.md](docs/models.md#issue-15-experiments),
   experiment (i)).
-- **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g['verdict'])}
-  ({tests_text(gd['tests'])}). Observed
-  {' < '.join(gd['observed_order'])} (fid rae_gmm {ms(gd['fid']['rae_gmm'])}, glf {ms(gd['fid']['glf'])}, vae
-  {ms(gd['fid']['vae'])}). rae_gmm beats vae significantly and glf is far ahead of vae in the mean, as in the paper, but
+- **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g["verdict"])}
+  ({tests_text(gd["tests"])}). Observed
+  {" < ".join(gd["observed_order"])} (fid rae_gmm {ms(gd["fid"]["rae_gmm"])}, glf {ms(gd["fid"]["glf"])}, vae
+  {ms(gd["fid"]["vae"])}). rae_gmm beats vae significantly and glf is far ahead of vae in the mean, as in the paper, but
   the paper's glf < rae_gmm is not borne out: the ex-post GMM is ahead of GLF's jointly trained
   flow in the mean, not significantly. Our reading: on 8×8 digits with d = 10 a 10-component
   full-covariance GMM fitted to convergence on the final codes is an excellent density model, while
   GLF's flow chases codes that keep spreading (code std 2.1 → 2.6 between 20 and 60 epochs, seed 0)
   without the paper's learning-rate decay; the budget (20 epochs) is far below the paper's. On
-  eight Gaussians (EMD) the means order {' < '.join(ge['observed_order'])} (emd rae_gmm
-  {ms(ge['emd']['rae_gmm'])}, glf {ms(ge['emd']['glf'])}, vae {ms(ge['emd']['vae'])}); {verdict(ge['verdict'])}
-  ({tests_text(ge['tests'])}).
+  eight Gaussians (EMD) the means order {" < ".join(ge["observed_order"])} (emd rae_gmm
+  {ms(ge["emd"]["rae_gmm"])}, glf {ms(ge["emd"]["glf"])}, vae {ms(ge["emd"]["vae"])}); {verdict(ge["verdict"])}
+  ({tests_text(ge["tests"])}).
   glf's flow NLL on the tightly clustered codes (each mode has std 0.02) is unstable at the constant
   learning rate: it jumps from below 0 to 5–13 several times during training (`curves.json`),
-  and its worst seed ended inside such a jump (EMD {glf_worst['emd']:.2f}, {glf_worst['modes']:.0f} mode(s)). Even
-  its best seed (EMD {glf_best['emd']:.3f}, {glf_best['modes']:.0f} modes) puts {glf_best['hq']:.0f} % of its samples within 3σ of
-  a mode against rae_gmm's {eg('rae_gmm', 'hq')}: a flow, a
+  and its worst seed ended inside such a jump (EMD {glf_worst["emd"]:.2f}, {glf_worst["modes"]:.0f} mode(s)). Even
+  its best seed (EMD {glf_best["emd"]:.3f}, {glf_best["modes"]:.0f} modes) puts {glf_best["hq"]:.0f} % of its samples within 3σ of
+  a mode against rae_gmm's {eg("rae_gmm", "hq")}: a flow, a
   continuous bijection of a Gaussian, keeps mass between well-separated clusters, where a
   10-component GMM can put one component on each.
 - **PAG tracks sample quality (PGAN paper §4.3)** — {pag_verdict} under the paper's Eq. 2
-  (`pag`): {gp['test']}, Spearman ρ between a model's mean PAG and its mean FID on digits is
-  {gp['spearman_rho']:.2f} ({p_text(gp['p_value'])}) over the {gp['n_models']} models that sample from a fixed
-  Gaussian prior, and {a['spearman_rho']:.2f} ({p_text(a['p_value'])}) over all {a['n_models']}. With the
-  size-normalized `pag_normalized`: {gpn['spearman_rho']:.2f} ({p_text(gpn['p_value'])}) and
-  {an['spearman_rho']:.2f} ({p_text(an['p_value'])}), {verdict(pn['verdict'])}. With so few models neither
+  (`pag`): {gp["test"]}, Spearman ρ between a model's mean PAG and its mean FID on digits is
+  {gp["spearman_rho"]:.2f} ({p_text(gp["p_value"])}) over the {gp["n_models"]} models that sample from a fixed
+  Gaussian prior, and {a["spearman_rho"]:.2f} ({p_text(a["p_value"])}) over all {a["n_models"]}. With the
+  size-normalized `pag_normalized`: {gpn["spearman_rho"]:.2f} ({p_text(gpn["p_value"])}) and
+  {an["spearman_rho"]:.2f} ({p_text(an["p_value"])}), {verdict(pn["verdict"])}. With so few models neither
   convention gives a significant correlation, and across all models PAG mostly measures how
   non-Gaussian a model's codes are: glf and vae_flow_prior (flow priors) have the highest
   normalized PAG (≈ 16 and 28) with good FID, because PAG compares the reversed codes with
   N(0, I), which is not the distribution they sample from. PAG is a statement about
   fixed-Gaussian-prior GANs, as the paper uses it.
-- **The learned prior lowers PAG (PGAN paper §4.4)** — {verdict(lpd['verdict'])} on digits under the
-  paper's Eq. 2 ({tests_text(lpd['tests'], 1)}): pgan's `pag` is {ms(lpd['pgan'], 1)} against its
-  own gan's {ms(lpd['gan'], 1)}. Under the size-normalized convention the verdict flips:
-  {verdict(lpdn['verdict'])} ({tests_text(lpdn['tests'])}; pgan {ms(lpdn['pgan'])} against gan
-  {ms(lpdn['gan'])}), and pgan's FID is worse too. Which to believe: at N = 360 reversed test
+- **The learned prior lowers PAG (PGAN paper §4.4)** — {verdict(lpd["verdict"])} on digits under the
+  paper's Eq. 2 ({tests_text(lpd["tests"], 1)}): pgan's `pag` is {ms(lpd["pgan"], 1)} against its
+  own gan's {ms(lpd["gan"], 1)}. Under the size-normalized convention the verdict flips:
+  {verdict(lpdn["verdict"])} ({tests_text(lpdn["tests"])}; pgan {ms(lpdn["pgan"])} against gan
+  {ms(lpdn["gan"])}), and pgan's FID is worse too. Which to believe: at N = 360 reversed test
   images Eq. 2's ½Σ(sᵢ²/σ² − 1 − ln sᵢ²/σ²) is dominated by ½Σsᵢ², the overall scale of the
   codes, so "lower" there mostly says pgan's reversed codes are smaller; the normalized variant
   compares their spread with N(0, I) and says they agree less. The paper's own PAG drop may be the
   same scale effect. On eight Gaussians neither convention separates them: `pag` pgan
-  {ms(lpe['pgan'], 1)} against gan {ms(lpe['gan'], 1)}, {verdict(lpe['verdict'])} ({tests_text(lpe['tests'], 1)});
-  `pag_normalized` {ms(lpen['pgan'])} against {ms(lpen['gan'])}, {verdict(lpen['verdict'])}; and pgan's EMD is worse in
-  the mean ({ms(lpe['pgan_emd'])} against {ms(m['gan']['emd'])}). These records predate issue 15's faithful
+  {ms(lpe["pgan"], 1)} against gan {ms(lpe["gan"], 1)}, {verdict(lpe["verdict"])} ({tests_text(lpe["tests"], 1)});
+  `pag_normalized` {ms(lpen["pgan"])} against {ms(lpen["gan"])}, {verdict(lpen["verdict"])}; and pgan's EMD is worse in
+  the mean ({ms(lpe["pgan_emd"])} against {ms(m["gan"]["emd"])}). These records predate issue 15's faithful
   reversal (their pgan reversed with a per-pixel mean loss, a 32× smaller step than Algorithm 1's
   on digits, leaving the codes at 0.15–0.66 of the prior's scale), σ from the prior (their
   eight-Gaussians PAGs use σ = 1 for a U(−1, 1)² prior, an offset of 0.43 in `pag_normalized`) and
@@ -346,7 +350,7 @@ significant**. No model was tuned on its own: each dataset's settings are shared
 
 def splice(readme: str, section: str) -> str:
     start = readme.index(START) if START in readme else readme.index(END)
-    return readme[:start] + section + readme[readme.index(END):]
+    return readme[:start] + section + readme[readme.index(END) :]
 
 
 def main(argv):

@@ -1,6 +1,7 @@
 """What every study's analyze.py does with its results: write results.json, results.md and the
 tables into the docs page between the study's markers — or, with --check, write nothing and exit 1
 when any of them differs from what the records give (tests/test_studies.py runs --check)."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,11 @@ def with_block(page: str, block: str, study: str) -> str:
 
 
 def publish(folder: Path, res: dict, md: str, argv) -> int:
-    outputs = {folder / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n", folder / "results.md": md,
-               PAGE: with_block(PAGE.read_text(), md, folder.name)}
+    outputs = {
+        folder / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n",
+        folder / "results.md": md,
+        PAGE: with_block(PAGE.read_text(), md, folder.name),
+    }
     if "--check" in argv:
         stale = [str(p) for p, text in outputs.items() if not p.exists() or p.read_text() != text]
         for p in stale:

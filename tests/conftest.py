@@ -1,4 +1,5 @@
 """Fixtures only; helpers that test modules import live in ``lpbench.testing``."""
+
 import os
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """A throwaway plugin distribution for tests that need their plugins in other processes (process
 pools, Dask workers, a second `lpbench run`): workers rebuild plugins from installed entry
 points, so in-process registration is not enough."""
+
 import os
 import sys
 from pathlib import Path
@@ -81,7 +82,9 @@ def register_models(register):
 def install(site: Path, monkeypatch) -> dict:
     """Install the plugin under ``site``; returns an environment for subprocesses that sees it."""
     site.mkdir(parents=True, exist_ok=True)
-    install_fake_distribution(site, "lpbench-scaletest", {"lpbench_scaletest": SOURCE}, {"scaletest": "lpbench_scaletest"})
+    install_fake_distribution(
+        site, "lpbench-scaletest", {"lpbench_scaletest": SOURCE}, {"scaletest": "lpbench_scaletest"}
+    )
     monkeypatch.syspath_prepend(str(site))
     path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     monkeypatch.setenv("PYTHONPATH", path)  # Dask nannies and subprocesses inherit it

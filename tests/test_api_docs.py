@@ -1,5 +1,6 @@
 """docs/api.md's notebook session runs as written, and does what its comments say; the library
 functions are the ones the CLI calls, so they leave what `lpbench run` leaves."""
+
 import re
 import subprocess
 import sys
@@ -16,8 +17,10 @@ def _blocks() -> list[str]:
 
 
 def test_the_api_functions_load_without_torch():
-    code = ("import sys, lpbench; lpbench.run, lpbench.score, lpbench.evaluate; "
-            "print(sorted(m for m in ('torch', 'pandas') if m in sys.modules))")
+    code = (
+        "import sys, lpbench; lpbench.run, lpbench.score, lpbench.evaluate; "
+        "print(sorted(m for m in ('torch', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
 

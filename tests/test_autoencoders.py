@@ -1,5 +1,6 @@
 """The autoencoder family (issue 3): every model trains, samples, saves and resumes; the latent
 priors (flow, GMM, second-stage VAE) are exact where they claim to be."""
+
 import math
 
 import numpy as np
@@ -14,9 +15,13 @@ from lpbench.testing import toy_images
 MODELS = ["vae", "rae", "wae_gan", "wae_mmd", "two_stage_vae", "glf", "glf_regularized", "vae_flow_prior"]
 ARCH = {"type": "conv", "conv_channels": [8, 16], "fc_hidden": 32}
 # Small hidden widths keep the tests fast; the registry's values are what runs use.
-SMALL = {"two_stage_vae": {"second_hidden": 32, "lr": 1e-3, "second_lr": 1e-3},
-         "wae_gan": {"adversary_hidden": [32, 32]},
-         "glf": {"flow_hidden": 16}, "glf_regularized": {"flow_hidden": 16}, "vae_flow_prior": {"flow_hidden": 16}}
+SMALL = {
+    "two_stage_vae": {"second_hidden": 32, "lr": 1e-3, "second_lr": 1e-3},
+    "wae_gan": {"adversary_hidden": [32, 32]},
+    "glf": {"flow_hidden": 16},
+    "glf_regularized": {"flow_hidden": 16},
+    "vae_flow_prior": {"flow_hidden": 16},
+}
 
 
 def make(name, latent=4, **hp):
@@ -26,12 +31,19 @@ def make(name, latent=4, **hp):
 
 def fit(model, data, run_dir, epochs=20, aux_epochs=20, stop_at=None, checkpoint_every=1000, total=None):
     budget = Budget("t", epochs=epochs, batch_size=32, eval_samples=16, aux_epochs=aux_epochs)
-    ctx = RunContext(seed=0, run_dir=run_dir, total_steps=total or budget.steps(len(data)), log_every=1,
-                     checkpoint_every=checkpoint_every)
+    ctx = RunContext(
+        seed=0,
+        run_dir=run_dir,
+        total_steps=total or budget.steps(len(data)),
+        log_every=1,
+        checkpoint_every=checkpoint_every,
+    )
     if stop_at is not None:
+
         def stop(step, tot, row):
             if step > stop_at:
                 raise KeyboardInterrupt
+
         ctx._progress = stop
         with pytest.raises(KeyboardInterrupt):
             model.fit(data, budget, ctx)
@@ -92,8 +104,9 @@ def test_checkpoint_restore_gives_identical_samples(name, tmp_path):
     assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("name,stop_at", [("rae", 6), ("two_stage_vae", 3), ("two_stage_vae", 11),
-                                          ("glf", 6), ("wae_gan", 6)])
+@pytest.mark.parametrize(
+    "name,stop_at", [("rae", 6), ("two_stage_vae", 3), ("two_stage_vae", 11), ("glf", 6), ("wae_gan", 6)]
+)
 def test_resume_matches_an_uninterrupted_run(name, stop_at, tmp_path):
     """Killed mid-run (for two_stage_vae: in stage 1, then in stage 2), resumed in a fresh model
     and process RNG: same final weights and the same ex-post prior."""
@@ -109,8 +122,11 @@ def test_resume_matches_an_uninterrupted_run(name, stop_at, tmp_path):
     assert ctx.resumed_from is not None and 0 < ctx.resumed_from <= stop_at
     _assert_same(full.state_dict(), resumed.state_dict())
     with torch.no_grad():
-        assert torch.allclose(full.sample(8, torch.Generator().manual_seed(5)),
-                              resumed.sample(8, torch.Generator().manual_seed(5)), atol=1e-6)
+        assert torch.allclose(
+            full.sample(8, torch.Generator().manual_seed(5)),
+            resumed.sample(8, torch.Generator().manual_seed(5)),
+            atol=1e-6,
+        )
 
 
 def _assert_same(a, b, where=""):
@@ -245,9 +261,14 @@ def test_second_stage_vae_learns_correlated_codes():
     A = torch.tensor([[1.0, 0.0, 0.0], [0.9, 0.3, 0.0], [-0.5, 0.2, 0.4]])
     codes = torch.randn(2048, 3) @ A.T + torch.tensor([1.0, -2.0, 0.5])
     losses = []
-    stage = SecondStageVAE(3, hidden=32, depth=2).fit(codes, steps=400, batch_size=128, lr=3e-3,
-                                                       generator=torch.Generator().manual_seed(0),
-                                                       on_step=lambda s, l: losses.append(l.item()))
+    stage = SecondStageVAE(3, hidden=32, depth=2).fit(
+        codes,
+        steps=400,
+        batch_size=128,
+        lr=3e-3,
+        generator=torch.Generator().manual_seed(0),
+        on_step=lambda s, loss: losses.append(loss.item()),
+    )
     assert np.mean(losses[-20:]) < np.mean(losses[:20]) - 1.0
     s = stage.sample(4000, torch.Generator().manual_seed(1))
     assert torch.allclose(s.mean(0), codes.mean(0), atol=0.2)
@@ -357,5 +378,6 @@ def test_beta_weighs_the_per_example_sum_of_squared_errors():
     assert out["loss"].item() == pytest.approx(3.0 * sse.item() + nll.item(), rel=1e-5)
     vfp = make("vae_flow_prior", beta=400.0)
     out = vfp.train_step(x, vfp.make_optimizers())
-    assert out["loss"].item() == pytest.approx(400.0 * out["rec"].item() + out["nll"].item()
-                                               + out["neg_entropy"].item(), rel=1e-5)
+    assert out["loss"].item() == pytest.approx(
+        400.0 * out["rec"].item() + out["nll"].item() + out["neg_entropy"].item(), rel=1e-5
+    )

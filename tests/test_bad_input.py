@@ -2,6 +2,7 @@
 show up inside a run, a failed-run record and exit code 1) with a message that says what was
 wrong and what to do — never a traceback without --debug — and a completed run already in the
 runs directory is never lost. (Single cases also live in test_cli.py and test_registry.py.)"""
+
 import copy
 import json
 import os
@@ -56,29 +57,41 @@ def check(res, code, *messages):
 # ------------------------------------------------------------------ names and options: exit 2
 
 
-@pytest.mark.parametrize("args, messages", [
-    (["--models", "vea", *TINY], ["Unknown model 'vea'", "Did you mean 'vae'?", "Known models"]),
-    (["--models", "vae", "--dataset", "eigth_gaussians"], ["Unknown dataset", "Did you mean 'eight_gaussians'?"]),
-    (["--models", "vae", *TINY, "--metrics", "emdd"], ["Unknown metric 'emdd'", "Did you mean 'emd'?"]),
-    (["--models", "vae", "--dataset", "eight_gaussians", "--budget", "smok"], ["Unknown budget", "Did you mean 'smoke'?"]),
-    (["--models", "vae", *TINY, "--executor", "daks"], ["Unknown executor 'daks'", "Did you mean 'dask'?"]),
-    (["--models", "vae", *TINY, "--set", "vae.lrr=1"], ["Unknown key in --set vae", "Did you mean 'lr'?"]),
-    (["--models", "vae", *TINY, "--set", "vea.lr=1"], ["Unknown --set prefix 'vea'", "Did you mean 'vae'?"]),
-    (["--models", "vae", *TINY, "--set", "budget.epoch=1"], ["'epoch'", "Did you mean 'epochs'?"]),
-    (["--models", "vae", *TINY, "--set", "budget.batch_size=[1"], ["cannot parse value '[1'"]),
-    (["--models", "vae", *TINY, "--set", "vae.lr=fast"], ["--set vae.lr", "expected float"]),
-    (["--models", "vae", *TINY, "--set", "budget.epochs=-1"], ["budget.epochs", "expected a positive value"]),
-    (["--models", "vae", *TINY, "--set", "budget.epochs"], ["--set expects KEY=VALUE"]),
-    (["--models", "vae", *TINY, "--set", "budget.precision=fp16"], ["budget.precision", "expected one of fp32, bf16"]),
-    (["--models", "vae", *TINY, "--set", "lr=1"], ["must look like budget.<field>"]),
-    (["--models", "vae", *TINY, "--set", "latent_dim=0"], ["latent_dim: expected a positive integer"]),
-    (["--models", "vae", *TINY, "--seeds", "0,one"], ["comma-separated integers"]),
-    (["--models", "vae", *TINY, "--seeds", "-1"], ["non-negative"]),
-    (["--models", "vae", *TINY, "--workers", "0"], ["--workers", "x>=1"]),
-    (["--models", "vae", *TINY, "--executor", "dask"], ["needs --scheduler"]),
-    (["--models", "vae", *TINY, "--scheduler", "tcp://127.0.0.1:1"], ["--scheduler only applies to --executor dask"]),
-    (["--models", "vae", *TINY, "--device", "tpu"], ["Invalid value for '--device'"]),
-])
+@pytest.mark.parametrize(
+    "args, messages",
+    [
+        (["--models", "vea", *TINY], ["Unknown model 'vea'", "Did you mean 'vae'?", "Known models"]),
+        (["--models", "vae", "--dataset", "eigth_gaussians"], ["Unknown dataset", "Did you mean 'eight_gaussians'?"]),
+        (["--models", "vae", *TINY, "--metrics", "emdd"], ["Unknown metric 'emdd'", "Did you mean 'emd'?"]),
+        (
+            ["--models", "vae", "--dataset", "eight_gaussians", "--budget", "smok"],
+            ["Unknown budget", "Did you mean 'smoke'?"],
+        ),
+        (["--models", "vae", *TINY, "--executor", "daks"], ["Unknown executor 'daks'", "Did you mean 'dask'?"]),
+        (["--models", "vae", *TINY, "--set", "vae.lrr=1"], ["Unknown key in --set vae", "Did you mean 'lr'?"]),
+        (["--models", "vae", *TINY, "--set", "vea.lr=1"], ["Unknown --set prefix 'vea'", "Did you mean 'vae'?"]),
+        (["--models", "vae", *TINY, "--set", "budget.epoch=1"], ["'epoch'", "Did you mean 'epochs'?"]),
+        (["--models", "vae", *TINY, "--set", "budget.batch_size=[1"], ["cannot parse value '[1'"]),
+        (["--models", "vae", *TINY, "--set", "vae.lr=fast"], ["--set vae.lr", "expected float"]),
+        (["--models", "vae", *TINY, "--set", "budget.epochs=-1"], ["budget.epochs", "expected a positive value"]),
+        (["--models", "vae", *TINY, "--set", "budget.epochs"], ["--set expects KEY=VALUE"]),
+        (
+            ["--models", "vae", *TINY, "--set", "budget.precision=fp16"],
+            ["budget.precision", "expected one of fp32, bf16"],
+        ),
+        (["--models", "vae", *TINY, "--set", "lr=1"], ["must look like budget.<field>"]),
+        (["--models", "vae", *TINY, "--set", "latent_dim=0"], ["latent_dim: expected a positive integer"]),
+        (["--models", "vae", *TINY, "--seeds", "0,one"], ["comma-separated integers"]),
+        (["--models", "vae", *TINY, "--seeds", "-1"], ["non-negative"]),
+        (["--models", "vae", *TINY, "--workers", "0"], ["--workers", "x>=1"]),
+        (["--models", "vae", *TINY, "--executor", "dask"], ["needs --scheduler"]),
+        (
+            ["--models", "vae", *TINY, "--scheduler", "tcp://127.0.0.1:1"],
+            ["--scheduler only applies to --executor dask"],
+        ),
+        (["--models", "vae", *TINY, "--device", "tpu"], ["Invalid value for '--device'"]),
+    ],
+)
 def test_bad_names_and_options(cli, runs, args, messages):
     check(cli("run", *args, "--runs-dir", runs), 2, *messages)
     assert [p.name for p in (runs / "eight_gaussians" / "smoke").iterdir()] == ["vae"]  # nothing ran
@@ -86,8 +99,12 @@ def test_bad_names_and_options(cli, runs, args, messages):
 
 def test_runs_dir_under_a_file_cannot_be_created(cli, tmp_path):
     (tmp_path / "afile").write_text("")
-    check(cli("run", "--models", "vae", *TINY, "--runs-dir", tmp_path / "afile" / "runs"), 2,
-          "cannot create runs directory", "afile")
+    check(
+        cli("run", "--models", "vae", *TINY, "--runs-dir", tmp_path / "afile" / "runs"),
+        2,
+        "cannot create runs directory",
+        "afile",
+    )
 
 
 def test_runs_dir_without_write_permission(cli, tmp_path):
@@ -111,28 +128,43 @@ def _mutated(project_registry, write_registry, mutate):
     return write_registry(data)
 
 
-@pytest.mark.parametrize("mutate, messages", [
-    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs="many"),
-     ["datasets.eight_gaussians.budgets.smoke.epochs", "expected number"]),
-    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(batch_size=-5),
-     ["datasets.eight_gaussians.budgets.smoke.batch_size", ">= 1"]),
-    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(max_wall_s=0),
-     ["max_wall_s", "> 0"]),
-    (lambda d: d["datasets"]["eight_gaussians"].update(colour="red"), ["datasets.eight_gaussians", "only these keys"]),
-    (lambda d: d["models"]["vae"]["hparams"].update(lrr=0.1), ["models.vae.hparams", "lrr", "Did you mean 'lr'?"]),
-    (lambda d: d["models"]["vae"]["hparams"].update(lr="fast"), ["models.vae.hparams.lr", "expected float"]),
-    (lambda d: d["datasets"]["eight_gaussians"]["data"].update(n_trian=5), ["datasets.eight_gaussians.data", "Did you mean 'n_train'?"]),
-])
+@pytest.mark.parametrize(
+    "mutate, messages",
+    [
+        (
+            lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs="many"),
+            ["datasets.eight_gaussians.budgets.smoke.epochs", "expected number"],
+        ),
+        (
+            lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(batch_size=-5),
+            ["datasets.eight_gaussians.budgets.smoke.batch_size", ">= 1"],
+        ),
+        (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(max_wall_s=0), ["max_wall_s", "> 0"]),
+        (
+            lambda d: d["datasets"]["eight_gaussians"].update(colour="red"),
+            ["datasets.eight_gaussians", "only these keys"],
+        ),
+        (lambda d: d["models"]["vae"]["hparams"].update(lrr=0.1), ["models.vae.hparams", "lrr", "Did you mean 'lr'?"]),
+        (lambda d: d["models"]["vae"]["hparams"].update(lr="fast"), ["models.vae.hparams.lr", "expected float"]),
+        (
+            lambda d: d["datasets"]["eight_gaussians"]["data"].update(n_trian=5),
+            ["datasets.eight_gaussians.data", "Did you mean 'n_train'?"],
+        ),
+    ],
+)
 def test_malformed_or_wrong_registry(cli, runs, project_registry, write_registry, mutate, messages):
     path = _mutated(project_registry, write_registry, mutate)
     check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), *messages)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("datasets: [unclosed", "is not valid YAML"),
-    ("- just\n- a list\n", "expected a mapping"),
-    (None, "does not exist"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("datasets: [unclosed", "is not valid YAML"),
+        ("- just\n- a list\n", "expected a mapping"),
+        (None, "does not exist"),
+    ],
+)
 def test_registry_file_unreadable(cli, runs, tmp_path, text, message):
     path = tmp_path / "reg.yaml"
     if text is not None:
@@ -143,22 +175,28 @@ def test_registry_file_unreadable(cli, runs, tmp_path, text, message):
 # -------------------------------------------------------------------------- lpbench score: 2
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros((10, 3), np.float32), "expected [N, 2] points"),
-    (np.array([["a", "b"]] * 4), "dtype"),
-    (np.full((10, 2), np.nan, np.float32), "NaN"),
-    (np.full((10, 2), np.inf, np.float32), "infinite"),
-    (np.zeros((1, 2), np.float32), "needs at least 2 samples"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((10, 3), np.float32), "expected [N, 2] points"),
+        (np.array([["a", "b"]] * 4), "dtype"),
+        (np.full((10, 2), np.nan, np.float32), "NaN"),
+        (np.full((10, 2), np.inf, np.float32), "infinite"),
+        (np.zeros((1, 2), np.float32), "needs at least 2 samples"),
+    ],
+)
 def test_score_bad_points(cli, tmp_path, array, message):
     np.save(tmp_path / "bad.npy", array)
     check(cli("score", tmp_path / "bad.npy", "--dataset", "eight_gaussians"), 2, message)
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros((4, 8, 8, 1), np.uint8), "channels-last"),
-    (np.full((4, 1, 8, 8), 3.0, np.float32), "must lie in [0, 1]"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((4, 8, 8, 1), np.uint8), "channels-last"),
+        (np.full((4, 1, 8, 8), 3.0, np.float32), "must lie in [0, 1]"),
+    ],
+)
 def test_score_bad_images(cli, tmp_path, array, message):
     np.save(tmp_path / "bad.npy", array)
     check(cli("score", tmp_path / "bad.npy", "--dataset", "digits"), 2, message)
@@ -182,8 +220,22 @@ def test_data_root_missing_the_files(cli, runs, tmp_path, monkeypatch, project_r
     # evaluation on raw pixels: this case is about the data files, not the Inception weights
     # (whose absence the preflight turns into exit 2 before any data is read)
     project_registry["datasets"]["mnist"]["evaluation"].update(feature_extractor="raw", metrics=["emd"], primary="emd")
-    res = cli("--registry", write_registry(project_registry), "run", "--models", "vae", "--dataset", "mnist",
-              "--budget", "smoke", "--runs-dir", runs, "--data-root", tmp_path / "data", "-q")
+    res = cli(
+        "--registry",
+        write_registry(project_registry),
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "mnist",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        runs,
+        "--data-root",
+        tmp_path / "data",
+        "-q",
+    )
     check(res, 1)
     rec = read_json(runs / "mnist/smoke/vae/seed0/run.json")
     assert rec["status"] == "failed"
@@ -198,8 +250,22 @@ def test_data_root_with_a_truncated_file(cli, runs, tmp_path, project_registry, 
     victim.write_bytes(victim.read_bytes()[:-5])
     # raw-pixel evaluation: this case is about the data files, not the Inception weights
     project_registry["datasets"]["mnist"]["evaluation"].update(feature_extractor="raw", metrics=["emd"], primary="emd")
-    res = cli("--registry", write_registry(project_registry), "run", "--models", "vae", "--dataset", "mnist",
-              "--budget", "smoke", "--runs-dir", runs, "--data-root", tmp_path / "data", "-q")
+    res = cli(
+        "--registry",
+        write_registry(project_registry),
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "mnist",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        runs,
+        "--data-root",
+        tmp_path / "data",
+        "-q",
+    )
     check(res, 1)
     error = read_json(runs / "mnist/smoke/vae/seed0/run.json")["error"]
     assert str(victim) in error and "Delete it and download it again" in error
@@ -271,16 +337,29 @@ def misbehaving():
     get_plugins().unregister("misbehaving")
 
 
-@pytest.mark.parametrize("model, message, step", [
-    ("boom_fit", "RuntimeError: boom in fit", None),
-    ("boom_sample", "ValueError: boom in sample", None),
-    ("wrong_shape_2", "expected [N, 2]", None),
-    ("diverges_2", "loss 'loss' became inf at step 4", 4),
-    ("slow", "exceeded the budget's wall-clock cap of 0.2 s", "any"),
-])
+@pytest.mark.parametrize(
+    "model, message, step",
+    [
+        ("boom_fit", "RuntimeError: boom in fit", None),
+        ("boom_sample", "ValueError: boom in sample", None),
+        ("wrong_shape_2", "expected [N, 2]", None),
+        ("diverges_2", "loss 'loss' became inf at step 4", 4),
+        ("slow", "exceeded the budget's wall-clock cap of 0.2 s", "any"),
+    ],
+)
 def test_a_misbehaving_model_fails_its_run_and_the_others_complete(cli, runs, misbehaving, model, message, step):
-    res = cli("run", "--models", f"{model},vae", *TINY, "--runs-dir", runs, "--set", "budget.max_wall_s=0.2",
-              "--set", "budget.log_every=1")
+    res = cli(
+        "run",
+        "--models",
+        f"{model},vae",
+        *TINY,
+        "--runs-dir",
+        runs,
+        "--set",
+        "budget.max_wall_s=0.2",
+        "--set",
+        "budget.log_every=1",
+    )
     check(res, 1)
     rec = read_json(runs / "eight_gaussians/smoke" / model / "seed0/run.json")
     assert rec["status"] == "failed" and message in rec["error"]
@@ -297,15 +376,20 @@ def broken_plugins(tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
-    install_fake_distribution(site, "lpbench-bad", {
-        "lpbench_onimport": "raise ImportError('needs a library that is not installed')\n",
-        "lpbench_onregister": (
-            "from lpbench import hookimpl\n"
-            "@hookimpl\n"
-            "def register_models(register):\n"
-            "    raise KeyError('boom while registering')\n"
-        ),
-    }, {"onimport": "lpbench_onimport", "onregister": "lpbench_onregister"})
+    install_fake_distribution(
+        site,
+        "lpbench-bad",
+        {
+            "lpbench_onimport": "raise ImportError('needs a library that is not installed')\n",
+            "lpbench_onregister": (
+                "from lpbench import hookimpl\n"
+                "@hookimpl\n"
+                "def register_models(register):\n"
+                "    raise KeyError('boom while registering')\n"
+            ),
+        },
+        {"onimport": "lpbench_onimport", "onregister": "lpbench_onregister"},
+    )
     from lpbench.plugins import reset_plugins
 
     reset_plugins()
@@ -319,8 +403,13 @@ def broken_plugins(tmp_path, monkeypatch):
 @pytest.mark.parametrize("stage", ["import", "register"])
 def test_a_plugin_that_fails_to_load_is_named_when_its_model_is_asked_for(cli, runs, broken_plugins, stage):
     res = cli("run", "--models", "its_model", *TINY, "--runs-dir", runs)
-    check(res, 2, "Unknown model 'its_model'", "Plugins that failed to load: onimport, onregister",
-          "see 'lpbench plugins'")
+    check(
+        res,
+        2,
+        "Unknown model 'its_model'",
+        "Plugins that failed to load: onimport, onregister",
+        "see 'lpbench plugins'",
+    )
     info = {p["name"]: p for p in json.loads(cli("plugins", "--json").output)}
     assert info[f"on{stage}"]["errors"][0]["stage"] in ("import", "register_models")
 
@@ -380,6 +469,7 @@ def test_show_a_corrupted_run_json(cli, runs, tmp_path):
 # and messages that name where a bad value came from. The runs fixture checks after each that the
 # completed run is unchanged.
 
+
 def _bad_record(runs, mutate, seed=9):
     """A copy of the completed run's record as seed <seed> of vae, then mutated (a record that
     is not the grid's run: every command that lists records meets it)."""
@@ -403,6 +493,7 @@ def _set(key, value):
         else:
             rec[section] = value
         return json.dumps(rec)
+
     return mutate
 
 
@@ -438,8 +529,11 @@ def test_a_malformed_record_is_skipped_by_every_command_that_lists_records(cli, 
     skipped = [str(w.message) for w in recwarn if "skipping unreadable run record" in str(w.message)]
     assert skipped and all(str(bad / "run.json") in w and message in w for w in skipped), skipped
     # commands given the bad run itself: exit 2 (1 for evaluate: a run it cannot score), naming file and key
-    for args, code in ((["show", bad], 2), (["sample", bad, "-n", "4", "--out", tmp_path / "s.npy"], 2),
-                       (["evaluate", bad], 1)):
+    for args, code in (
+        (["show", bad], 2),
+        (["sample", bad, "-n", "4", "--out", tmp_path / "s.npy"], 2),
+        (["evaluate", bad], 1),
+    ):
         check(cli(*args), code, str(bad / "run.json"), message)
     # nothing was written outside the runs directory and the tables folder
     assert {p.name for p in tmp_path.iterdir()} <= {"cache", "report.html", "runs", "tables"}
@@ -569,8 +663,21 @@ def test_names_from_a_record_never_lead_a_write_out_of_its_folder(cli, runs, tmp
 
 
 def test_force_keeps_the_completed_run_when_the_rerun_fails(cli, runs):
-    res = cli("run", "--models", "vae", *TINY, "--seeds", "7", "--runs-dir", runs, "--force",
-              "--set", "budget.max_wall_s=0.000001", "--set", "budget.log_every=1")
+    res = cli(
+        "run",
+        "--models",
+        "vae",
+        *TINY,
+        "--seeds",
+        "7",
+        "--runs-dir",
+        runs,
+        "--force",
+        "--set",
+        "budget.max_wall_s=0.000001",
+        "--set",
+        "budget.log_every=1",
+    )
     check(res, 1)  # the fixture checks the completed run is byte for byte what it was
     staged = runs / "eight_gaussians/smoke/vae/.seed7.new"
     assert "the completed run in" in read_json(staged / "run.json")["error"]
@@ -623,35 +730,51 @@ def test_a_force_swap_killed_midway_is_finished_or_undone(tmp_path, state):
 # --------------------------------------------------------------- numbers and bounds: exit 2
 
 
-@pytest.mark.parametrize("args, messages", [
-    (["--seeds", "99999999999999999999999"], ["--seeds", "at most 2147483647"]),
-    (["--set", "vae.lr=.nan"], ["--set vae.lr", "finite"]),
-    (["--set", "budget.epochs=.inf"], ["--set budget.epochs", "finite"]),
-    (["--set", "data.n_train=0"], ["--set data.n_train", "positive"]),
-    (["--set", "budget.epochs=null"], ["--set budget.epochs", "got None"]),
-    (["--set", "latent_dim=1e12"], ["latent_dim", "at most 1024"]),
-])
+@pytest.mark.parametrize(
+    "args, messages",
+    [
+        (["--seeds", "99999999999999999999999"], ["--seeds", "at most 2147483647"]),
+        (["--set", "vae.lr=.nan"], ["--set vae.lr", "finite"]),
+        (["--set", "budget.epochs=.inf"], ["--set budget.epochs", "finite"]),
+        (["--set", "data.n_train=0"], ["--set data.n_train", "positive"]),
+        (["--set", "budget.epochs=null"], ["--set budget.epochs", "got None"]),
+        (["--set", "latent_dim=1e12"], ["latent_dim", "at most 1024"]),
+    ],
+)
 def test_numbers_are_checked_when_parsed(cli, runs, args, messages):
     check(cli("run", "--models", "vae", *TINY, *args, "--runs-dir", runs), 2, *messages)
     assert [p.name for p in (runs / "eight_gaussians/smoke/vae").iterdir()] == ["seed7"]  # nothing ran
 
 
-@pytest.mark.parametrize("mutate, messages", [
-    (lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs=float("nan")),
-     ["datasets.eight_gaussians.budgets.smoke.epochs", "finite"]),
-    (lambda d: d.setdefault("metrics", {}).update(emdd={"floor_draws": 2}),
-     ["metrics.emdd", "no installed metric", "Did you mean 'emd'?"]),
-])
+@pytest.mark.parametrize(
+    "mutate, messages",
+    [
+        (
+            lambda d: d["datasets"]["eight_gaussians"]["budgets"]["smoke"].update(epochs=float("nan")),
+            ["datasets.eight_gaussians.budgets.smoke.epochs", "finite"],
+        ),
+        (
+            lambda d: d.setdefault("metrics", {}).update(emdd={"floor_draws": 2}),
+            ["metrics.emdd", "no installed metric", "Did you mean 'emd'?"],
+        ),
+    ],
+)
 def test_registry_numbers_and_names(cli, runs, project_registry, write_registry, mutate, messages):
     path = _mutated(project_registry, write_registry, mutate)
     check(cli("--registry", path, "run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(path), *messages)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdef", "bcdefg")), "expands to more than"),
-    ("a: &a [1, *a]\n", "refers to itself"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdef", "bcdefg")),
+            "expands to more than",
+        ),
+        ("a: &a [1, *a]\n", "refers to itself"),
+    ],
+)
 def test_a_yaml_alias_bomb_is_refused(cli, runs, tmp_path, text, message):
     path = tmp_path / "bomb.yaml"
     path.write_text(text)
@@ -694,8 +817,11 @@ def test_score_refuses_an_empty_array(cli, tmp_path):
 
 
 def test_a_bad_value_names_the_variable_or_the_file_it_came_from(cli, runs, tmp_path, monkeypatch):
-    check(cli("run", "--models", "vae", *TINY, "--runs-dir", runs, env={"LPBENCH_WORKERS": "0"}), 2,
-          "environment (LPBENCH_WORKERS)")
+    check(
+        cli("run", "--models", "vae", *TINY, "--runs-dir", runs, env={"LPBENCH_WORKERS": "0"}),
+        2,
+        "environment (LPBENCH_WORKERS)",
+    )
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lpbench.toml").write_text("workers = 0\n")
     check(cli("run", "--models", "vae", *TINY, "--runs-dir", runs), 2, str(tmp_path / "lpbench.toml"), "--workers")
@@ -705,8 +831,11 @@ def test_a_bad_value_names_the_variable_or_the_file_it_came_from(cli, runs, tmp_
     check(cli("leaderboard"), 2, str(tmp_path / "lpbench.toml"), "not UTF-8")
     (tmp_path / "lpbench.toml").unlink()
     (tmp_path / "afile").write_text("")
-    check(cli("run", "--models", "vae", *TINY, env={"LPBENCH_RUNS_DIR": str(tmp_path / "afile/runs")}), 2,
-          "--runs-dir came from the environment (LPBENCH_RUNS_DIR)")
+    check(
+        cli("run", "--models", "vae", *TINY, env={"LPBENCH_RUNS_DIR": str(tmp_path / "afile/runs")}),
+        2,
+        "--runs-dir came from the environment (LPBENCH_RUNS_DIR)",
+    )
 
 
 def test_a_binary_registry_is_named(cli, runs, tmp_path):
@@ -718,8 +847,17 @@ def test_a_binary_registry_is_named(cli, runs, tmp_path):
 def test_records_are_written_as_strict_json(tmp_path):
     from lpbench import records
 
-    records.write_record(tmp_path, {"model": "m", "dataset": "d", "budget": "b", "seed": 0, "status": "failed",
-                                    "metrics": {"x": float("nan"), "y": float("inf")}})
+    records.write_record(
+        tmp_path,
+        {
+            "model": "m",
+            "dataset": "d",
+            "budget": "b",
+            "seed": 0,
+            "status": "failed",
+            "metrics": {"x": float("nan"), "y": float("inf")},
+        },
+    )
     text = (tmp_path / "run.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["metrics"] == {"x": None, "y": None}

@@ -1,4 +1,5 @@
 """The CLI contract, driven through Click's CliRunner."""
+
 import json
 
 import numpy as np
@@ -62,8 +63,18 @@ def test_run_records_everything_and_skips_on_rerun(cli, tmp_path):
     folder = runs / "eight_gaussians" / "smoke" / "vae" / "seed1"
     rec = read_json(folder / "run.json")
     assert rec["status"] == "completed" and rec["error"] is None
-    assert set(rec) >= {"model", "dataset", "budget", "seed", "status", "error", "metrics", "timings",
-                        "config", "environment"}
+    assert set(rec) >= {
+        "model",
+        "dataset",
+        "budget",
+        "seed",
+        "status",
+        "error",
+        "metrics",
+        "timings",
+        "config",
+        "environment",
+    }
     assert rec["seed"] == 1 and rec["metrics"]["emd"] > 0
     assert rec["metric_provenance"]["emd"]["extractor"] == "raw"
     assert rec["timings"]["train_s"] > 0 and rec["timings"]["eval_s"] > 0
@@ -106,17 +117,20 @@ def test_failed_runs_exit_1_and_the_others_complete(cli, tmp_path, test_models):
     assert "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--models", "vea", *SMOKE], "Unknown model 'vea'. Did you mean 'vae'?"),
-    (["--models", "vae", "--dataset", "eight_gausians"], "Did you mean 'eight_gaussians'?"),
-    (["--models", "vae", "--dataset", "digits", "--budget", "papr"], "Did you mean 'paper'?"),
-    (["--models", "vae", *SMOKE, "--metrics", "emdd"], "Unknown metric 'emdd'"),
-    (["--models", "vae", *SMOKE, "--seeds", "0,x"], "comma-separated integers"),
-    (["--models", "vae", *SMOKE, "--set", "vae.lr=abc"], "expected float"),
-    (["--models", "vae", *SMOKE, "--set", "vae.nope=1"], "Unknown key in --set vae"),
-    (["--models", "vae", *SMOKE, "--device", "tpu"], "Invalid value for '--device'"),
-    (["--models", "", *SMOKE], "no models given"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--models", "vea", *SMOKE], "Unknown model 'vea'. Did you mean 'vae'?"),
+        (["--models", "vae", "--dataset", "eight_gausians"], "Did you mean 'eight_gaussians'?"),
+        (["--models", "vae", "--dataset", "digits", "--budget", "papr"], "Did you mean 'paper'?"),
+        (["--models", "vae", *SMOKE, "--metrics", "emdd"], "Unknown metric 'emdd'"),
+        (["--models", "vae", *SMOKE, "--seeds", "0,x"], "comma-separated integers"),
+        (["--models", "vae", *SMOKE, "--set", "vae.lr=abc"], "expected float"),
+        (["--models", "vae", *SMOKE, "--set", "vae.nope=1"], "Unknown key in --set vae"),
+        (["--models", "vae", *SMOKE, "--device", "tpu"], "Invalid value for '--device'"),
+        (["--models", "", *SMOKE], "no models given"),
+    ],
+)
 def test_usage_errors_exit_2_without_traceback(cli, tmp_path, args, message):
     res = cli("run", *args, "--runs-dir", tmp_path)
     assert res.exit_code == 2, res.output
@@ -134,7 +148,9 @@ def test_cuda_request_on_a_cpu_machine_is_a_clear_error(cli, tmp_path):
     assert not (tmp_path / "eight_gaussians").exists()
 
 
-def test_invalid_registry_file_is_exit_2_naming_file_and_key(cli, tmp_path, project_registry, write_registry, monkeypatch):
+def test_invalid_registry_file_is_exit_2_naming_file_and_key(
+    cli, tmp_path, project_registry, write_registry, monkeypatch
+):
     project_registry["datasets"]["digits"]["budgets"]["smoke"]["epochs"] = "many"
     path = write_registry(project_registry)
     res = cli("--registry", path, "list", "budgets")
@@ -170,8 +186,13 @@ def test_leaderboard_formats_and_out(cli, tmp_path):
     out = tmp_path / "board"
     res = cli("leaderboard", "--runs-dir", runs, "--out", out)
     assert res.exit_code == 0
-    assert sorted(p.name for p in (out / "eight_gaussians").iterdir()) == \
-        ["smoke.csv", "smoke.html", "smoke.json", "smoke.md", "smoke.tex"]
+    assert sorted(p.name for p in (out / "eight_gaussians").iterdir()) == [
+        "smoke.csv",
+        "smoke.html",
+        "smoke.json",
+        "smoke.md",
+        "smoke.tex",
+    ]
     assert cli("leaderboard", "--runs-dir", tmp_path / "nope").exit_code == 2
 
 
@@ -196,7 +217,15 @@ def test_score_points_npy_and_npz(cli, tmp_path):
     assert res.exit_code == 0, res.output
     assert 0 <= json.loads(res.output)["emd"] < 0.3  # real-vs-real at n=500: the noise floor
     np.savez(tmp_path / "shifted.npz", samples=pts + np.array([1.0, 0.0], dtype=np.float32))
-    res = cli("score", tmp_path / "shifted.npz", "--dataset", "eight_gaussians", "--reference", tmp_path / "good.npy", "--json")
+    res = cli(
+        "score",
+        tmp_path / "shifted.npz",
+        "--dataset",
+        "eight_gaussians",
+        "--reference",
+        tmp_path / "good.npy",
+        "--json",
+    )
     assert json.loads(res.output)["emd"] == pytest.approx(1.0, rel=1e-5)
     res = cli("score", tmp_path / "good.npy", "--dataset", "eight_gaussians")
     assert "extractor raw" in res.output
@@ -220,23 +249,29 @@ def test_score_images_uint8_grayscale_and_png_folder(cli, tmp_path):
     assert json.loads(a.output)["emd"] == pytest.approx(json.loads(b.output)["emd"], rel=1e-6)
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros((10, 3), np.float32), "expected [N, 2] points"),
-    (np.full((10, 2), np.nan, np.float32), "NaN"),
-    (np.zeros((1, 2), np.float32), "needs at least 2 samples"),
-    (np.array([["a", "b"]] * 4), "dtype"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((10, 3), np.float32), "expected [N, 2] points"),
+        (np.full((10, 2), np.nan, np.float32), "NaN"),
+        (np.zeros((1, 2), np.float32), "needs at least 2 samples"),
+        (np.array([["a", "b"]] * 4), "dtype"),
+    ],
+)
 def test_score_rejects_bad_points(cli, tmp_path, array, message):
     np.save(tmp_path / "bad.npy", array)
     res = cli("score", tmp_path / "bad.npy", "--dataset", "eight_gaussians")
     assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros((4, 8, 8, 1), np.uint8), "channels-last"),
-    (np.full((4, 1, 8, 8), 3.0, np.float32), "must lie in [0, 1]"),
-    (np.zeros((4, 1, 9, 9), np.uint8), "expected [N, 1, 8, 8]"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((4, 8, 8, 1), np.uint8), "channels-last"),
+        (np.full((4, 1, 8, 8), 3.0, np.float32), "must lie in [0, 1]"),
+        (np.zeros((4, 1, 9, 9), np.uint8), "expected [N, 1, 8, 8]"),
+    ],
+)
 def test_score_rejects_bad_images(cli, tmp_path, array, message):
     np.save(tmp_path / "bad.npy", array)
     res = cli("score", tmp_path / "bad.npy", "--dataset", "digits")
@@ -282,7 +317,18 @@ def test_leaderboard_check_fails_when_published_tables_drift_from_their_records(
     assert res.exit_code == 2 and "--out" in res.output
     # --values picks columns; a misspelt one is named with a suggestion
     rows = json.loads(cli("leaderboard", "--runs-dir", runs, "--values", "emd,hq", "--format", "json").output)
-    assert {k for k in rows[0] if not k.endswith((" std", " ci_low", " ci_high"))} == \
-        {"dataset", "budget", "model", "prior", "seeds", "train_s", "prior_fit_s", "emd", "hq", "rank", "reference"}
+    assert {k for k in rows[0] if not k.endswith((" std", " ci_low", " ci_high"))} == {
+        "dataset",
+        "budget",
+        "model",
+        "prior",
+        "seeds",
+        "train_s",
+        "prior_fit_s",
+        "emd",
+        "hq",
+        "rank",
+        "reference",
+    }
     res = cli("leaderboard", "--runs-dir", runs, "--values", "emdd")
     assert res.exit_code == 2 and "Did you mean 'emd'?" in res.output

@@ -1,4 +1,5 @@
 """lpbench.toml + LPBENCH_* defaults (command line > environment > file > built-in) and shell completion."""
+
 import json
 
 import pytest
@@ -36,9 +37,12 @@ def test_precedence_command_line_environment_file_builtin(cli, in_tmp, monkeypat
     assert res.exit_code == 2 and "from_file does not exist" in res.output
 
     monkeypatch.setenv("LPBENCH_RUNS_DIR", "from_env")
-    assert _settings(cli)["runs-dir"] == {"key": "runs-dir", "value": "from_env",
-                                          "source": "environment (LPBENCH_RUNS_DIR)",
-                                          "commands": ["run", "leaderboard", "references", "report"]}
+    assert _settings(cli)["runs-dir"] == {
+        "key": "runs-dir",
+        "value": "from_env",
+        "source": "environment (LPBENCH_RUNS_DIR)",
+        "commands": ["run", "leaderboard", "references", "report"],
+    }
     res = cli("leaderboard")
     assert "from_env does not exist" in res.output
     res = cli("leaderboard", "--runs-dir", "from_cli")
@@ -63,12 +67,15 @@ def test_lpbench_config_env_names_another_file(cli, in_tmp, monkeypatch):
     assert res.exit_code == 2 and "names no file" in res.output
 
 
-@pytest.mark.parametrize("text, message", [
-    ('run-dir = "x"\n', "'run-dir' is not a known option. Did you mean 'runs-dir'?"),
-    ('[rnu]\nbudget = "smoke"\n', "'[rnu]' is not a known command. Did you mean 'run'?"),
-    ('[run]\nbudgte = "smoke"\n', "Did you mean 'budget'?"),
-    ('runs-dir = \n', "is not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('run-dir = "x"\n', "'run-dir' is not a known option. Did you mean 'runs-dir'?"),
+        ('[rnu]\nbudget = "smoke"\n', "'[rnu]' is not a known command. Did you mean 'run'?"),
+        ('[run]\nbudgte = "smoke"\n', "Did you mean 'budget'?"),
+        ("runs-dir = \n", "is not valid TOML"),
+    ],
+)
 def test_bad_config_is_a_clear_usage_error(cli, in_tmp, text, message):
     (in_tmp / "lpbench.toml").write_text(text)
     res = cli("list", "models")
@@ -123,8 +130,12 @@ def test_file_keys_no_command_takes_reach_plugins_as_environment(cli, in_tmp, mo
         assert _Recorder.seen == ["true"]
         assert "LPBENCH_MY_SETTING" not in os.environ  # only while the command runs
         monkeypatch.setenv("LPBENCH_MY_SETTING", "env-wins")
-        assert cli("run", "--models", "instant", "--dataset", "eight_gaussians", "--runs-dir", in_tmp / "r",
-                   "--force").exit_code == 0
+        assert (
+            cli(
+                "run", "--models", "instant", "--dataset", "eight_gaussians", "--runs-dir", in_tmp / "r", "--force"
+            ).exit_code
+            == 0
+        )
         assert _Recorder.seen == ["true", "env-wins"]
     finally:
         get_plugins().unregister("recorder")
@@ -136,7 +147,9 @@ def test_file_keys_no_command_takes_reach_plugins_as_environment(cli, in_tmp, mo
 
 def _complete(cli, words: str):
     n = len(words.split()) - (0 if words.endswith(" ") else 1)
-    res = cli(prog_name="lpbench", env={"_LPBENCH_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(n)})
+    res = cli(
+        prog_name="lpbench", env={"_LPBENCH_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(n)}
+    )
     assert res.exit_code == 0, res.output
     return [line.split(",", 1)[1] for line in res.stdout.splitlines()]
 

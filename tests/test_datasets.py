@@ -1,5 +1,6 @@
 """Built-in datasets: synthetic, bundled, and torchvision-backed ones read from tiny files the tests
 write in each dataset's real on-disk format."""
+
 from __future__ import annotations
 
 import math
@@ -129,9 +130,7 @@ def test_digits_splits_are_stratified_deterministic_and_cover_everything():
     expected = sorted(
         (np.rint(img * 255 / 16).astype(np.uint8).tobytes(), int(t)) for img, t in zip(ref.images, ref.target)
     )
-    got = sorted(
-        (x.numpy().tobytes(), int(y)) for part in (train, test) for x, y in zip(part.x, part.y)
-    )
+    got = sorted((x.numpy().tobytes(), int(y)) for part in (train, test) for x, y in zip(part.x, part.y))
     assert got == expected
     assert set(np.unique(train.x.numpy())) <= {round(v * 255 / 16) for v in range(17)}
     # Stratified: each class is 20 % test, give or take the rounding of one image.
@@ -222,8 +221,11 @@ def make_cifar(root: Path, rng) -> dict:
         entry = {"batch_label": name, "labels": labels, "data": data, "filenames": ["a.png", "b.png"]}
         (folder / name).write_bytes(pickle.dumps(entry, protocol=2))
         batches[name] = (data, labels)
-    meta = {"num_cases_per_batch": 2, "label_names": ["airplane", "automobile", "bird", "cat", "deer",
-            "dog", "frog", "horse", "ship", "truck"], "num_vis": 3072}
+    meta = {
+        "num_cases_per_batch": 2,
+        "label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+        "num_vis": 3072,
+    }
     (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
     return batches
 
@@ -267,11 +269,13 @@ def test_cifar10_truncated_file_is_named(tmp_path, victim, split):
 
 # ------------------------------------------------------------------------------------ CelebA
 
-ATTRS = ("5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose "
-         "Black_Hair Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee "
-         "Gray_Hair Heavy_Makeup High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard "
-         "Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair "
-         "Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young")
+ATTRS = (
+    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose "
+    "Black_Hair Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee "
+    "Gray_Hair Heavy_Makeup High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard "
+    "Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair "
+    "Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young"
+)
 PARTITION = [0, 0, 1, 2, 0, 2]  # official codes: 0 train, 1 valid, 2 test
 
 
@@ -297,12 +301,15 @@ def make_celeba(root: Path) -> dict:
     (folder / "list_eval_partition.txt").write_text(rows(lambda i: PARTITION[i]))
     (folder / "identity_CelebA.txt").write_text(rows(lambda i: 100 + i))
     (folder / "list_bbox_celeba.txt").write_text(
-        f"{n}\nimage_id x_1 y_1 width height\n" + rows(lambda i: "95  71 226 313"))
+        f"{n}\nimage_id x_1 y_1 width height\n" + rows(lambda i: "95  71 226 313")
+    )
     (folder / "list_landmarks_align_celeba.txt").write_text(
         f"{n}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y "
-        "rightmouth_x rightmouth_y\n" + rows(lambda i: "69  109  106  113   77  142   73  152  108  154"))
+        "rightmouth_x rightmouth_y\n" + rows(lambda i: "69  109  106  113   77  142   73  152  108  154")
+    )
     (folder / "list_attr_celeba.txt").write_text(
-        f"{n}\n{ATTRS} \n" + rows(lambda i: " ".join(["-1", " 1"][(i + k) % 2] for k in range(40))))
+        f"{n}\n{ATTRS} \n" + rows(lambda i: " ".join(["-1", " 1"][(i + k) % 2] for k in range(40)))
+    )
     return colors
 
 

@@ -1,4 +1,5 @@
 """The core's real model and metric: vae and emd."""
+
 import numpy as np
 import pytest
 import torch

@@ -1,6 +1,7 @@
 """Evaluation cost (issue 19): the reversal stops each code on its own and converged codes cost
 nothing more; metric settings per budget and from --set <metric>.<setting>; progress while a
 run is evaluated."""
+
 import io
 
 import pytest
@@ -90,8 +91,21 @@ def test_metric_settings_per_budget_and_from_set(project_registry, write_registr
 @pytest.mark.slow
 def test_run_accepts_set_metric_settings_and_records_them(cli, tmp_path):
     runs = tmp_path / "runs"
-    res = cli("run", "--models", "vae", *SMOKE, "--metrics", "pag", "--set", "pag.steps=7", "--set", "pag.n_points=16",
-              "--runs-dir", runs, "-q")
+    res = cli(
+        "run",
+        "--models",
+        "vae",
+        *SMOKE,
+        "--metrics",
+        "pag",
+        "--set",
+        "pag.steps=7",
+        "--set",
+        "pag.n_points=16",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     folder = runs / "eight_gaussians/smoke/vae/seed0"
     rec = read_json(folder / "run.json")
@@ -133,8 +147,12 @@ def test_a_run_reports_each_metric_and_the_figures(tmp_path):
     from lpbench.runner import RunOptions, run_one
 
     events = []
-    opts = RunOptions(runs_dir=tmp_path, metrics=["emd", "pag"], overrides={"metrics": {"pag": {"steps": 5}}},
-                      progress=lambda spec, done, total, row: events.append(row.get("phase")))
+    opts = RunOptions(
+        runs_dir=tmp_path,
+        metrics=["emd", "pag"],
+        overrides={"metrics": {"pag": {"steps": 5}}},
+        progress=lambda spec, done, total, row: events.append(row.get("phase")),
+    )
     rec = run_one(RunSpec("vae", "eight_gaussians", "smoke", 0), opts, Registry.load(), get_plugins())
     assert rec["status"] == "completed", rec.get("error")
     phases = [e for e in events if e]

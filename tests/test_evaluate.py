@@ -1,6 +1,7 @@
 """`lpbench evaluate` re-scores completed runs from their saved models without retraining, and
 `lpbench run` on completed runs that lack a requested metric scores just that metric — or says
 why it cannot and prints the command — never skipping it silently."""
+
 import hashlib
 import json
 
@@ -28,8 +29,22 @@ def registry(project_registry, write_registry):
 def trained(cli, registry, tmp_path):
     """A completed smoke run of vae scored with emd only → (runs dir, run folder)."""
     runs = tmp_path / "runs"
-    res = cli("--registry", registry, "run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--metrics", "emd", "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        registry,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--metrics",
+        "emd",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     return runs, runs / "eight_gaussians" / "smoke" / "vae" / "seed0"
 
@@ -72,8 +87,22 @@ def test_evaluate_a_runs_dir_scores_the_default_metrics_each_run_lacks(cli, regi
 def test_run_on_a_completed_run_scores_the_missing_metric(cli, registry, trained):
     runs, run = trained
     weights, train_s = _sha(run / "model.pt"), _read(run)["timings"]["train_s"]
-    res = cli("--registry", registry, "run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--metrics", "emd,modes", "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        registry,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--metrics",
+        "emd,modes",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     assert "lacked metric(s) modes" in res.output  # said so, even with -q
     rec = _read(run)
@@ -85,8 +114,22 @@ def test_run_on_a_completed_run_scores_the_missing_metric(cli, registry, trained
 def test_a_metric_that_cannot_be_scored_is_reported_with_the_command(cli, registry, trained):
     runs, run = trained
     (run / "model.pt").unlink()  # weights not kept (as in the published leaderboard)
-    res = cli("--registry", registry, "run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--metrics", "emd,hq", "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        registry,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--metrics",
+        "emd,hq",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 1
     assert "lacks metric(s) hq" in res.output and f"lpbench evaluate {run} --metrics hq" in res.output
     assert "hq" not in _read(run)["metrics"]

@@ -1,14 +1,26 @@
 """Executors: a local process pool (with crash recovery) and Dask, driven through the CLI."""
+
 import os
 
+import fakeplugins
 import pytest
 
-import fakeplugins
 from lpbench.testing import read_json
 
 pytestmark = pytest.mark.slow  # process pools and Dask clusters
-TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--set", "data.n_train=200",
-        "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
+TINY = [
+    "--dataset",
+    "eight_gaussians",
+    "--budget",
+    "smoke",
+    "--set",
+    "data.n_train=200",
+    "--set",
+    "data.n_test=100",
+    "--set",
+    "budget.eval_samples=50",
+    "-q",
+]
 
 
 @pytest.fixture
@@ -36,8 +48,22 @@ def test_process_pool_gives_the_same_records_as_in_process_runs(cli, tmp_path, s
 
 def test_a_worker_killed_by_the_system_fails_only_its_own_run(cli, tmp_path, scaletest):
     runs = tmp_path / "runs"
-    res = cli("run", "--models", "crash,quick", "--seeds", "0,1", *TINY, "--runs-dir", runs, "--workers", "2",
-              "--set", "crash.sleep_s=0.5", "--set", "quick.sleep_s=1.0")
+    res = cli(
+        "run",
+        "--models",
+        "crash,quick",
+        "--seeds",
+        "0,1",
+        *TINY,
+        "--runs-dir",
+        runs,
+        "--workers",
+        "2",
+        "--set",
+        "crash.sleep_s=0.5",
+        "--set",
+        "quick.sleep_s=1.0",
+    )
     assert res.exit_code == 1
     for seed in (0, 1):
         assert _rec(runs, "quick", seed)["status"] == "completed"
@@ -69,17 +95,47 @@ def test_dask_local_cluster_runs_the_grid_and_keeps_errors_with_their_run(cli, t
     before = _children()
     runs = tmp_path / "runs"
     # Bound to 127.0.0.1 only: no other address may be contacted from the test machines.
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0") as cluster:
-        res = cli("run", "--models", "quick,boom", "--seeds", "0,1", *TINY, "--runs-dir", runs,
-                  "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
+    ) as cluster:
+        res = cli(
+            "run",
+            "--models",
+            "quick,boom",
+            "--seeds",
+            "0,1",
+            *TINY,
+            "--runs-dir",
+            runs,
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
         assert res.exit_code == 1, res.output
         for seed in (0, 1):
             assert _rec(runs, "quick", seed)["status"] == "completed"
             assert "boom in fit" in _rec(runs, "boom", seed)["error"]
         # a rerun skips what completed, on Dask as locally
-        res = cli("run", "--models", "quick", "--seeds", "0,1", *TINY, "--runs-dir", runs,
-                  "--executor", "dask", "--scheduler", cluster.scheduler_address)
+        res = cli(
+            "run",
+            "--models",
+            "quick",
+            "--seeds",
+            "0,1",
+            *TINY,
+            "--runs-dir",
+            runs,
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
         assert res.exit_code == 0
     import time
 
@@ -94,7 +150,17 @@ def test_dask_scheduler_unreachable_or_missing_is_a_usage_error(cli, tmp_path):
     pytest.importorskip("distributed")
     res = cli("run", "--models", "vae", *TINY, "--runs-dir", tmp_path, "--executor", "dask")
     assert res.exit_code == 2 and "needs --scheduler" in res.output
-    res = cli("run", "--models", "vae", *TINY, "--runs-dir", tmp_path, "--executor", "dask",
-              "--scheduler", "tcp://127.0.0.1:9")
+    res = cli(
+        "run",
+        "--models",
+        "vae",
+        *TINY,
+        "--runs-dir",
+        tmp_path,
+        "--executor",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
     assert res.exit_code == 2 and "cannot reach the Dask scheduler" in res.output
     assert not (tmp_path / "eight_gaussians").exists()

@@ -1,4 +1,5 @@
 """Run figures (chosen from model capabilities), `lpbench sample`, and the HTML report in a real browser."""
+
 import json
 import os
 import shutil
@@ -28,8 +29,22 @@ def digits_run(tmp_path_factory):
     old = os.environ.get("LPBENCH_CACHE")
     os.environ["LPBENCH_CACHE"] = str(root / "cache")
     try:
-        res = CliRunner().invoke(main, ["run", "--models", "vae", "--dataset", "digits", "--budget", "smoke",
-                                        "--runs-dir", str(root / "runs"), "-q"], catch_exceptions=False)
+        res = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--models",
+                "vae",
+                "--dataset",
+                "digits",
+                "--budget",
+                "smoke",
+                "--runs-dir",
+                str(root / "runs"),
+                "-q",
+            ],
+            catch_exceptions=False,
+        )
     finally:
         os.environ.pop("LPBENCH_CACHE") if old is None else os.environ.__setitem__("LPBENCH_CACHE", old)
     assert res.exit_code == 0, res.output
@@ -45,8 +60,17 @@ def test_an_autoencoder_run_gets_every_latent_figure(digits_run):
     folder = digits_run / "digits/smoke/vae/seed0"
     rec = read_json(folder / "run.json")
     assert "figure_errors" not in rec
-    expected = {"samples", "curves_plot", "latent_tsne", "singular_values", "prior_disagreement", "interpolations",
-                "reconstructions", "nearest_neighbours", "prd_plot"}
+    expected = {
+        "samples",
+        "curves_plot",
+        "latent_tsne",
+        "singular_values",
+        "prior_disagreement",
+        "interpolations",
+        "reconstructions",
+        "nearest_neighbours",
+        "prd_plot",
+    }
     assert expected <= set(rec["artifacts"])
     assert "density" not in rec["artifacts"]  # 2-D data only
     for name in expected:
@@ -127,7 +151,9 @@ def _points_setup(model_cls):
     cfg = ModelConfig({}, {}, 2, "points", (2,))
     model = model_cls(cfg)
     g = torch.Generator().manual_seed(0)
-    test = DataSplit(torch.randn(400, 2, generator=g), torch.randint(0, 3, (400,), generator=g), "points", "toy", "test")
+    test = DataSplit(
+        torch.randn(400, 2, generator=g), torch.randint(0, 3, (400,), generator=g), "points", "toy", "test"
+    )
     samples = torch.randn(300, 2, generator=g)
     return model, test, samples
 
@@ -136,8 +162,9 @@ def _points_setup(model_cls):
 def test_figures_follow_capabilities(tmp_path):
     curves = [{"step": s, "loss": 1.0 / (s + 1), "rec": 0.5} for s in range(0, 50, 10)]
     model, test, samples = _points_setup(_DecoderOnly)
-    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x[:300], test=test,
-                                    folder=tmp_path, seed=0, curves=curves)
+    arts, errors = make_run_figures(
+        model, kind="points", samples=samples, reference=test.x[:300], test=test, folder=tmp_path, seed=0, curves=curves
+    )
     assert errors == {}
     # a decoder-only model (a GAN) gets its latent figures from reversed codes
     assert set(arts) == {"curves_plot", "density", "latent_tsne", "singular_values", "prior_disagreement"}
@@ -145,15 +172,17 @@ def test_figures_follow_capabilities(tmp_path):
         assert _png(tmp_path / f).std() > 5
 
     model, test, samples = _points_setup(_NoLatent)
-    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
-                                    folder=tmp_path / "b", seed=0, curves=[])
+    arts, errors = make_run_figures(
+        model, kind="points", samples=samples, reference=test.x, test=test, folder=tmp_path / "b", seed=0, curves=[]
+    )
     assert errors == {} and set(arts) == {"density"}  # no curves logged, no latent space
 
 
 def test_a_failing_figure_is_isolated(tmp_path):
     model, test, samples = _points_setup(_BrokenDecoder)
-    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
-                                    folder=tmp_path, seed=0, curves=[])
+    arts, errors = make_run_figures(
+        model, kind="points", samples=samples, reference=test.x, test=test, folder=tmp_path, seed=0, curves=[]
+    )
     assert set(errors) == {"prior_disagreement"} and "decoder exploded" in errors["prior_disagreement"]
     assert {"density", "latent_tsne", "singular_values"} <= set(arts)
 
@@ -203,8 +232,18 @@ class _Register:
 def test_a_failing_figure_never_fails_the_run(cli, tmp_path):
     get_plugins().register(_Register(), "figure-breaker")
     try:
-        res = cli("run", "--models", "figure_breaker", "--dataset", "eight_gaussians", "--budget", "smoke",
-                  "--runs-dir", tmp_path, "-q")
+        res = cli(
+            "run",
+            "--models",
+            "figure_breaker",
+            "--dataset",
+            "eight_gaussians",
+            "--budget",
+            "smoke",
+            "--runs-dir",
+            tmp_path,
+            "-q",
+        )
     finally:
         get_plugins().unregister("figure-breaker")
     assert res.exit_code == 0, res.output
@@ -249,21 +288,41 @@ def _report_runs(digits_run, tmp_path) -> Path:
     (seed1 / "run.json").write_text(json.dumps(rec))
     failed = runs / "digits/smoke/evil/seed0"
     failed.mkdir(parents=True)
-    (failed / "run.json").write_text(json.dumps({
-        "model": "evil", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed",
-        "error": "<script>document.title='pwned'</script> & <b>bold</b>", "metrics": {},
-        "artifacts": {"samples": "samples.png"},  # named but never written: nothing to embed
-    }))
+    (failed / "run.json").write_text(
+        json.dumps(
+            {
+                "model": "evil",
+                "dataset": "digits",
+                "budget": "smoke",
+                "seed": 0,
+                "status": "failed",
+                "error": "<script>document.title='pwned'</script> & <b>bold</b>",
+                "metrics": {},
+                "artifacts": {"samples": "samples.png"},  # named but never written: nothing to embed
+            }
+        )
+    )
     sneaky = runs / "digits/smoke/sneaky/seed0"
     sneaky.mkdir(parents=True)
-    (sneaky / "run.json").write_text(json.dumps({
-        "model": "sneaky", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed", "error": "x",
-        "metrics": {}, "artifacts": {"samples": "../../vae/seed0/samples.png"},  # outside its folder
-    }))
+    (sneaky / "run.json").write_text(
+        json.dumps(
+            {
+                "model": "sneaky",
+                "dataset": "digits",
+                "budget": "smoke",
+                "seed": 0,
+                "status": "failed",
+                "error": "x",
+                "metrics": {},
+                "artifacts": {"samples": "../../vae/seed0/samples.png"},  # outside its folder
+            }
+        )
+    )
     for i, folder in enumerate((seed0, seed1)):
         recall = np.linspace(0, 1, 50)
-        (folder / "prd_curve.json").write_text(json.dumps(
-            {"precision": list(np.clip(1 - recall ** (2 + i), 0, 1)), "recall": list(recall)}))
+        (folder / "prd_curve.json").write_text(
+            json.dumps({"precision": list(np.clip(1 - recall ** (2 + i), 0, 1)), "recall": list(recall)})
+        )
     return runs
 
 
@@ -319,7 +378,7 @@ def test_a_small_sample_grid_is_enlarged_by_whole_pixels():
     big = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     k = big.shape[0] // 73
     assert grown and big.shape[0] >= SAMPLES_MIN_PX and big.shape == (73 * k, 73 * k, 3)
-    assert np.array_equal(big[::k, ::k], small) and np.array_equal(big[k - 1::k, k - 1::k], small)  # k×k blocks
+    assert np.array_equal(big[::k, ::k], small) and np.array_equal(big[k - 1 :: k, k - 1 :: k], small)  # k×k blocks
     plot = np.zeros((400, 500, 3), dtype=np.uint8)
     buf = io.BytesIO()
     Image.fromarray(plot).save(buf, format="PNG")
@@ -328,9 +387,20 @@ def test_a_small_sample_grid_is_enlarged_by_whole_pixels():
 
 def _chromium(*args, tmp_path):
     profile = tmp_path / f"profile{len(list(tmp_path.glob('profile*')))}"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -343,24 +413,30 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
     # Loaded images have a natural width: a script that lists them proves they decoded.
     probe = tmp_path / "probe.html"
     page = out.read_text()
-    check = ("<script>window.addEventListener('load', () => { const imgs = [...document.images];"
-             "document.body.setAttribute('data-images', imgs.length);"
-             "document.body.setAttribute('data-decoded', imgs.filter(i => i.complete && i.naturalWidth > 0).length);"
-             "document.body.setAttribute('data-tables', document.querySelectorAll('table').length);"
-             "document.body.setAttribute('data-title', document.title);"
-             # layout at 1400 px: nothing wider than the window, sample cards large enough to see
-             "document.body.setAttribute('data-overflow', document.documentElement.scrollWidth - window.innerWidth);"
-             "const g = [...document.querySelectorAll('.gallery img')].map(i => i.getBoundingClientRect().width);"
-             "document.body.setAttribute('data-gallery', g.length ? Math.min(...g) : 0);"
-             # where each image sits, to find it in the screenshot below
-             "document.body.setAttribute('data-rects', JSON.stringify(imgs.map(i => { const r = i.getBoundingClientRect();"
-             "return [i.alt, Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })));"
-             " });</script>")
+    check = (
+        "<script>window.addEventListener('load', () => { const imgs = [...document.images];"
+        "document.body.setAttribute('data-images', imgs.length);"
+        "document.body.setAttribute('data-decoded', imgs.filter(i => i.complete && i.naturalWidth > 0).length);"
+        "document.body.setAttribute('data-tables', document.querySelectorAll('table').length);"
+        "document.body.setAttribute('data-title', document.title);"
+        # layout at 1400 px: nothing wider than the window, sample cards large enough to see
+        "document.body.setAttribute('data-overflow', document.documentElement.scrollWidth - window.innerWidth);"
+        "const g = [...document.querySelectorAll('.gallery img')].map(i => i.getBoundingClientRect().width);"
+        "document.body.setAttribute('data-gallery', g.length ? Math.min(...g) : 0);"
+        # where each image sits, to find it in the screenshot below
+        "document.body.setAttribute('data-rects', JSON.stringify(imgs.map(i => { const r = i.getBoundingClientRect();"
+        "return [i.alt, Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })));"
+        " });</script>"
+    )
     # the report's own policy forbids scripts; the probe copy allows only this inline one
-    probe.write_text(page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
-                     .replace("</body>", check + "</body>"))
-    dom = _chromium("--window-size=1400,1000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri(),
-                    tmp_path=tmp_path)
+    probe.write_text(
+        page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';").replace(
+            "</body>", check + "</body>"
+        )
+    )
+    dom = _chromium(
+        "--window-size=1400,1000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri(), tmp_path=tmp_path
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     n_imgs = page.count("<img ")
@@ -384,7 +460,7 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
     kinds = {alt.split(" ")[0] for alt, *_ in seen}
     assert {"fid", "samples", "PRD"} <= kinds, kinds  # chart, gallery and PRD plots are on the first screen
     for alt, x, y, w, h in seen:
-        box = img[y + 2: y + h - 2, x + 2: x + w - 2]
+        box = img[y + 2 : y + h - 2, x + 2 : x + w - 2]
         assert box.std() > 20 and len(np.unique(box.reshape(-1, 3), axis=0)) > 8, alt  # not blank
         if alt.startswith(("fid", "PRD")):  # the data are coloured marks; frame, grid and text are grey
             assert (box.std(axis=2) > 30).sum() > 100, alt
@@ -395,11 +471,13 @@ def test_report_renders_in_headless_chromium(cli, digits_run, tmp_path):
 def test_a_saved_prd_curve_gets_its_own_figure(tmp_path):
     model, test, samples = _points_setup(_NoLatent)
     r = np.linspace(0, 1, 30)
-    (tmp_path / "prd_curve.json").write_text(json.dumps({"precision": list(1 - r ** 2), "recall": list(r)}))
-    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
-                                    folder=tmp_path, seed=0, curves=[])
+    (tmp_path / "prd_curve.json").write_text(json.dumps({"precision": list(1 - r**2), "recall": list(r)}))
+    arts, errors = make_run_figures(
+        model, kind="points", samples=samples, reference=test.x, test=test, folder=tmp_path, seed=0, curves=[]
+    )
     assert errors == {} and arts["prd_plot"] == "prd_curve.png"
     (tmp_path / "prd_curve.json").write_text(json.dumps({"precision": [1.0, 0.5], "recall": [0.1]}))
-    arts, errors = make_run_figures(model, kind="points", samples=samples, reference=test.x, test=test,
-                                    folder=tmp_path, seed=0, curves=[])
+    arts, errors = make_run_figures(
+        model, kind="points", samples=samples, reference=test.x, test=test, folder=tmp_path, seed=0, curves=[]
+    )
     assert "prd_plot" not in arts and errors == {}  # a malformed file is skipped with a warning

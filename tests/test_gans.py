@@ -1,5 +1,6 @@
 """GAN-based models with learned or reshaped priors (issue 4), the masked/weighted resampling,
 generator reversal, and the modes/hq metrics."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,12 +17,22 @@ from lpbench_models.prior_resampling import masked_indices, unit_scores, weighte
 
 MODELS = [GAN, MaskedGAN, WeightedGAN, PGAN, AAE, AAELearnedPrior]
 TINY = {
-    "points": {"type": "mlp", "encoder_hidden": [16, 16], "decoder_hidden": [16, 16],
-               "discriminator_hidden": [16, 16], "activation": "relu", "discriminator_activation": "tanh"},
+    "points": {
+        "type": "mlp",
+        "encoder_hidden": [16, 16],
+        "decoder_hidden": [16, 16],
+        "discriminator_hidden": [16, 16],
+        "activation": "relu",
+        "discriminator_activation": "tanh",
+    },
     "image": {"type": "conv", "conv_channels": [4, 8], "fc_hidden": 16},
 }
 FAST = {  # small pre-samples, reversal and secondary nets keep every model at a few steps' cost
-    "presample": 64, "reversal_steps": 20, "prior_hidden": 16, "prior_batch": 16, "code_hidden": 16,
+    "presample": 64,
+    "reversal_steps": 20,
+    "prior_hidden": 16,
+    "prior_batch": 16,
+    "code_hidden": 16,
 }
 
 
@@ -44,6 +55,7 @@ BUDGET = Budget("t", epochs=1, batch_size=16, eval_samples=16, aux_epochs=0.5)
 
 
 # ------------------------------------------------------------------------------ resampling
+
 
 def test_masked_resampling_keeps_the_top_r_and_draws_them_uniformly():
     scores = torch.tensor([0.9, 0.1, 0.5, 0.8, 0.3, 0.7, 0.2, 0.6, 0.4, 0.0])
@@ -113,8 +125,12 @@ def test_masked_and_weighted_indices_do_not_depend_on_batchnorm_state(cls):
     torch.manual_seed(0)
     model = make(cls, "image", presample=64)
     model.G.train(), model.D.train()
-    buffers = {k: v.clone() for net in (model.G, model.D) for k, v in net.state_dict().items() if "running" in k
-               or "num_batches" in k}
+    buffers = {
+        k: v.clone()
+        for net in (model.G, model.D)
+        for k, v in net.state_dict().items()
+        if "running" in k or "num_batches" in k
+    }
     assert buffers
     torch.manual_seed(1)
     z_train_mode = model.train_latents(16)
@@ -142,11 +158,12 @@ def test_the_papers_scale_tanh_generator_and_radius_inside_the_unit_square():
 
 
 def test_gan_prior_sigma_is_moment_matched_to_its_prior():
-    assert make(GAN, prior="uniform").prior_sigma == pytest.approx(3 ** -0.5)  # Var U(−1, 1) = 1/3
+    assert make(GAN, prior="uniform").prior_sigma == pytest.approx(3**-0.5)  # Var U(−1, 1) = 1/3
     assert make(GAN, prior="normal").prior_sigma == 1.0
 
 
 # -------------------------------------------------------------------------------- models
+
 
 @pytest.mark.parametrize("kind", ["points", "image"])
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.name)
@@ -255,8 +272,11 @@ class _KilledAt(RunContext):
             raise _Killed
 
 
-@pytest.mark.parametrize("cls,kill_at", [(WeightedGAN, 3), (PGAN, 2), (PGAN, 6), (PGAN, 8)],
-                         ids=["weighted_gan", "pgan-gan", "pgan-prior", "pgan-continued"])
+@pytest.mark.parametrize(
+    "cls,kill_at",
+    [(WeightedGAN, 3), (PGAN, 2), (PGAN, 6), (PGAN, 8)],
+    ids=["weighted_gan", "pgan-gan", "pgan-prior", "pgan-continued"],
+)
 def test_resume_from_a_mid_run_checkpoint_matches_an_uninterrupted_run(cls, kill_at, tmp_path):
     data = toy()
     total = BUDGET.steps(len(data))
@@ -282,6 +302,7 @@ def test_resume_from_a_mid_run_checkpoint_matches_an_uninterrupted_run(cls, kill
 
 
 # ------------------------------------------------------------------------------- reversal
+
 
 def _known_generator():
     """G(z) = A₂ tanh(A₁z) into 64 outputs, its Jacobian's singular values ≈ 1.3-3.2: injective,
@@ -326,8 +347,9 @@ def test_one_reversal_step_is_algorithm_1s_step_on_the_summed_loss():
 def test_reversal_with_adam_is_an_option_and_bad_settings_are_refused():
     G = _known_generator()
     z_true = 0.5 * torch.randn(20, 3, generator=torch.Generator().manual_seed(2))
-    rev = lpbench.reverse(G, G(z_true), 3, steps=3000, lr=0.01, tol=0.0, optimizer="adam",
-                          generator=torch.Generator().manual_seed(1))
+    rev = lpbench.reverse(
+        G, G(z_true), 3, steps=3000, lr=0.01, tol=0.0, optimizer="adam", generator=torch.Generator().manual_seed(1)
+    )
     assert torch.allclose(rev.codes, z_true, atol=1e-2)
     with pytest.raises(ValueError, match="optimizer"):
         lpbench.reverse(G, G(z_true), 3, optimizer="lbfgs")
@@ -336,6 +358,7 @@ def test_reversal_with_adam_is_an_option_and_bad_settings_are_refused():
 
 
 # -------------------------------------------------------------------------------- metrics
+
 
 def _ev(samples, data=None):
     ds = EightGaussians()
@@ -374,8 +397,22 @@ def test_mode_metrics_need_a_dataset_with_known_modes():
 @pytest.mark.slow
 def test_run_and_score_evaluate_modes_and_hq_from_the_dataset(cli, tmp_path):
     runs = tmp_path / "runs"
-    res = cli("run", "--models", "weighted_gan", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--set", "data.n_train=2000", "--set", "budget.eval_samples=100", "--runs-dir", runs, "--quiet")
+    res = cli(
+        "run",
+        "--models",
+        "weighted_gan",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--set",
+        "data.n_train=2000",
+        "--set",
+        "budget.eval_samples=100",
+        "--runs-dir",
+        runs,
+        "--quiet",
+    )
     assert res.exit_code == 0, res.output
     rec = read_json(runs / "eight_gaussians/smoke/weighted_gan/seed0/run.json")
     assert rec["status"] == "completed", rec["error"]

@@ -1,4 +1,5 @@
 """benchmarks/gpu_check.sh (issue 19): refuses clearly without CUDA; its CPU dry run writes the JSON."""
+
 import json
 import os
 import subprocess
@@ -13,8 +14,13 @@ SCRIPT = ROOT / "benchmarks" / "gpu_check.sh"
 
 
 def _run(*args, env=None, timeout=600):
-    return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHON": sys.executable, **(env or {})})
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHON": sys.executable, **(env or {})},
+    )
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the script would measure it")

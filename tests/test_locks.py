@@ -1,4 +1,5 @@
 """A lock per run folder: two real `lpbench run` processes never run the same run twice."""
+
 import json
 import os
 import socket
@@ -6,16 +7,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fakeplugins
 import pytest
 
-import fakeplugins
 from lpbench.locks import RunLock, lock_path
 from lpbench.testing import read_json
 
 pytestmark = pytest.mark.slow  # real lpbench processes
 LPBENCH = str(Path(sys.executable).with_name("lpbench"))
-TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--set", "data.n_train=200",
-        "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
+TINY = [
+    "--dataset",
+    "eight_gaussians",
+    "--budget",
+    "smoke",
+    "--set",
+    "data.n_train=200",
+    "--set",
+    "data.n_test=100",
+    "--set",
+    "budget.eval_samples=50",
+    "-q",
+]
 
 
 def test_lock_is_exclusive_and_released(tmp_path):
@@ -51,10 +63,22 @@ def test_two_processes_on_one_runs_dir_never_run_a_run_twice(tmp_path, monkeypat
     log = tmp_path / "trained.log"
     env["LPBENCH_TEST_LOG"] = str(log)
     runs = tmp_path / "runs"
-    cmd = [LPBENCH, "run", "--models", "quick", "--seeds", "0,1,2", *TINY, "--runs-dir", str(runs),
-           "--set", "quick.sleep_s=2.0"]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    cmd = [
+        LPBENCH,
+        "run",
+        "--models",
+        "quick",
+        "--seeds",
+        "0,1,2",
+        *TINY,
+        "--runs-dir",
+        str(runs),
+        "--set",
+        "quick.sleep_s=2.0",
+    ]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     fakeplugins.cleanup()
     assert [p.returncode for p in procs] == [0, 0], outs
@@ -169,12 +193,21 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
     site.mkdir()
     install_fake_distribution(site, "lpbench-watch", {"lpbench_watch": WATCH}, {"watch": "lpbench_watch"})
     log = tmp_path / "trained.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
-           "OMP_NUM_THREADS": "1", "LPBENCH_TEST_LOG": str(log)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        "OMP_NUM_THREADS": "1",
+        "LPBENCH_TEST_LOG": str(log),
+    }
     runs = tmp_path / "runs"
-    driver = subprocess.Popen([LPBENCH, "run", "--models", "watch", "--seeds", "0,1", "--workers", "2", *TINY,
-                               "--runs-dir", str(runs)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, start_new_session=True)
+    driver = subprocess.Popen(
+        [LPBENCH, "run", "--models", "watch", "--seeds", "0,1", "--workers", "2", *TINY, "--runs-dir", str(runs)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 240  # a bound on the wait for both workers, not on lpbench's speed
         while time.monotonic() < deadline and driver.poll() is None:

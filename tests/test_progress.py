@@ -1,4 +1,5 @@
 """Plain-line progress (stderr not a terminal): steps with an ETA, per-run status, summary table."""
+
 import io
 
 from lpbench.progress import Reporter
@@ -16,11 +17,27 @@ def test_plain_lines_carry_eta_status_and_a_summary_with_reasons(monkeypatch):
         rep.step(a, 100, 100, {"step": 99, "loss": 1.0})
         rep.done(a, {"status": "completed"})
         rep.done(b, {"status": "failed"})
-    rep.summary([
-        {"model": "vae", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "completed", "metrics": {"fid": 12.5}},
-        {"model": "gan", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "failed", "error": "loss became nan"},
-        {"model": "glf", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "completed", "skipped": True},
-    ])
+    rep.summary(
+        [
+            {
+                "model": "vae",
+                "dataset": "digits",
+                "budget": "smoke",
+                "seed": 0,
+                "status": "completed",
+                "metrics": {"fid": 12.5},
+            },
+            {
+                "model": "gan",
+                "dataset": "digits",
+                "budget": "smoke",
+                "seed": 0,
+                "status": "failed",
+                "error": "loss became nan",
+            },
+            {"model": "glf", "dataset": "digits", "budget": "smoke", "seed": 0, "status": "completed", "skipped": True},
+        ]
+    )
     text = out.getvalue()
     assert "[vae on digits/smoke seed 0] step 20/100 eta 48s loss=1.5" in text
     assert "[1/2] vae on digits/smoke seed 0: completed" in text and "[2/2] gan on digits/smoke seed 0: failed" in text

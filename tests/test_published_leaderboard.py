@@ -1,6 +1,7 @@
 """The published leaderboard (leaderboard/) cannot drift from its run records: the committed
 tables are exactly what `lpbench leaderboard` makes of the committed run.json files, and every
 table in the README (and in docs/) is exactly the output of the command printed above it."""
+
 import re
 import shlex
 from pathlib import Path
@@ -25,8 +26,11 @@ def test_readme_tables_are_the_output_of_the_commands_printed_with_them(cli, mon
     datasets = {args.split("--dataset ")[1].split()[0] for args, _ in blocks if "--dataset " in args}
     assert {"digits", "eight_gaussians"} <= datasets
     pages = [("README.md", args, body) for args, body in blocks]
-    pages += [(f"docs/{p.name}", args, body) for p in sorted((ROOT / "docs").glob("*.md"))
-              for args, body in BLOCK.findall(p.read_text())]
+    pages += [
+        (f"docs/{p.name}", args, body)
+        for p in sorted((ROOT / "docs").glob("*.md"))
+        for args, body in BLOCK.findall(p.read_text())
+    ]
     for page, args, body in pages:
         res = cli(*shlex.split(args))
         assert res.exit_code == 0, res.output
@@ -76,8 +80,9 @@ def test_every_claim_verdict_carries_its_statistics():
         for t in tests or []:
             assert t["test"] in ("Welch t-test", "paired t-test (by seed)")
             assert t["p_value"] is not None and t["effect_size"] is not None and "p_holm" in t
-            assert t["verdict"] == ("not significant" if t["p_holm"] >= 0.05 else
-                                    "holds" if t["mean_diff"] < 0 else "does not hold")
+            assert t["verdict"] == (
+                "not significant" if t["p_holm"] >= 0.05 else "holds" if t["mean_diff"] < 0 else "does not hold"
+            )
     # eight Gaussians' seed draws the data both runs share: paired; digits' does not: Welch
     emd = claims["masked_weighted_emd"]["tests"]
     assert all(t["test"].startswith("paired") for t in emd)
@@ -85,7 +90,7 @@ def test_every_claim_verdict_carries_its_statistics():
     pag = claims["pag_tracks_quality"]["gaussian_prior_models"]
     assert pag["test"].startswith("Spearman") and pag["p_value"] is not None
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### Do the papers' claims hold here?"):readme.index("## Install")]
+    section = readme[readme.index("### Do the papers' claims hold here?") : readme.index("## Install")]
     assert section.count("not significant") >= sum(v == "not significant" for v, _ in found)
     assert "Holm" in section and "Welch" in section
 

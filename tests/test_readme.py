@@ -3,6 +3,7 @@ every relative link lands on a file (and heading) that exists, no table row fall
 each contents list reaches every section, the command table names every command and the command
 reference is what the CLI prints, the module map lists every module, CI runs the README's test
 command, and the evaluation-API example metric runs."""
+
 import importlib.util
 import json
 import re
@@ -59,14 +60,14 @@ def _section(text: str, heading: str) -> str:
     level = heading.split(" ", 1)[0]
     start = text.index(heading + "\n")
     end = text.find(f"\n{level} ", start + len(heading))
-    return text[start:end if end >= 0 else len(text)]
+    return text[start : end if end >= 0 else len(text)]
 
 
 def test_the_command_table_is_one_table_with_every_command():
     from lpbench.cli import main
 
     cli_md = (DOCS / "cli.md").read_text()
-    html = _html(cli_md[cli_md.index("## Commands"):cli_md.index("**Exit codes.**")])
+    html = _html(cli_md[cli_md.index("## Commands") : cli_md.index("**Exit codes.**")])
     tables = re.findall(r"<table>.*?</table>", html, re.S)
     assert len(tables) == 1
     rows = re.findall(r"<tr>\s*<td><code>lpbench ([\w-]+)", tables[0])
@@ -88,7 +89,7 @@ def test_the_command_reference_is_what_the_cli_prints(capsys):
     reference = _load(DOCS / "cli_reference.py", "cli_reference")
     assert reference.main(["--check"]) == 0, capsys.readouterr().out
     page = (DOCS / "cli.md").read_text()
-    block = page[page.index(reference.BEGIN):page.index(reference.END)]
+    block = page[page.index(reference.BEGIN) : page.index(reference.END)]
     assert [f"lpbench {c}" for c in sorted(main.commands)] == re.findall(r"^### `(lpbench [\w-]+)`$", block, re.M)
 
 
@@ -108,7 +109,7 @@ def test_the_readme_has_a_contents_list():
 def test_the_contents_list_reaches_every_section(page):
     body = _outside_code(page.read_text())
     start = body.index("**Contents**")
-    contents = body[start:body.index("\n## ", start)]
+    contents = body[start : body.index("\n## ", start)]
     links = re.findall(r"\]\(#([^)]+)\)", contents)
     assert set(links) <= _anchors(body), set(links) - _anchors(body)  # no dead link
     sections = [_anchor(h) for h in re.findall(r"^## (.+)$", body, re.M)]
@@ -119,7 +120,7 @@ def test_the_contents_list_reaches_every_section(page):
 def test_the_readme_stays_short_and_links_every_docs_page():
     """Detail lives in docs/: the README outside its generated headline section stays short, and
     its documentation list reaches every page."""
-    generated = README[README.index("## Published leaderboard"):README.index("## Install")]
+    generated = README[README.index("## Published leaderboard") : README.index("## Install")]
     assert len(README.replace(generated, "").splitlines()) <= 150, "move detail into a docs/ page"
     docs = _section(README, "## Documentation")
     linked = set(re.findall(r"\]\(docs/([^)#]+\.md)(?:#[^)]*)?\)", docs))
@@ -152,8 +153,12 @@ def test_the_module_map_lists_every_module():
     """docs/layout.md has a line for every module of the harness and of the built-in plugins (the
     link test above checks that every module it lists exists)."""
     layout = (DOCS / "layout.md").read_text()
-    modules = sorted(p.relative_to(ROOT).as_posix() for top in ("harness/lpbench", "plugins")
-                     for p in (ROOT / top).rglob("*.py") if "__pycache__" not in p.parts)
+    modules = sorted(
+        p.relative_to(ROOT).as_posix()
+        for top in ("harness/lpbench", "plugins")
+        for p in (ROOT / top).rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
     assert modules
     assert [m for m in modules if f"](../{m})" not in layout] == []
 
@@ -164,6 +169,10 @@ def test_ci_runs_the_readme_test_command():
     ci = [line for line in (ROOT / ".ci/run").read_text().splitlines() if "pytest" in line and not line.startswith("#")]
     assert ci == [command]
     assert "--durations" in command
+    # the checks CI runs before the suite are the ones the README names
+    checks = ["ruff check .", "ruff format --check .", "mypy"]
+    lines = (ROOT / ".ci/run").read_text().splitlines()
+    assert all(c in lines for c in checks) and all(f"`{c}`" in block for c in checks)
 
 
 def docs_feature_metric() -> str:
@@ -186,8 +195,9 @@ def test_the_feature_metric_example_runs_through_lpbench_score(cli, tmp_path, mo
         np.save(tmp_path / "noise.npy", noise)
         scores = {}
         for name in ("real", "noise"):
-            res = cli("score", tmp_path / f"{name}.npy", "--dataset", "digits", "--metrics",
-                      "feature_mean_distance", "--json")
+            res = cli(
+                "score", tmp_path / f"{name}.npy", "--dataset", "digits", "--metrics", "feature_mean_distance", "--json"
+            )
             assert res.exit_code == 0, res.output
             scores[name] = json.loads(res.output)["feature_mean_distance"]
     finally:

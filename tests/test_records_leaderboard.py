@@ -1,4 +1,5 @@
 """Atomic records, discovery, and leaderboard aggregation over seeds."""
+
 import json
 import math
 import os
@@ -35,15 +36,42 @@ def test_unreadable_record_is_skipped_not_fatal(tmp_path):
     assert not records.is_completed(d)
 
 
-def fake_run(root, model, seed, metrics, dataset="eight_gaussians", budget="smoke", status="completed",
-             extractor="raw", n=1000, train_s=1.0, metric_of=None):
+def fake_run(
+    root,
+    model,
+    seed,
+    metrics,
+    dataset="eight_gaussians",
+    budget="smoke",
+    status="completed",
+    extractor="raw",
+    n=1000,
+    train_s=1.0,
+    metric_of=None,
+):
     d = records.run_dir(root, dataset, budget, model, seed)
-    records.write_record(d, {
-        "model": model, "dataset": dataset, "budget": budget, "seed": seed, "status": status,
-        "metrics": metrics, "timings": {"train_s": train_s},
-        "metric_provenance": {k: {"metric": (metric_of or {}).get(k, k), "extractor": extractor, "n_generated": n,
-                                  "n_reference": n, "reference_split": "test"} for k in metrics},
-    })
+    records.write_record(
+        d,
+        {
+            "model": model,
+            "dataset": dataset,
+            "budget": budget,
+            "seed": seed,
+            "status": status,
+            "metrics": metrics,
+            "timings": {"train_s": train_s},
+            "metric_provenance": {
+                k: {
+                    "metric": (metric_of or {}).get(k, k),
+                    "extractor": extractor,
+                    "n_generated": n,
+                    "n_reference": n,
+                    "reference_split": "test",
+                }
+                for k in metrics
+            },
+        },
+    )
 
 
 def test_aggregates_mean_std_over_seeds_and_sorts_by_primary(tmp_path):
@@ -79,11 +107,16 @@ def test_different_provenance_never_shares_a_column(tmp_path):
     assert math.isnan(row.loc["m1", "fid [inception] (n=360, test)"])
 
 
-@pytest.mark.parametrize("fmt, needle", [
-    ("md", "| a_model"), ("csv", "dataset,budget,model,prior,seeds,train_s,prior_fit_s,emd,emd std"),
-    ("json", '"model":"a_model"'),
-    ("latex", r"a\_model"), ("html", "<table"),
-])
+@pytest.mark.parametrize(
+    "fmt, needle",
+    [
+        ("md", "| a_model"),
+        ("csv", "dataset,budget,model,prior,seeds,train_s,prior_fit_s,emd,emd std"),
+        ("json", '"model":"a_model"'),
+        ("latex", r"a\_model"),
+        ("html", "<table"),
+    ],
+)
 def test_every_format_renders(tmp_path, fmt, needle):
     fake_run(tmp_path, "a_model", 0, {"emd": 0.1})
     fake_run(tmp_path, "a_model", 1, {"emd": 0.2})
@@ -109,12 +142,30 @@ def _two_datasets(root):
     """Two tables with different columns, and names that are markup in every output format."""
     for s, v in enumerate([0.1, 0.2]):
         fake_run(root, "a_model", s, {"emd": v, "hq": 90.0 + s})
-        fake_run(root, "=HYPERLINK(\"x\")", s, {"emd": v + 1, "hq": 50.0})
-        fake_run(root, "b_model", s, {"fid": 3.0 + s, "is_std": 0.1}, dataset="digits", budget="cpu",
-                 extractor="digits_cnn", n=360)
-    fake_run(root, "x&y%z$#{}~^_", 0, {"fid": 9.0, "is_std": 0.2}, dataset="digits", budget="cpu",
-             extractor="digits_cnn", n=360)
-    return leaderboard.tables(root, {"emd": False, "hq": True, "fid": False}, {"eight_gaussians": "emd", "digits": "fid"})
+        fake_run(root, '=HYPERLINK("x")', s, {"emd": v + 1, "hq": 50.0})
+        fake_run(
+            root,
+            "b_model",
+            s,
+            {"fid": 3.0 + s, "is_std": 0.1},
+            dataset="digits",
+            budget="cpu",
+            extractor="digits_cnn",
+            n=360,
+        )
+    fake_run(
+        root,
+        "x&y%z$#{}~^_",
+        0,
+        {"fid": 9.0, "is_std": 0.2},
+        dataset="digits",
+        budget="cpu",
+        extractor="digits_cnn",
+        n=360,
+    )
+    return leaderboard.tables(
+        root, {"emd": False, "hq": True, "fid": False}, {"eight_gaussians": "emd", "digits": "fid"}
+    )
 
 
 def test_json_is_one_document_and_csv_one_table_for_any_number_of_tables(tmp_path):
@@ -135,7 +186,7 @@ def test_json_is_one_document_and_csv_one_table_for_any_number_of_tables(tmp_pat
     by_model = {row[header.index("model")]: row for row in body}
     assert by_model["b_model"][header.index("emd")] == ""  # a value a table lacks is empty
     # a name a spreadsheet would evaluate is shown as text; negative numbers stay numbers
-    assert "'=HYPERLINK(\"x\")" in by_model and "=HYPERLINK(\"x\")" not in by_model
+    assert '\'=HYPERLINK("x")' in by_model and '=HYPERLINK("x")' not in by_model
     assert leaderboard.csv_safe(-0.5) == -0.5 and leaderboard.csv_safe("-1+2") == "'-1+2"
     for cell in (c for row in parsed for c in row):
         assert not cell.startswith(("=", "+", "@")), cell
@@ -150,21 +201,33 @@ def _is_number(text):
     return True
 
 
-@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (Debian: apt-get install -y texlive-latex-base)")
+@pytest.mark.skipif(
+    PDFLATEX is None, reason="pdflatex is not installed (Debian: apt-get install -y texlive-latex-base)"
+)
 def test_latex_tables_compile_with_pdflatex(tmp_path):
     import subprocess
 
     tables = _two_datasets(tmp_path / "runs")
     (tmp_path / "tables.tex").write_text(leaderboard.render_all(tables, "latex"))
-    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage[margin=1cm,a3paper,landscape]{geometry}\n"
-                                      "\\begin{document}\n\\input{tables.tex}\n\\end{document}\n")
-    res = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[margin=1cm,a3paper,landscape]{geometry}\n"
+        "\\begin{document}\n\\input{tables.tex}\n\\end{document}\n"
+    )
+    res = subprocess.run(
+        [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stdout[-3000:]
     log = (tmp_path / "doc.log").read_text(errors="replace")
     assert "Missing $ inserted" not in log and "Undefined control sequence" not in log
-    pdf = subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True) \
-        if shutil.which("pdftotext") else None
+    pdf = (
+        subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True)
+        if shutil.which("pdftotext")
+        else None
+    )
     if pdf is not None and pdf.returncode == 0:
         assert "x&y%z$#{}~^_" in pdf.stdout and "fid [digits_cnn]" in pdf.stdout
 
@@ -172,7 +235,8 @@ def test_latex_tables_compile_with_pdflatex(tmp_path):
 def test_latex_escapes_header_cells_and_values():
     assert leaderboard.tex_escape("is_std [digits_cnn]") == r"is\_std [digits\_cnn]"
     assert leaderboard.tex_escape("0.5 ± 0.1 – a&b%c$d#e{f}g~h^i\\") == (
-        r"0.5 $\pm$ 0.1 -- a\&b\%c\$d\#e\{f\}g\textasciitilde{}h\textasciicircum{}i\textbackslash{}")
+        r"0.5 $\pm$ 0.1 -- a\&b\%c\$d\#e\{f\}g\textasciitilde{}h\textasciicircum{}i\textbackslash{}"
+    )
 
 
 # as the metric plugins return them: the first value is the headline, the rest its companions
@@ -185,13 +249,50 @@ def test_terminal_table_fits_120_columns_with_headline_values_and_the_best_in_bo
     from lpbench.cli import terminal_table
 
     for s in range(3):
-        fake_run(tmp_path, "a_rather_long_model_name", s, {"fid": 0.3 + s / 100, "is": 7.0, "is_std": 0.1, "kid": 0.009,
-                                                           "kid_std": 0.001, "prd_recall": 0.97, "prd_precision": 0.96,
-                                                           "emd": 1.5, "pag": 1e4 + s, "pag_n": 360},
-                 dataset="digits", budget="cpu", extractor="digits_cnn", n=360, metric_of=COMPANIONS)
-        fake_run(tmp_path, "vae", s, {"fid": 1.7 + s / 10, "is": 6.0, "is_std": 0.2, "kid": -0.004, "kid_std": 0.002,
-                                      "prd_recall": 0.98, "prd_precision": 0.9, "emd": 1.9, "pag": 6e3, "pag_n": 360},
-                 dataset="digits", budget="cpu", extractor="digits_cnn", n=360, metric_of=COMPANIONS)
+        fake_run(
+            tmp_path,
+            "a_rather_long_model_name",
+            s,
+            {
+                "fid": 0.3 + s / 100,
+                "is": 7.0,
+                "is_std": 0.1,
+                "kid": 0.009,
+                "kid_std": 0.001,
+                "prd_recall": 0.97,
+                "prd_precision": 0.96,
+                "emd": 1.5,
+                "pag": 1e4 + s,
+                "pag_n": 360,
+            },
+            dataset="digits",
+            budget="cpu",
+            extractor="digits_cnn",
+            n=360,
+            metric_of=COMPANIONS,
+        )
+        fake_run(
+            tmp_path,
+            "vae",
+            s,
+            {
+                "fid": 1.7 + s / 10,
+                "is": 6.0,
+                "is_std": 0.2,
+                "kid": -0.004,
+                "kid_std": 0.002,
+                "prd_recall": 0.98,
+                "prd_precision": 0.9,
+                "emd": 1.9,
+                "pag": 6e3,
+                "pag_n": 360,
+            },
+            dataset="digits",
+            budget="cpu",
+            extractor="digits_cnn",
+            n=360,
+            metric_of=COMPANIONS,
+        )
     hib = {"fid": False, "is": True, "kid": False, "prd": True, "emd": False, "pag": False}
     table = leaderboard.tables(tmp_path, hib, {"digits": "fid"})[("digits", "cpu")]
     console = Console(width=120, record=True, force_terminal=True, color_system="standard")

@@ -1,5 +1,6 @@
 """Reference rows (lpbench references): scored by the same metric plugins as a model's run, stored
 as records, shown in every table of their dataset, marked and never ranked."""
+
 import json
 
 import pytest
@@ -16,11 +17,37 @@ def test_held_out_real_data_fid_is_near_zero_and_below_every_model(cli, tmp_path
     project_registry["metrics"]["pag"]["steps"] = 20
     reg = write_registry(project_registry)
     runs = tmp_path / "runs"
-    res = cli("--registry", reg, "run", "--models", "vae", "--dataset", "digits", "--budget", "smoke",
-              "--seeds", "0,1", "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        reg,
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "digits",
+        "--budget",
+        "smoke",
+        "--seeds",
+        "0,1",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
-    res = cli("--registry", reg, "references", "--dataset", "digits", "--budget", "smoke", "--seeds", "0,1,2",
-              "--runs-dir", runs, "-q")
+    res = cli(
+        "--registry",
+        reg,
+        "references",
+        "--dataset",
+        "digits",
+        "--budget",
+        "smoke",
+        "--seeds",
+        "0,1,2",
+        "--runs-dir",
+        runs,
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     rows = _rows(cli, runs, "digits", "--registry", reg)
     fid = "fid [digits_cnn]"
@@ -44,8 +71,19 @@ def test_held_out_real_data_fid_is_near_zero_and_below_every_model(cli, tmp_path
 
 def test_references_are_kept_and_bad_names_are_usage_errors(cli, tmp_path):
     runs = tmp_path / "runs"
-    args = ["references", "--dataset", "eight_gaussians", "--budget", "smoke", "--seeds", "0", "--runs-dir", runs,
-            "--only", "real_data"]
+    args = [
+        "references",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--seeds",
+        "0",
+        "--runs-dir",
+        runs,
+        "--only",
+        "real_data",
+    ]
     assert cli(*args).exit_code == 0
     rec_path = runs / "eight_gaussians/smoke/references/real_data/seed0/run.json"
     rec = json.loads(rec_path.read_text())

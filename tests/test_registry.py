@@ -1,4 +1,5 @@
 """registry.yaml validation: errors name the file, the key and what was expected."""
+
 import copy
 
 import pytest
@@ -22,18 +23,45 @@ def test_project_registry_is_valid_and_complete():
             reg.resolve(m, "digits", None, plugins)
 
 
-@pytest.mark.parametrize("mutate, key, expect", [
-    (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(epochs=-1), "datasets.digits.budgets.smoke.epochs", "> 0"),
-    (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(batch_size="64"), "datasets.digits.budgets.smoke.batch_size", "integer"),
-    (lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(precision="fp8"), "datasets.digits.budgets.smoke.precision", "fp32"),
-    (lambda d: d["datasets"]["digits"].update(colour="red"), "datasets.digits", "only these keys"),
-    (lambda d: d["datasets"]["digits"].update(latent_dim=0), "datasets.digits.latent_dim", ">= 1"),
-    (lambda d: d["datasets"]["digits"].update(architecture="nope"), "datasets.digits.architecture", "not defined"),
-    (lambda d: d["datasets"]["digits"].update(default_budget="huge"), "datasets.digits.default_budget", "not one of its budgets"),
-    (lambda d: d["datasets"]["digits"]["evaluation"].update(primary="not_listed"), "datasets.digits.evaluation.primary", "must be one of"),
-    (lambda d: d.pop("models"), "(top level)", "the keys"),
-    (lambda d: d["datasets"]["digits"]["evaluation"].update(reference_split="val"), "reference_split", "one of train, test"),
-])
+@pytest.mark.parametrize(
+    "mutate, key, expect",
+    [
+        (
+            lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(epochs=-1),
+            "datasets.digits.budgets.smoke.epochs",
+            "> 0",
+        ),
+        (
+            lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(batch_size="64"),
+            "datasets.digits.budgets.smoke.batch_size",
+            "integer",
+        ),
+        (
+            lambda d: d["datasets"]["digits"]["budgets"]["smoke"].update(precision="fp8"),
+            "datasets.digits.budgets.smoke.precision",
+            "fp32",
+        ),
+        (lambda d: d["datasets"]["digits"].update(colour="red"), "datasets.digits", "only these keys"),
+        (lambda d: d["datasets"]["digits"].update(latent_dim=0), "datasets.digits.latent_dim", ">= 1"),
+        (lambda d: d["datasets"]["digits"].update(architecture="nope"), "datasets.digits.architecture", "not defined"),
+        (
+            lambda d: d["datasets"]["digits"].update(default_budget="huge"),
+            "datasets.digits.default_budget",
+            "not one of its budgets",
+        ),
+        (
+            lambda d: d["datasets"]["digits"]["evaluation"].update(primary="not_listed"),
+            "datasets.digits.evaluation.primary",
+            "must be one of",
+        ),
+        (lambda d: d.pop("models"), "(top level)", "the keys"),
+        (
+            lambda d: d["datasets"]["digits"]["evaluation"].update(reference_split="val"),
+            "reference_split",
+            "one of train, test",
+        ),
+    ],
+)
 def test_invalid_registry_names_file_key_and_expectation(project_registry, write_registry, mutate, key, expect):
     data = copy.deepcopy(project_registry)
     mutate(data)
@@ -94,13 +122,18 @@ def test_wildcard_set_reaches_exactly_the_models_it_names():
     assert "loss" not in hp["vae"] and "loss" not in hp["aae"]
     # '*_gan.critic_steps': the names matching *_gan only — not gan, not pgan
     assert {m: hp[m].get("critic_steps") for m in models if hp[m].get("critic_steps") == 3} == {
-        "masked_gan": 3, "weighted_gan": 3}
+        "masked_gan": 3,
+        "weighted_gan": 3,
+    }
     assert hp["gan"]["critic_steps"] == base["gan"]["critic_steps"] == hp["pgan"]["critic_steps"]
     # '*.lr' reaches every model with an lr; the explicit gan.lr wins over it
     assert hp["gan"]["lr"] == 0.2 and all(hp[m]["lr"] == 0.1 for m in models if m != "gan")
     reach = check_wildcards(ov, models, plugins)
-    assert reach == {"*.loss": ["gan", "masked_gan", "weighted_gan", "pgan"],
-                     "*_gan.critic_steps": ["masked_gan", "weighted_gan"], "*.lr": models}
+    assert reach == {
+        "*.loss": ["gan", "masked_gan", "weighted_gan", "pgan"],
+        "*_gan.critic_steps": ["masked_gan", "weighted_gan"],
+        "*.lr": models,
+    }
     # a wildcard that reaches no model of the run is a usage error, not a silent no-op
     with pytest.raises(LpbenchError, match="no model in this run"):
         plan(reg, plugins, ["vae"], "eight_gaussians", "smoke", [0], overrides=parse_overrides(["*.loss=ns"], ["vae"]))
@@ -109,8 +142,20 @@ def test_wildcard_set_reaches_exactly_the_models_it_names():
 
 
 def test_wildcard_set_from_the_command_line(cli, tmp_path):
-    res = cli("run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke", "--runs-dir", tmp_path,
-              "--set", "*.loss=ns", "-q")
+    res = cli(
+        "run",
+        "--models",
+        "vae",
+        "--dataset",
+        "eight_gaussians",
+        "--budget",
+        "smoke",
+        "--runs-dir",
+        tmp_path,
+        "--set",
+        "*.loss=ns",
+        "-q",
+    )
     assert res.exit_code == 2 and "no model in this run" in res.output and "Traceback" not in res.output
 
 
@@ -120,16 +165,21 @@ def test_architecture_set_overrides_a_known_architecture_key():
     r = reg.resolve("gan", "eight_gaussians", "smoke", plugins, ov)
     assert r.model_config.architecture["decoder_output"] == "tanh"
     with pytest.raises(UnknownNameError, match="decoder_output"):
-        reg.resolve("gan", "eight_gaussians", "smoke", plugins, parse_overrides(["architecture.decoder_outptu=tanh"], ["gan"]))
+        reg.resolve(
+            "gan", "eight_gaussians", "smoke", plugins, parse_overrides(["architecture.decoder_outptu=tanh"], ["gan"])
+        )
 
 
-@pytest.mark.parametrize("pairs, match", [
-    (["novalue"], "KEY=VALUE"),
-    (["gan.lr=1"], "Unknown --set prefix 'gan'"),
-    (["lr=1"], "must look like"),
-    (["latent_dim=-2"], "positive integer"),
-    (["vae.lr=[1,"], "cannot parse"),
-])
+@pytest.mark.parametrize(
+    "pairs, match",
+    [
+        (["novalue"], "KEY=VALUE"),
+        (["gan.lr=1"], "Unknown --set prefix 'gan'"),
+        (["lr=1"], "must look like"),
+        (["latent_dim=-2"], "positive integer"),
+        (["vae.lr=[1,"], "cannot parse"),
+    ],
+)
 def test_bad_set_pairs(pairs, match):
     with pytest.raises(LpbenchError, match=match):
         parse_overrides(pairs, ["vae"])

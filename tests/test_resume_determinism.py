@@ -6,6 +6,7 @@ as soon as that model's first checkpoint is on disk — and rerun with the same 
 ends. The tests are parametrized over ``get_plugins().all("model")``, so a model added by a
 plugin is covered without touching this file.
 """
+
 import os
 import signal
 import subprocess
@@ -29,11 +30,31 @@ EXCEPTIONS: dict[str, str] = {}
 
 N_TRAIN, BATCH, EPOCHS, CKPT = 1000, 50, 3, 10
 TOTAL = EPOCHS * (N_TRAIN // BATCH)  # 60 steps of the main network
-TINY = ["--dataset", "eight_gaussians", "--budget", "smoke", "--device", "cpu", "-q",
-        "--set", f"data.n_train={N_TRAIN}", "--set", "data.n_test=200",
-        "--set", f"budget.batch_size={BATCH}", "--set", f"budget.epochs={EPOCHS}",
-        "--set", f"budget.checkpoint_every={CKPT}", "--set", "budget.log_every=5",
-        "--set", "budget.aux_epochs=1", "--set", "budget.eval_samples=100"]
+TINY = [
+    "--dataset",
+    "eight_gaussians",
+    "--budget",
+    "smoke",
+    "--device",
+    "cpu",
+    "-q",
+    "--set",
+    f"data.n_train={N_TRAIN}",
+    "--set",
+    "data.n_test=200",
+    "--set",
+    f"budget.batch_size={BATCH}",
+    "--set",
+    f"budget.epochs={EPOCHS}",
+    "--set",
+    f"budget.checkpoint_every={CKPT}",
+    "--set",
+    "budget.log_every=5",
+    "--set",
+    "budget.aux_epochs=1",
+    "--set",
+    "budget.eval_samples=100",
+]
 # The same thread count in every process: a different number of threads may sum floats in a
 # different order.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -81,8 +102,10 @@ def _kill_loop(runs) -> dict:
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory):
     root = tmp_path_factory.mktemp("grids")
-    fresh = [subprocess.Popen(_cmd(root / d), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for d in ("a", "b")]
+    fresh = [
+        subprocess.Popen(_cmd(root / d), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for d in ("a", "b")
+    ]
     kills = _kill_loop(root / "c")
     for p in fresh:
         p.communicate(timeout=1200)
@@ -103,7 +126,9 @@ def test_same_seed_in_two_fresh_processes_gives_identical_results(grid, model):
     assert a["status"] == "completed", a["error"]
     _exception(model)
     assert a["metrics"] == b["metrics"]
-    assert read_json(_folder(root / "a", model) / "curves.json") == read_json(_folder(root / "b", model) / "curves.json")
+    assert read_json(_folder(root / "a", model) / "curves.json") == read_json(
+        _folder(root / "b", model) / "curves.json"
+    )
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -121,5 +146,7 @@ def test_run_killed_mid_training_resumes_from_its_checkpoint_with_identical_resu
     _exception(model)
     fresh = read_json(_folder(root / "a", model) / "run.json")
     assert resumed["metrics"] == fresh["metrics"]
-    assert read_json(_folder(root / "c", model) / "curves.json") == read_json(_folder(root / "a", model) / "curves.json")
+    assert read_json(_folder(root / "c", model) / "curves.json") == read_json(
+        _folder(root / "a", model) / "curves.json"
+    )
     assert not list((root / "c").rglob("*.lock"))

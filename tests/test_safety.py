@@ -1,5 +1,6 @@
 """Safety: no unpickling of arbitrary objects, safe YAML, plugins only from installed entry
 points, and names escaped in every human-readable output."""
+
 import json
 import re
 import sys
@@ -21,7 +22,7 @@ def _calls(pattern):
                 if depth == 0:
                     break
                 i += 1
-            out.append((path.relative_to(ROOT), text[m.start():i + 1]))
+            out.append((path.relative_to(ROOT), text[m.start() : i + 1]))
     return out
 
 
@@ -41,8 +42,13 @@ PICKLE_ALLOWED = {"plugins/lpbench_datasets/torchvision_sets.py"}
 
 def test_yaml_is_loaded_safely_and_nothing_else_is_unpickled():
     assert _calls(r"yaml\.safe_load\(")
-    for pattern in (r"yaml\.load\(", r"yaml\.unsafe_load\(", r"yaml\.full_load\(", r"yaml\.Loader\b",
-                    r"(?<![.\w])eval\("):
+    for pattern in (
+        r"yaml\.load\(",
+        r"yaml\.unsafe_load\(",
+        r"yaml\.full_load\(",
+        r"yaml\.Loader\b",
+        r"(?<![.\w])eval\(",
+    ):
         assert not _calls(pattern), pattern
     assert {str(p) for p, _ in _calls(r"pickle\.loads?\(")} <= PICKLE_ALLOWED
 
@@ -64,12 +70,22 @@ def test_only_installed_entry_points_are_imported_as_plugins(tmp_path, monkeypat
 def _record(runs, model):
     folder = runs / "eight_gaussians" / "smoke" / "x" / "seed0"
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({
-        "model": model, "dataset": "eight_gaussians", "budget": "smoke", "seed": 0, "status": "completed",
-        "metrics": {"emd": 0.5}, "metric_provenance": {"emd": {"extractor": "raw", "n_generated": 10,
-                                                                "n_reference": 10, "reference_split": "test"}},
-        "timings": {"train_s": 1.0},
-    }))
+    (folder / "run.json").write_text(
+        json.dumps(
+            {
+                "model": model,
+                "dataset": "eight_gaussians",
+                "budget": "smoke",
+                "seed": 0,
+                "status": "completed",
+                "metrics": {"emd": 0.5},
+                "metric_provenance": {
+                    "emd": {"extractor": "raw", "n_generated": 10, "n_reference": 10, "reference_split": "test"}
+                },
+                "timings": {"train_s": 1.0},
+            }
+        )
+    )
 
 
 def test_markdown_and_html_leaderboards_escape_names(tmp_path):

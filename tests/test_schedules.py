@@ -1,6 +1,7 @@
 """Learning-rate schedules (lpbench.schedules): declared in registry.yaml as fractions of the
 training steps, applied at exactly the declared steps, recorded in run.json, exact across resume,
 and rejected with a clear message when malformed."""
+
 import json
 
 import pytest
@@ -46,16 +47,19 @@ def test_none_keeps_the_rate_and_milestones_at_the_end_never_fire():
     assert milestones({"type": "step", "every": 1.0, "gamma": 0.5}, 10) == []
 
 
-@pytest.mark.parametrize("spec, says", [
-    ({"type": "cosine"}, "unknown schedule type"),
-    ({"type": "step", "every": 0}, "needs gamma"),
-    ({"type": "step", "every": 1.5, "gamma": 0.5}, "every: expected a fraction"),
-    ({"type": "step", "every": 0.5, "gamma": -1}, "gamma: expected a factor > 0"),
-    ({"type": "multistep", "milestones": [0.5, 0.3], "gamma": 0.5}, "increasing fractions"),
-    ({"type": "multistep", "milestones": [0.3, 0.5], "gamma": [0.5]}, "one per milestone"),
-    ({"type": "step", "every": 0.5, "gamma": 0.5, "warmup": 3}, "takes only"),
-    ("step", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "spec, says",
+    [
+        ({"type": "cosine"}, "unknown schedule type"),
+        ({"type": "step", "every": 0}, "needs gamma"),
+        ({"type": "step", "every": 1.5, "gamma": 0.5}, "every: expected a fraction"),
+        ({"type": "step", "every": 0.5, "gamma": -1}, "gamma: expected a factor > 0"),
+        ({"type": "multistep", "milestones": [0.5, 0.3], "gamma": 0.5}, "increasing fractions"),
+        ({"type": "multistep", "milestones": [0.3, 0.5], "gamma": [0.5]}, "one per milestone"),
+        ({"type": "step", "every": 0.5, "gamma": 0.5, "warmup": 3}, "takes only"),
+        ("step", "expected a mapping"),
+    ],
+)
 def test_malformed_schedules_are_rejected_with_what_was_expected(spec, says):
     with pytest.raises(RegistryError, match=says):
         validate(spec, "models.glf.hparams.lr_schedule")
@@ -72,14 +76,19 @@ def test_set_reaches_the_schedule_and_a_bad_one_is_a_usage_error():
 
 def test_the_registry_gives_the_papers_schedules():
     reg, plugins = Registry.load(), get_plugins()
-    hp = {m: reg.resolve(m, "mnist", "paper", plugins).model_config.hparams
-          for m in ("glf", "glf_regularized", "vae_flow_prior", "vae", "rae", "wae_gan", "wae_mmd", "two_stage_vae")}
+    hp = {
+        m: reg.resolve(m, "mnist", "paper", plugins).model_config.hparams
+        for m in ("glf", "glf_regularized", "vae_flow_prior", "vae", "rae", "wae_gan", "wae_mmd", "two_stage_vae")
+    }
     for m in ("glf", "glf_regularized", "vae_flow_prior", "vae", "rae"):
         assert hp[m]["lr_schedule"] == {"type": "step", "every": 0.5, "gamma": 0.5}, m
     for m in ("wae_gan", "wae_mmd"):
         assert hp[m]["lr_schedule"] == {"type": "multistep", "milestones": [0.3, 0.5], "gamma": [0.5, 0.2]}, m
-    assert hp["two_stage_vae"]["lr_schedule"] == hp["two_stage_vae"]["second_lr_schedule"] == \
-        {"type": "step", "every": 0.375, "gamma": 0.5}
+    assert (
+        hp["two_stage_vae"]["lr_schedule"]
+        == hp["two_stage_vae"]["second_lr_schedule"]
+        == {"type": "step", "every": 0.375, "gamma": 0.5}
+    )
 
 
 def _toy(n=64):
@@ -98,6 +107,7 @@ def _fit(model, run_dir, total, stop_after=None):
             real(step, **v)
             if step + 1 == stop_after:
                 raise KeyboardInterrupt
+
         ctx.end_step = end_step
     try:
         model.fit(_toy(), budget, ctx)
@@ -139,9 +149,25 @@ def test_the_run_records_its_schedules_and_its_budget_shape(tmp_path):
 
     from lpbench.cli import main
 
-    res = CliRunner().invoke(main, ["run", "--models", "wae_mmd", "--dataset", "digits", "--budget", "smoke",
-                                    "--metrics", "fid", "--runs-dir", str(tmp_path), "-q",
-                                    "--set", "budget.epochs=0.5"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--models",
+            "wae_mmd",
+            "--dataset",
+            "digits",
+            "--budget",
+            "smoke",
+            "--metrics",
+            "fid",
+            "--runs-dir",
+            str(tmp_path),
+            "-q",
+            "--set",
+            "budget.epochs=0.5",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rec = json.loads((tmp_path / "digits" / "smoke" / "wae_mmd" / "seed0" / "run.json").read_text())
     assert rec["train_budget"] == {"batch_size": 100}  # GLF App. B.3: WAE at batch 100

@@ -1,5 +1,6 @@
 """Uncertainty over seeds (lpbench.stats) and how the leaderboard shows it: t-intervals, tests,
 Holm's correction and rank groups, on hand-made numbers and records with known answers."""
+
 import json
 import math
 
@@ -56,10 +57,19 @@ def test_rank_groups_split_where_the_tests_say():
 
 def _record(root, model, seed, metrics, prior=None):
     folder = records.run_dir(root, "eight_gaussians", "smoke", model, seed)
-    rec = {"model": model, "dataset": "eight_gaussians", "budget": "smoke", "seed": seed, "status": "completed",
-           "metrics": metrics, "timings": {"train_s": 1.0},
-           "metric_provenance": {k: {"metric": k, "extractor": "raw", "n_generated": 100, "n_reference": 100,
-                                     "reference_split": "test"} for k in metrics}}
+    rec = {
+        "model": model,
+        "dataset": "eight_gaussians",
+        "budget": "smoke",
+        "seed": seed,
+        "status": "completed",
+        "metrics": metrics,
+        "timings": {"train_s": 1.0},
+        "metric_provenance": {
+            k: {"metric": k, "extractor": "raw", "n_generated": 100, "n_reference": 100, "reference_split": "test"}
+            for k in metrics
+        },
+    }
     if prior:  # a reference row (lpbench.references)
         folder = root / "eight_gaussians" / "smoke" / "references" / model / f"seed{seed}"
         rec.update(prior=prior, reference=True)

@@ -1,5 +1,6 @@
 """Studies under studies/ publish numbers computed from committed run records: each analysis must
 reproduce its committed results and its docs block exactly (as the published leaderboard is checked)."""
+
 import subprocess
 import sys
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Threads per run (issue 19): a default from the machine and the work, a --threads flag,
 LPBENCH_THREADS and lpbench.toml, applied where the run trains and recorded in run.json."""
+
 import pytest
 import torch
 
@@ -60,8 +61,11 @@ def test_threads_default_and_environment_and_file(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = cli("run", "--models", "vae", *SMOKE, "--runs-dir", "a", "-q")
     assert res.exit_code == 0, res.output
-    assert read_json(tmp_path / "a/eight_gaussians/smoke/vae/seed0/run.json")["environment"]["threads"] \
-        == threads.default_threads(1) == seen[-1]
+    assert (
+        read_json(tmp_path / "a/eight_gaussians/smoke/vae/seed0/run.json")["environment"]["threads"]
+        == threads.default_threads(1)
+        == seen[-1]
+    )
     monkeypatch.setenv("LPBENCH_THREADS", "2")
     assert cli("run", "--models", "vae", *SMOKE, "--runs-dir", "b", "-q").exit_code == 0
     assert read_json(tmp_path / "b/eight_gaussians/smoke/vae/seed0/run.json")["environment"]["threads"] == 2

@@ -1,4 +1,5 @@
 """The run_finished hook, and the built-in MLflow tracker against a real local SQLite store."""
+
 import json
 import logging
 

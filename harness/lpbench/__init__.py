@@ -5,7 +5,8 @@ For notebooks and scripts: ``run``, ``score``, ``evaluate`` and ``leaderboard`` 
 docs/api.md), what the command line calls. These and the torch-using helpers (``nets``,
 ``reverse``) are loaded on first access so ``import lpbench`` stays cheap.
 """
-from .api import Budget, DataSplit, Dataset, Evaluation, FeatureExtractor, Metric, Model, ModelConfig, Prior
+
+from .api import Budget, Dataset, DataSplit, Evaluation, FeatureExtractor, Metric, Model, ModelConfig, Prior
 from .context import PriorContext, RunContext
 from .errors import DataError, LpbenchError, RegistryError, RunFailed, UnknownNameError
 from .hookspecs import hookimpl
@@ -15,11 +16,32 @@ __version__ = "0.1.0"
 
 __all__ = [
     "hookimpl",
-    "Model", "ModelConfig", "Metric", "Dataset", "DataSplit", "FeatureExtractor",
-    "Evaluation", "Budget", "RunContext", "Prior", "PriorContext",
-    "LpbenchError", "DataError", "RegistryError", "RunFailed", "UnknownNameError",
-    "schedule_optimizers", "nets", "reverse", "latent", "store", "__version__",
-    "run", "score", "evaluate", "leaderboard",
+    "Model",
+    "ModelConfig",
+    "Metric",
+    "Dataset",
+    "DataSplit",
+    "FeatureExtractor",
+    "Evaluation",
+    "Budget",
+    "RunContext",
+    "Prior",
+    "PriorContext",
+    "LpbenchError",
+    "DataError",
+    "RegistryError",
+    "RunFailed",
+    "UnknownNameError",
+    "schedule_optimizers",
+    "nets",
+    "reverse",
+    "latent",
+    "store",
+    "__version__",
+    "run",
+    "score",
+    "evaluate",
+    "leaderboard",
 ]
 
 

@@ -1,6 +1,7 @@
 """Imported once by the process pool's forkserver, so that each run's fresh worker process starts
 with the heavy libraries loaded and warmed instead of paying for it again (torch, POT with
 scikit-learn, matplotlib: about as long as a whole `smoke` run)."""
+
 import io
 
 import matplotlib

@@ -1,9 +1,14 @@
 """Base classes plugin authors subclass. No torch import at module level: listing stays instant."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # context.py imports this module; the names are for annotations only
+    from .context import PriorContext, RunContext
 
 
 class _Plugin:
@@ -40,7 +45,7 @@ class DataSplit:
     def item_shape(self) -> tuple:
         return tuple(self.x.shape[1:])
 
-    def to(self, device) -> "DataSplit":
+    def to(self, device) -> DataSplit:
         y = None if self.y is None else self.y.to(device)
         return DataSplit(self.x.to(device), y, self.kind, self.dataset, self.split)
 
@@ -172,7 +177,7 @@ class Model(_Plugin):
         self.latent_dim = config.latent_dim
 
     # -- required
-    def fit(self, data: DataSplit, budget: Budget, ctx: "RunContext") -> None:  # pragma: no cover
+    def fit(self, data: DataSplit, budget: Budget, ctx: RunContext) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def sample(self, n: int, generator):  # pragma: no cover
@@ -210,7 +215,9 @@ class Model(_Plugin):
 
     @classmethod
     def capabilities(cls) -> list[str]:
-        return [m for m in ("encode", "decode", "sample_prior", "decode_noise") if getattr(cls, m) is not getattr(Model, m)]
+        return [
+            m for m in ("encode", "decode", "sample_prior", "decode_noise") if getattr(cls, m) is not getattr(Model, m)
+        ]
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities()
@@ -239,7 +246,7 @@ class Prior(_Plugin):
         self.settings = {**self.defaults, **(settings or {})}
         self.sigma = float(sigma)  # the model's nominal prior N(0, σ²I) (Model.prior_sigma)
 
-    def fit(self, codes, ctx: "PriorContext") -> None:  # pragma: no cover
+    def fit(self, codes, ctx: PriorContext) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def sample(self, n: int, generator):  # pragma: no cover
@@ -307,11 +314,13 @@ class Metric(_Plugin):
         if unknown:  # a typo in registry.yaml's metrics section is an error, not a silent no-op
             from .errors import LpbenchError
 
-            raise LpbenchError(f"metric '{self.name}' has no setting {', '.join(map(repr, unknown))} "
-                               f"(its settings: {', '.join(self.defaults) or 'none'})")
+            raise LpbenchError(
+                f"metric '{self.name}' has no setting {', '.join(map(repr, unknown))} "
+                f"(its settings: {', '.join(self.defaults) or 'none'})"
+            )
         self.settings = {**self.defaults, **(settings or {})}
 
-    def compute(self, ev: "Evaluation") -> dict:  # pragma: no cover
+    def compute(self, ev: Evaluation) -> dict:  # pragma: no cover
         raise NotImplementedError
 
 

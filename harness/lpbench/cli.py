@@ -1,4 +1,5 @@
 """The command line: parse, call the library, render. Data on stdout; progress and warnings on stderr."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ import click
 
 from .errors import LpbenchError
 
-LIST_KINDS = {"models": "model", "metrics": "metric", "datasets": "dataset", "extractors": "feature_extractor",
-              "priors": "prior"}
+LIST_KINDS = {
+    "models": "model",
+    "metrics": "metric",
+    "datasets": "dataset",
+    "extractors": "feature_extractor",
+    "priors": "prior",
+}
 
 
 class _Group(click.Group):
@@ -52,7 +58,6 @@ class _Group(click.Group):
         finally:
             for name in undo:  # plugin settings from the file live only as long as the command
                 os.environ.pop(name, None)
-
 
     def _origin(self, e: click.BadParameter) -> str | None:
         """Where a bad option value came from when it was not typed: a variable or lpbench.toml."""
@@ -119,8 +124,11 @@ def _complete_names(kind: str, comma_list: bool = False):
             entries = _plugins().all(kind)
         except Exception:  # completion must never print a traceback into the shell
             return []
-        return [CompletionItem(prefix + name, help=e.cls.description) for name, e in entries.items()
-                if name.startswith(last) and name not in done]
+        return [
+            CompletionItem(prefix + name, help=e.cls.description)
+            for name, e in entries.items()
+            if name.startswith(last) and name not in done
+        ]
 
     return complete
 
@@ -155,8 +163,13 @@ def _plugins():
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--registry", "registry_path", type=click.Path(dir_okay=False), envvar="LPBENCH_REGISTRY",
-              help="registry.yaml to use instead of the project's (env: LPBENCH_REGISTRY).")
+@click.option(
+    "--registry",
+    "registry_path",
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_REGISTRY",
+    help="registry.yaml to use instead of the project's (env: LPBENCH_REGISTRY).",
+)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.version_option(package_name="lpbench")
 @click.pass_context
@@ -183,37 +196,101 @@ def main(ctx, registry_path, debug):
 
 
 @main.command()
-@click.option("--models", required=True, shell_complete=_complete_names("model", comma_list=True),
-              help="Comma-separated model names (see 'lpbench list models').")
-@click.option("--priors", default=None, shell_complete=_complete_names("prior", comma_list=True),
-              help="Comma-separated latent priors to fit on every model's codes (see 'lpbench list priors').")
-@click.option("--dataset", required=True, shell_complete=_complete_names("dataset"),
-              help="Dataset name (see 'lpbench list datasets').")
-@click.option("--budget", default=None, shell_complete=_complete_budgets,
-              help="Budget tier (smoke|cpu|paper…); default from the registry.")
+@click.option(
+    "--models",
+    required=True,
+    shell_complete=_complete_names("model", comma_list=True),
+    help="Comma-separated model names (see 'lpbench list models').",
+)
+@click.option(
+    "--priors",
+    default=None,
+    shell_complete=_complete_names("prior", comma_list=True),
+    help="Comma-separated latent priors to fit on every model's codes (see 'lpbench list priors').",
+)
+@click.option(
+    "--dataset",
+    required=True,
+    shell_complete=_complete_names("dataset"),
+    help="Dataset name (see 'lpbench list datasets').",
+)
+@click.option(
+    "--budget",
+    default=None,
+    shell_complete=_complete_budgets,
+    help="Budget tier (smoke|cpu|paper…); default from the registry.",
+)
 @click.option("--seeds", default="0", callback=_seeds, help="Comma-separated integer seeds.  [default: 0]")
-@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
-              help="Comma-separated metrics; default: the dataset's.")
+@click.option(
+    "--metrics",
+    default=None,
+    shell_complete=_complete_names("metric", comma_list=True),
+    help="Comma-separated metrics; default: the dataset's.",
+)
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
-@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting: <model>.<hparam>, <metric>.<setting>, budget.<field>, data.<setting>, latent_dim.")
+@click.option(
+    "--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded."
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting: <model>.<hparam>, <metric>.<setting>, budget.<field>, data.<setting>, latent_dim.",
+)
 @click.option("--force", is_flag=True, help="Rerun runs that already completed.")
-@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
-              help="Runs at once (local: a process pool; each worker gets cores/N torch threads).")
-@click.option("--executor", "executor_name", default="local", show_default=True,
-              help="Where runs execute: local, or dask (with --scheduler).")
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Runs at once (local: a process pool; each worker gets cores/N torch threads).",
+)
+@click.option(
+    "--executor",
+    "executor_name",
+    default="local",
+    show_default=True,
+    help="Where runs execute: local, or dask (with --scheduler).",
+)
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
-              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
-@click.option("--threads", default=None, type=click.IntRange(min=1),
-              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-                   "(1). Results depend on it; run.json records it.")
+@click.option(
+    "--inception-weights",
+    default=None,
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_INCEPTION_WEIGHTS",
+    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
+)
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(min=1),
+    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+    "(1). Results depend on it; run.json records it.",
+)
 @click.pass_context
-def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, data_root, sets, force, workers,
-        executor_name, scheduler, quiet, inception_weights, threads):
+def run(
+    ctx,
+    models,
+    priors,
+    dataset,
+    budget,
+    seeds,
+    metrics,
+    runs_dir,
+    device,
+    data_root,
+    sets,
+    force,
+    workers,
+    executor_name,
+    scheduler,
+    quiet,
+    inception_weights,
+    threads,
+):
     """Train each model × seed on DATASET under its standardized architecture and budget,
     evaluate, record one run folder each, and refresh the dataset's leaderboard. With --priors
     (or a composite id such as rae_gmm), each trained model is then evaluated under every prior.
@@ -229,10 +306,24 @@ def run(ctx, models, priors, dataset, budget, seeds, metrics, runs_dir, device, 
         return shown[0]
 
     result = library.run(
-        _csv(models), dataset, priors=_csv(priors), budget=budget, seeds=seeds, metrics=_csv(metrics) or None,
-        runs_dir=runs_dir, device=device, data_root=data_root, overrides=sets, force=force, workers=workers,
-        executor=executor_name, scheduler=scheduler, threads=threads, inception_weights=inception_weights,
-        registry=_registry_path(ctx), display=display,
+        _csv(models),
+        dataset,
+        priors=_csv(priors),
+        budget=budget,
+        seeds=seeds,
+        metrics=_csv(metrics) or None,
+        runs_dir=runs_dir,
+        device=device,
+        data_root=data_root,
+        overrides=sets,
+        force=force,
+        workers=workers,
+        executor=executor_name,
+        scheduler=scheduler,
+        threads=threads,
+        inception_weights=inception_weights,
+        registry=_registry_path(ctx),
+        display=display,
         on_note=lambda spec, note: click.echo(f"[{spec.label}] {note}", err=True),
         echo=None if quiet else (lambda line: click.echo(line, err=True)),
     )
@@ -254,9 +345,15 @@ def list_(ctx, what, as_json):
     if what == "budgets":
         registry = _registry(ctx)
         items = [
-            {"name": b, "dataset": ds, "plugin": "registry", "description": spec.get("description", ""),
-             **{k: v for k, v in spec.items() if k != "description"}}
-            for ds, d in registry.datasets.items() for b, spec in d["budgets"].items()
+            {
+                "name": b,
+                "dataset": ds,
+                "plugin": "registry",
+                "description": spec.get("description", ""),
+                **{k: v for k, v in spec.items() if k != "description"},
+            }
+            for ds, d in registry.datasets.items()
+            for b, spec in d["budgets"].items()
         ]
     else:
         items = []
@@ -274,9 +371,16 @@ def list_(ctx, what, as_json):
             items.append(item)
         if what == "models":
             for name, c in _registry(ctx).composites.items():
-                items.append({"name": name, "plugin": "registry", "family": "composite",
-                              "description": c.get("description") or f"{c['base']} with the {c['prior']} prior",
-                              "base": c["base"], "prior": c["prior"]})
+                items.append(
+                    {
+                        "name": name,
+                        "plugin": "registry",
+                        "family": "composite",
+                        "description": c.get("description") or f"{c['base']} with the {c['prior']} prior",
+                        "base": c["base"],
+                        "prior": c["prior"],
+                    }
+                )
     if as_json:
         click.echo(json.dumps(items, indent=2))
         return
@@ -307,8 +411,13 @@ def plugins(as_json):
     """Installed plugins, their versions, what each registers, and load errors."""
     report = _plugins().report()
     items = [
-        {"name": p.name, "version": p.version, "source": p.source, "registers": p.registers,
-         "errors": [{"stage": s, "message": m} for s, m, _tb in p.errors]}
+        {
+            "name": p.name,
+            "version": p.version,
+            "source": p.source,
+            "registers": p.registers,
+            "errors": [{"stage": s, "message": m} for s, m, _tb in p.errors],
+        }
         for p in report
     ]
     if as_json:
@@ -327,15 +436,26 @@ def plugins(as_json):
 @main.command()
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
 @click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
-@click.option("--format", "fmt", default=None, type=click.Choice(["md", "csv", "json", "latex", "html"]),
-              help="Output format (default: a table on a terminal, md otherwise; all formats with --out).")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    type=click.Choice(["md", "csv", "json", "latex", "html"]),
+    help="Output format (default: a table on a terminal, md otherwise; all formats with --out).",
+)
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Write files OUT/<dataset>/<budget>.<ext>.")
-@click.option("--values", default=None,
-              help="Comma-separated values to show (names as in run.json's metrics, e.g. fid,prd_recall); default: all "
-                   "(on a terminal: each metric's headline value).")
-@click.option("--check", is_flag=True,
-              help="Write nothing: regenerate the tables from the run records and compare them with the files "
-                   "in --out; exit 1 if any differs, is missing or has no records.")
+@click.option(
+    "--values",
+    default=None,
+    help="Comma-separated values to show (names as in run.json's metrics, e.g. fid,prd_recall); default: all "
+    "(on a terminal: each metric's headline value).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: regenerate the tables from the run records and compare them with the files "
+    "in --out; exit 1 if any differs, is missing or has no records.",
+)
 @click.pass_context
 def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
     """One row per (dataset, budget, model) and per reference row: each value's mean ± std and
@@ -353,8 +473,11 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
         for p in problems:
             click.echo(p, err=True)
         if problems:
-            click.echo(f"{len(problems)} table file(s) under {out} do not match the run records in {runs_dir}; "
-                       f"regenerate them with: lpbench leaderboard --runs-dir {runs_dir} --out {out}", err=True)
+            click.echo(
+                f"{len(problems)} table file(s) under {out} do not match the run records in {runs_dir}; "
+                f"regenerate them with: lpbench leaderboard --runs-dir {runs_dir} --out {out}",
+                err=True,
+            )
             ctx.exit(1)
         click.echo(f"{len(tables)} table(s) under {out} match the run records in {runs_dir}.")
         return
@@ -387,14 +510,25 @@ def terminal_table(table, every: bool = False):
     headers, rows, best, title = lb.headline_view(table, table.attrs["metrics"] if every else None)
     shown = set(table.attrs["metrics"] if every else table.attrs["headline"])
     rest = sorted({table.attrs["value_names"][v] for v in table.attrs["metrics"] if v not in shown})
-    caption = lb.legend(table) + (f" {len(rest)} more values: --values NAME,... (e.g. {', '.join(rest[:4])})."
-                                  if rest else "")
+    caption = lb.legend(table) + (
+        f" {len(rest)} more values: --values NAME,... (e.g. {', '.join(rest[:4])})." if rest else ""
+    )
     # Text, not markup: "fid [digits_cnn]" is no style tag
-    t = Table(title=Text(title), caption=Text(caption), box=box.SIMPLE_HEAD, caption_justify="left",
-              pad_edge=False, collapse_padding=True)
+    t = Table(
+        title=Text(title),
+        caption=Text(caption),
+        box=box.SIMPLE_HEAD,
+        caption_justify="left",
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for i, h in enumerate(headers):  # names are never cut; a value cell wraps at its "±" instead
-        t.add_column(Text(h), justify="left" if i < 2 else "right", no_wrap=i < 3,
-                     min_width=max([len(h)] + [len(r[i]) for r in rows]) if i < 3 else max(map(len, h.split())))
+        t.add_column(
+            Text(h),
+            justify="left" if i < 2 else "right",
+            no_wrap=i < 3,
+            min_width=max([len(h)] + [len(r[i]) for r in rows]) if i < 3 else max(map(len, h.split())),
+        )
     for i, row in enumerate(rows):
         t.add_row(*(Text(c, style="bold" if (i, j) in best else "") for j, c in enumerate(row)))
     return t
@@ -406,33 +540,56 @@ def terminal_table(table, every: bool = False):
 @main.command()
 @click.argument("samples", type=click.Path())
 @click.option("--dataset", required=True, shell_complete=_complete_names("dataset"))
-@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
-              help="Comma-separated metrics; default: the dataset's.")
+@click.option(
+    "--metrics",
+    default=None,
+    shell_complete=_complete_names("metric", comma_list=True),
+    help="Comma-separated metrics; default: the dataset's.",
+)
 @click.option("--reference", default=None, type=click.Path(), help="An array file to use as the reference set.")
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
-@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
-              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
-@click.option("--threads", default=None, type=click.IntRange(min=1),
-              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-                   "(1). Results depend on it; run.json records it.")
+@click.option(
+    "--inception-weights",
+    default=None,
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_INCEPTION_WEIGHTS",
+    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
+)
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(min=1),
+    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+    "(1). Results depend on it; run.json records it.",
+)
 @click.pass_context
 def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights, threads):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
     dataset's reference split with the same metric plugins as 'lpbench run'."""
     from . import library
 
-    values = library.score(samples, dataset, metrics=_csv(metrics) or None, reference=reference, data_root=data_root,
-                           seed=seed, threads=threads, inception_weights=inception_weights,
-                           registry=_registry_path(ctx))
+    values = library.score(
+        samples,
+        dataset,
+        metrics=_csv(metrics) or None,
+        reference=reference,
+        data_root=data_root,
+        seed=seed,
+        threads=threads,
+        inception_weights=inception_weights,
+        registry=_registry_path(ctx),
+    )
     prov = values.provenance
     if as_json:
         click.echo(json.dumps(values))
         return
     for k, v in values.items():
         p = prov[k]
-        click.echo(f"{k}\t{v:.6g}\t(extractor {p['extractor']}, n={p['n_generated']} vs {p['n_reference']} {p['reference_split']})")
+        click.echo(
+            f"{k}\t{v:.6g}\t(extractor {p['extractor']}, n={p['n_generated']} vs {p['n_reference']} {p['reference_split']})"
+        )
 
 
 # ------------------------------------------------------------------------------------- evaluate
@@ -440,18 +597,36 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
 
 @main.command("evaluate")
 @click.argument("runs", nargs=-1, required=True, type=click.Path())
-@click.option("--metrics", default=None, shell_complete=_complete_names("metric", comma_list=True),
-              help="Comma-separated metrics to (re-)score; default: the dataset's default metrics each run lacks.")
+@click.option(
+    "--metrics",
+    default=None,
+    shell_complete=_complete_names("metric", comma_list=True),
+    help="Comma-separated metrics to (re-)score; default: the dataset's default metrics each run lacks.",
+)
 @click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
 @click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list: one {run, metrics, values} per run.")
-@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
-              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
-@click.option("--set", "sets", multiple=True, metavar="METRIC.SETTING=VALUE",
-              help="Override a metric's setting for this evaluation (pag.steps=1000); the run's recorded settings otherwise.")
-@click.option("--threads", default=None, type=click.IntRange(min=1),
-              help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-                   "(1). Results depend on it; run.json records it.")
+@click.option(
+    "--inception-weights",
+    default=None,
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_INCEPTION_WEIGHTS",
+    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="METRIC.SETTING=VALUE",
+    help="Override a metric's setting for this evaluation (pag.steps=1000); the run's recorded settings otherwise.",
+)
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(min=1),
+    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+    "(1). Results depend on it; run.json records it.",
+)
 @click.pass_context
 def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights, sets, threads):
     """Score completed RUNS (run folders, or runs directories) from their saved models, without
@@ -469,12 +644,23 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights,
             shown = ", ".join(f"{k} {v:.6g}" for k, v in result["values"].items()) or "nothing to score"
             click.echo(f"{result['run']}: {shown}")
             if result["samples_match"] is False:
-                click.echo(f"{result['run']}: warning: the saved model no longer draws the samples the run was "
-                           f"scored on (samples_sha256 differs); the new values are recorded with that flag", err=True)
+                click.echo(
+                    f"{result['run']}: warning: the saved model no longer draws the samples the run was "
+                    f"scored on (samples_sha256 differs); the new values are recorded with that flag",
+                    err=True,
+                )
 
-    results = library.evaluate(runs, metrics=_csv(metrics) or None, device=device, data_root=data_root, overrides=sets,
-                               threads=threads, inception_weights=inception_weights, registry=_registry_path(ctx),
-                               on_result=show)
+    results = library.evaluate(
+        runs,
+        metrics=_csv(metrics) or None,
+        device=device,
+        data_root=data_root,
+        overrides=sets,
+        threads=threads,
+        inception_weights=inception_weights,
+        registry=_registry_path(ctx),
+        on_result=show,
+    )
     out = [{k: r[k] for k in ("run", "metrics", "values")} for r in results if "error" not in r]
     failed = len(results) - len(out)
     if as_json:
@@ -488,18 +674,35 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights,
 
 @main.command()
 @click.option("--dataset", required=True, shell_complete=_complete_names("dataset"))
-@click.option("--budget", default=None, shell_complete=_complete_budgets,
-              help="The budget whose tables get the rows (its eval_samples is the sample count); default from the registry.")
-@click.option("--seeds", default="0,1,2,3,4", callback=_seeds, show_default=True,
-              help="Comma-separated seeds: one draw (and one baseline fit) per seed.")
-@click.option("--only", default=None, help="Comma-separated references (default: all): "
-              "real_data, memorizer, pca_gmm, pixel_gaussian.")
+@click.option(
+    "--budget",
+    default=None,
+    shell_complete=_complete_budgets,
+    help="The budget whose tables get the rows (its eval_samples is the sample count); default from the registry.",
+)
+@click.option(
+    "--seeds",
+    default="0,1,2,3,4",
+    callback=_seeds,
+    show_default=True,
+    help="Comma-separated seeds: one draw (and one baseline fit) per seed.",
+)
+@click.option(
+    "--only",
+    default=None,
+    help="Comma-separated references (default: all): real_data, memorizer, pca_gmm, pixel_gaussian.",
+)
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
 @click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--force", is_flag=True, help="Recompute references that are already recorded.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-row output.")
-@click.option("--inception-weights", default=None, type=click.Path(dir_okay=False), envvar="LPBENCH_INCEPTION_WEIGHTS",
-              help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).")
+@click.option(
+    "--inception-weights",
+    default=None,
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_INCEPTION_WEIGHTS",
+    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
+)
 @click.pass_context
 def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, quiet, inception_weights):
     """Score the reference rows of DATASET's tables with its metrics: held-out real data (the
@@ -512,9 +715,19 @@ def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, qu
     registry, plugins_ = _registry(ctx), _plugins()
     budget = registry.budget(dataset, budget).name
     runs_path = library.writable_dir(runs_dir)
-    refs.compute(dataset, budget, seeds, runs_path, registry=registry, plugins=plugins_, names=_csv(only) or None,
-                 data_root=data_root, extractor_options=library.extractor_options(inception_weights), force=force,
-                 echo=None if quiet else (lambda line: click.echo(line, err=True)))
+    refs.compute(
+        dataset,
+        budget,
+        seeds,
+        runs_path,
+        registry=registry,
+        plugins=plugins_,
+        names=_csv(only) or None,
+        data_root=data_root,
+        extractor_options=library.extractor_options(inception_weights),
+        force=force,
+        echo=None if quiet else (lambda line: click.echo(line, err=True)),
+    )
     library.refresh_leaderboard(registry, plugins_, runs_path, dataset)
     click.echo(str(runs_path / dataset / budget / refs.FOLDER))
 
@@ -561,8 +774,12 @@ def _number(v, spec: str) -> str:
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("-n", "n", default=64, show_default=True, type=click.IntRange(min=1), help="How many samples.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="A .png (image grid, or a scatter for 2-D data) or a .npy array.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A .png (image grid, or a scatter for 2-D data) or a .npy array.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sampling generator.")
 @click.pass_context
 def sample(ctx, run_dir, n, out, seed):
@@ -577,8 +794,9 @@ def sample(ctx, run_dir, n, out, seed):
 
 @main.command()
 @click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write.")
+@click.option(
+    "--out", default="report.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write."
+)
 @click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
 @click.pass_context
 def report(ctx, runs_dir, out, dataset):
@@ -593,8 +811,9 @@ def report(ctx, runs_dir, out, dataset):
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
     store.check_output(out, "--out")  # before the work: a device or a FIFO there is never replaced
-    path, n_runs = write_report(runs_dir, out, library.higher_is_better(plugins_), library.primaries(registry),
-                                dataset=dataset)
+    path, n_runs = write_report(
+        runs_dir, out, library.higher_is_better(plugins_), library.primaries(registry), dataset=dataset
+    )
     if n_runs == 0:
         click.echo(f"No runs under {runs_dir}; the report says so.", err=True)
     click.echo(str(path))
@@ -614,13 +833,16 @@ def config_(ctx, as_json):
     group = ctx.find_root().command
     # as resolved before this command ran (plugin settings from the file are exported since)
     cfg = getattr(group, "_config", None) or config.resolve(group)
-    items = [{"key": s.key, "value": s.value, "source": s.source, "commands": s.commands}
-             for s in cfg.settings.values()]
+    items = [
+        {"key": s.key, "value": s.value, "source": s.source, "commands": s.commands} for s in cfg.settings.values()
+    ]
     if as_json:
         click.echo(json.dumps(items, indent=2, default=str))
         return
-    click.echo(f"config file: {cfg.path or f'none (looked for ./{config.FILE_NAME}; set {config.CONFIG_ENV} to use another)'}",
-               err=True)
+    click.echo(
+        f"config file: {cfg.path or f'none (looked for ./{config.FILE_NAME}; set {config.CONFIG_ENV} to use another)'}",
+        err=True,
+    )
     _print_table([{**i, "value": "–" if i["value"] is None else i["value"]} for i in items], ["key", "value", "source"])
 
 

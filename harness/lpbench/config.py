@@ -9,6 +9,7 @@ Keys no command takes are plugin settings (``mlflow = true``): they are handed t
 
 The values reach Click through ``default_map``, so Click still converts and validates them.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -122,7 +123,9 @@ def _check_type(param, value, where: str) -> None:
     if param.is_flag:
         ok, expected = isinstance(value, bool), "true or false"
     elif isinstance(param.type, click.Path):
-        ok = isinstance(value, str) or (param.multiple and isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ok = isinstance(value, str) or (
+            param.multiple and isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
         expected = "a path (a quoted string)"
     else:
         ok = isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
@@ -144,7 +147,12 @@ def _as_default(param, value):
 def _resolve_path(param, value, base: Path):
     import click
 
-    if isinstance(param.type, click.Path) and isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+    if (
+        isinstance(param.type, click.Path)
+        and isinstance(value, str)
+        and value
+        and not Path(value).expanduser().is_absolute()
+    ):
         return str(base / value)
     return value
 
@@ -216,10 +224,12 @@ def resolve(group, environ=None) -> Config:
         if k not in all_keys:
             name = env_name(k)
             src = f"environment ({name})" if name in environ else f"file ({path})"
-            settings[k] = Setting(k, environ.get(name, plugin_env[name]), src + ", not a command option: for plugins", [])
+            settings[k] = Setting(
+                k, environ.get(name, plugin_env[name]), src + ", not a command option: for plugins", []
+            )
     for name, value in environ.items():  # plugin settings given only in the environment
         if name.startswith(ENV_PREFIX) and name != CONFIG_ENV:
-            k = name[len(ENV_PREFIX):].lower().replace("_", "-")
+            k = name[len(ENV_PREFIX) :].lower().replace("_", "-")
             if k not in settings and not any(p.envvar == name for o in options.values() for p in o.values()):
                 settings[k] = Setting(k, value, f"environment ({name}), not a command option", [])
     return Config(path, default_map, dict(sorted(settings.items())), plugin_env, sources)

@@ -1,15 +1,16 @@
 """The context a model's fit receives: device, seeded RNG, logging, progress, checkpoints."""
+
 from __future__ import annotations
 
 import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from .errors import RunFailed
 from . import store
+from .errors import RunFailed
 from .store import atomic_write_bytes, atomic_write_json
 
 CHECKPOINT = "train_state.pt"

@@ -1,4 +1,5 @@
 """Errors the CLI turns into clear messages instead of tracebacks."""
+
 import difflib
 import re
 

@@ -1,5 +1,6 @@
 """One evaluation: feature sets computed once and shared by every metric; reference features
 cached on disk keyed by their full provenance."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,11 +19,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "lpbench") / "features"
 
 
-def reference_cache_key(*, dataset, split, n, preprocessing, extractor, weights_id, seed=None,
-                        data_settings=None) -> str:
+def reference_cache_key(
+    *, dataset, split, n, preprocessing, extractor, weights_id, seed=None, data_settings=None
+) -> str:
     key = {
-        "dataset": dataset, "split": split, "n": int(n), "preprocessing": preprocessing,
-        "extractor": extractor, "weights": weights_id, "seed": seed,
+        "dataset": dataset,
+        "split": split,
+        "n": int(n),
+        "preprocessing": preprocessing,
+        "extractor": extractor,
+        "weights": weights_id,
+        "seed": seed,
     }
     if data_settings:  # the data settings draw the reference (eight Gaussians' radius, std, n_test)
         key["data"] = data_settings
@@ -109,10 +116,25 @@ def feature_extractor(plugins, name, metrics: dict, options=None):
     return plugins.get("feature_extractor", name)(options or {})
 
 
-def score_samples(plugins, samples, metrics: dict, *, dataset: str, seed: int, evaluation: dict,
-                  data_settings: dict, data_root=None, reference_data=None, reference=None,
-                  reference_name: str | None = None, extractor_options=None, model=None, device="cpu",
-                  out_dir=None, progress=None) -> tuple[dict, dict, dict]:
+def score_samples(
+    plugins,
+    samples,
+    metrics: dict,
+    *,
+    dataset: str,
+    seed: int,
+    evaluation: dict,
+    data_settings: dict,
+    data_root=None,
+    reference_data=None,
+    reference=None,
+    reference_name: str | None = None,
+    extractor_options=None,
+    model=None,
+    device="cpu",
+    out_dir=None,
+    progress=None,
+) -> tuple[dict, dict, dict]:
     """The one assembly of an evaluation (runs, re-scoring, reference rows, the prior axis and
     ``lpbench score``): the dataset's reference set, its extractor and ``evaluate``.
 
@@ -136,10 +158,22 @@ def score_samples(plugins, samples, metrics: dict, *, dataset: str, seed: int, e
         reference, held_out = reference_subset(reference_data, n), held_out_subset(reference_data, n)
     extractor = feature_extractor(plugins, evaluation.get("feature_extractor", "raw"), metrics, extractor_options)
     return evaluate(
-        metrics, dataset=dataset, kind=ds_cls.kind, samples=samples[:n], reference=reference, extractor=extractor,
-        model=model, seed=seed, device=str(device), reference_split=split, out_dir=out_dir,
+        metrics,
+        dataset=dataset,
+        kind=ds_cls.kind,
+        samples=samples[:n],
+        reference=reference,
+        extractor=extractor,
+        model=model,
+        seed=seed,
+        device=str(device),
+        reference_split=split,
+        out_dir=out_dir,
         use_cache=not given,
-        cache_seed=seed if ds_cls.seeded else None, held_out_reference=held_out, data=data, progress=progress,
+        cache_seed=seed if ds_cls.seeded else None,
+        held_out_reference=held_out,
+        data=data,
+        progress=progress,
     )
 
 
@@ -197,17 +231,31 @@ def evaluate(
     loader = None
     if extractor is not None and use_cache:
         key = reference_cache_key(
-            dataset=dataset, split=reference_split, n=len(reference),
+            dataset=dataset,
+            split=reference_split,
+            n=len(reference),
             preprocessing="float01" if kind == "image" else "raw",
-            extractor=extractor.name, weights_id=extractor.weights_id(), seed=cache_seed,
+            extractor=extractor.name,
+            weights_id=extractor.weights_id(),
+            seed=cache_seed,
             data_settings=dict(getattr(data, "settings", None) or {}),
         )
         loader = cached_reference_loader(extractor, reference, key, device=device)
 
     ev = Evaluation(
-        dataset=dataset, kind=kind, samples=samples, reference=reference, extractor=extractor,
-        model=model, seed=seed, device=device, reference_split=reference_split,
-        out_dir=out_dir, reference_features_loader=loader, held_out_reference=held_out_reference, data=data,
+        dataset=dataset,
+        kind=kind,
+        samples=samples,
+        reference=reference,
+        extractor=extractor,
+        model=model,
+        seed=seed,
+        device=device,
+        reference_split=reference_split,
+        out_dir=out_dir,
+        reference_features_loader=loader,
+        held_out_reference=held_out_reference,
+        data=data,
     )
     values, provenance, seconds = {}, {}, {}
     for i, (name, m) in enumerate(metrics.items()):

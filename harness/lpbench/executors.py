@@ -6,6 +6,7 @@ entry points where it runs. The driver loop (``run_grid``) is shared: it takes a
 folder before a run starts, defers runs that another process is running, and reports each result
 as it arrives, so one failure never costs the others.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,9 +14,10 @@ import os
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from . import locks, records
 from .errors import LpbenchError, UnknownNameError
@@ -26,7 +28,7 @@ from .store import StoreError
 log = logging.getLogger("lpbench.executors")
 
 # name → factory(workers, scheduler) → Executor. A third executor is one more entry.
-EXECUTORS: dict[str, Callable[..., "Executor"]] = {}
+EXECUTORS: dict[str, Callable[..., Executor]] = {}
 
 
 def executor(name: str):
@@ -37,7 +39,7 @@ def executor(name: str):
     return add
 
 
-def get_executor(name: str) -> Callable[..., "Executor"]:
+def get_executor(name: str) -> Callable[..., Executor]:
     if name not in EXECUTORS:
         raise UnknownNameError("executor", name, EXECUTORS)
     return EXECUTORS[name]
@@ -84,8 +86,9 @@ def failed_record(spec: RunSpec, opts: RunOptions, message: str) -> dict:
         rec = records.read_record(folder) or {}
     except ValueError:
         rec = {}
-    rec.update(model=spec.model, dataset=spec.dataset, budget=spec.budget, seed=spec.seed,
-               status="failed", error=message)
+    rec.update(
+        model=spec.model, dataset=spec.dataset, budget=spec.budget, seed=spec.seed, status="failed", error=message
+    )
     rec.setdefault("metrics", {})
     try:
         records.write_record(folder, rec)
@@ -133,7 +136,7 @@ class Executor:
 
 
 @executor("local")
-def _local(workers: int = 1, scheduler: str | None = None) -> "Executor":
+def _local(workers: int = 1, scheduler: str | None = None) -> Executor:
     """The default: this process, one run at a time (--workers 1), or a process pool (N > 1)."""
     return (InProcessRuns if workers == 1 else ProcessPoolRuns)(workers, scheduler)
 
@@ -186,7 +189,6 @@ class ProcessPoolRuns(InProcessRuns):
         return self.workers
 
     def _start(self):
-        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = _mp_context()
@@ -194,8 +196,11 @@ class ProcessPoolRuns(InProcessRuns):
         # synchronously: a worker killed right after announcing has still announced.
         self.started = ctx.SimpleQueue()
         self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=ctx, max_tasks_per_child=1,
-            initializer=_init_pool_worker, initargs=(self.threads, self.started),
+            self.workers,
+            mp_context=ctx,
+            max_tasks_per_child=1,
+            initializer=_init_pool_worker,
+            initargs=(self.threads, self.started),
         )
 
     def __enter__(self):
@@ -239,8 +244,9 @@ class ProcessPoolRuns(InProcessRuns):
         procs = getattr(self.pool, "_processes", None) or {}
         self.pool.shutdown(wait=True, cancel_futures=True)
         self._drain_started()
-        dead = {pid: p.exitcode for pid, p in dict(procs).items()
-                if p.exitcode not in (None, 0, -15)}  # -15: terminated by the pool itself
+        dead = {
+            pid: p.exitcode for pid, p in dict(procs).items() if p.exitcode not in (None, 0, -15)
+        }  # -15: terminated by the pool itself
         log.debug("pool broke: dead workers %s, announced %s", dead, self.pids)
         old_queue = self.started
         self._start()
@@ -256,11 +262,17 @@ class ProcessPoolRuns(InProcessRuns):
             if pid in dead or h.breaks >= 3:
                 code = dead.get(pid)
                 cause = _exit_cause(code) if code is not None else "it was running each time the pool broke"
-                out.append((h, failed_record(
-                    h.job.spec, h.job.opts,
-                    f"its worker process died ({cause}); the run was not finished. Check memory "
-                    "(fewer --workers), then rerun the same command: it resumes from the last checkpoint",
-                )))
+                out.append(
+                    (
+                        h,
+                        failed_record(
+                            h.job.spec,
+                            h.job.opts,
+                            f"its worker process died ({cause}); the run was not finished. Check memory "
+                            "(fewer --workers), then rerun the same command: it resumes from the last checkpoint",
+                        ),
+                    )
+                )
             else:
                 h.future = self.pool.submit(_pool_execute, h.job, dict(os.environ))
         return out
@@ -372,9 +384,7 @@ class DaskExecutor(Executor):
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise LpbenchError(
-                "--executor dask needs the optional dependencies: pip install 'lpbench[dask]'"
-            ) from None
+            raise LpbenchError("--executor dask needs the optional dependencies: pip install 'lpbench[dask]'") from None
         self.client = None
 
     def __enter__(self):
@@ -424,7 +434,9 @@ class DaskExecutor(Executor):
             self.client.cancel([h.future for h in handles])
 
     def submit(self, job: Job):
-        key = f"lpbench-{job.spec.model}-{job.spec.dataset}-{job.spec.budget}-seed{job.spec.seed}-{uuid.uuid4().hex[:8]}"
+        key = (
+            f"lpbench-{job.spec.model}-{job.spec.dataset}-{job.spec.budget}-seed{job.spec.seed}-{uuid.uuid4().hex[:8]}"
+        )
         return _Handle(job, self.client.submit(_dask_execute, job, key=key, pure=False))
 
     def wait(self, handles, timeout):
@@ -461,9 +473,19 @@ def _dask_execute(job: Job) -> dict:
 # --------------------------------------------------------------------------- the driver
 
 
-def run_grid(specs, opts: RunOptions, registry: Registry, plugins=None, *, executor: str = "local",
-             workers: int = 1, scheduler: str | None = None, on_done: Callable | None = None,
-             on_note: Callable | None = None, poll_s: float = 2.0) -> list[dict]:
+def run_grid(
+    specs,
+    opts: RunOptions,
+    registry: Registry,
+    plugins=None,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable | None = None,
+    on_note: Callable | None = None,
+    poll_s: float = 2.0,
+) -> list[dict]:
     """Run every spec with the named executor; a failed run is recorded and the others go on.
 
     A run whose folder another process has locked is deferred and retried every ``poll_s``

@@ -1,4 +1,5 @@
 """Pictures saved in run folders (matplotlib with the Agg backend: no display needed)."""
+
 from __future__ import annotations
 
 import io
@@ -10,7 +11,7 @@ SAMPLES_PNG = "samples.png"
 
 
 def run_title(rec: dict | None) -> str | None:
-    """"model × prior · dataset / budget · seed k" from a run record: the line every figure of a
+    """ "model × prior · dataset / budget · seed k" from a run record: the line every figure of a
     run carries, so a PNG seen on its own (a run folder, a paper draft) says what it shows."""
     if not rec or not all(k in rec for k in ("model", "dataset", "budget", "seed")):
         return None

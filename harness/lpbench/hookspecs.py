@@ -1,4 +1,5 @@
 """Hook specifications: the whole surface a plugin can implement."""
+
 import pluggy
 
 hookspec = pluggy.HookspecMarker("lpbench")

@@ -3,6 +3,7 @@
 One shared place for the closed forms, used by the prior axis (aggregate posterior of held-out
 codes vs samples of a prior) and available to metric plugins through ``lpbench.latent``.
 """
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Run records → leaderboard tables (pandas) → md/csv/json/latex/html, and the compact headline
 view the terminal and the report show."""
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,12 @@ def run_rows(runs_dir) -> list[dict]:
             continue
         timings = rec.get("timings") or {}
         base = {
-            "dataset": rec["dataset"], "budget": rec["budget"], "model": rec["model"],
-            "prior": rec.get("prior") or "native", "seed": rec["seed"], "train_s": timings.get("train_s"),
+            "dataset": rec["dataset"],
+            "budget": rec["budget"],
+            "model": rec["model"],
+            "prior": rec.get("prior") or "native",
+            "seed": rec["seed"],
+            "train_s": timings.get("train_s"),
             "prior_fit_s": timings.get("prior_fit_s"),
         }
         prov = rec.get("metric_provenance", {})
@@ -47,20 +52,43 @@ def run_rows(runs_dir) -> list[dict]:
             p = prov.get(name, {})
             if not _is_spread(name, rec["metrics"], p):
                 continue
-            rows.append({**base, "section": 0, "value_name": name, "metric": p.get("metric", name),
-                         "value": value, "signature": signature(p)})
+            rows.append(
+                {
+                    **base,
+                    "section": 0,
+                    "value_name": name,
+                    "metric": p.get("metric", name),
+                    "value": value,
+                    "signature": signature(p),
+                }
+            )
         shown = set(rec.get("gap") or rec.get("ceiling") or {})  # headline values only; not every companion
         for section in ("ceiling", "gap"):
             for name, value in (rec.get(section) or {}).items():
                 if name not in shown:
                     continue
                 p = prov.get(name) or cprov.get(name) or {}
-                rows.append({**base, "section": SECTIONS.index(section), "value_name": f"{section} {name}",
-                             "metric": f"{section}:{p.get('metric', name)}", "value": value,
-                             "signature": signature(p)})
+                rows.append(
+                    {
+                        **base,
+                        "section": SECTIONS.index(section),
+                        "value_name": f"{section} {name}",
+                        "metric": f"{section}:{p.get('metric', name)}",
+                        "value": value,
+                        "signature": signature(p),
+                    }
+                )
         for name, value in (rec.get("latent") or {}).items():
-            rows.append({**base, "section": SECTIONS.index("latent"), "value_name": name,
-                         "metric": f"latent:{name}", "value": value, "signature": ("samples", None, None, None)})
+            rows.append(
+                {
+                    **base,
+                    "section": SECTIONS.index("latent"),
+                    "value_name": name,
+                    "metric": f"latent:{name}",
+                    "value": value,
+                    "signature": ("samples", None, None, None),
+                }
+            )
     return rows
 
 
@@ -130,7 +158,11 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
         prior_fit = runs["prior_fit_s"].mean().rename("prior_fit_s")
         per_seed = g.sort_values("seed").groupby([*keys, "label"])["value"].agg(list).unstack("label")
         cols = []
-        order = list(dict.fromkeys(g.sort_values(["section", "metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]))
+        order = list(
+            dict.fromkeys(
+                g.sort_values(["section", "metric", "value_name"], key=_primary_first(primary.get(ds)))["label"]
+            )
+        )
         index = seeds.index
         columns = {}
         for label in order:
@@ -157,13 +189,15 @@ def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=N
         table = table.sort_values(["reference", "rank"], kind="stable", na_position="last")
         first = g.drop_duplicates("label").set_index("label")
         table.attrs.update(
-            dataset=ds, budget=b, metrics=cols, primary=key,
+            dataset=ds,
+            budget=b,
+            metrics=cols,
+            primary=key,
             higher={c: higher_is_better.get(first.loc[c, "metric"]) for c in cols},
             value_names={c: first.loc[c, "value_name"] for c in cols},
             headline=_headline(cols, first),
             # per-seed values of the primary metric, for the report's cross-model chart
-            primary_seeds={} if key is None else {
-                k: _values(v) for k, v in per_seed[key].reindex(index).items()},
+            primary_seeds={} if key is None else {k: _values(v) for k, v in per_seed[key].reindex(index).items()},
         )
         out[(ds, b)] = table.reset_index(drop=True)
     return out
@@ -175,8 +209,12 @@ def _headline(cols, first) -> list:
     prd_precision). Companions (kid_std, pag_n, emd_floor …) and the prior axis's ceiling, gap and
     latent columns are left to --values."""
     own = {first.loc[c, "metric"] for c in cols if first.loc[c, "metric"] == first.loc[c, "value_name"]}
-    return [c for c in cols if first.loc[c, "section"] == 0
-            and (first.loc[c, "metric"] == first.loc[c, "value_name"] or first.loc[c, "metric"] not in own)]
+    return [
+        c
+        for c in cols
+        if first.loc[c, "section"] == 0
+        and (first.loc[c, "metric"] == first.loc[c, "value_name"] or first.loc[c, "metric"] not in own)
+    ]
 
 
 def _values(v) -> list:
@@ -188,6 +226,7 @@ def _primary_first(primary):
         if series.name == "metric":
             return series.map(lambda m: (m != primary, m))
         return series
+
     return key
 
 
@@ -216,12 +255,15 @@ def display_frame(table):
     reference rows say so in the rank column."""
     import pandas as pd
 
-    ranks = ["ref" if ref else ("–" if pd.isna(r) else str(int(r)))
-             for r, ref in zip(table["rank"], table["reference"])]
+    ranks = [
+        "ref" if ref else ("–" if pd.isna(r) else str(int(r))) for r, ref in zip(table["rank"], table["reference"])
+    ]
     disp = pd.DataFrame({"rank": ranks, "model": table["model"], "prior": table["prior"], "seeds": table["seeds"]})
     for label in table.attrs.get("metrics", []):
-        disp[label] = [_fmt(*v) for v in zip(table[label], table[f"{label} std"], table[f"{label} ci_low"],
-                                             table[f"{label} ci_high"])]
+        disp[label] = [
+            _fmt(*v)
+            for v in zip(table[label], table[f"{label} std"], table[f"{label} ci_low"], table[f"{label} ci_high"])
+        ]
     disp["train s"] = [f"{t:.1f}" if t == t else "–" for t in table["train_s"]]
     disp["prior fit s"] = [f"{t:.1f}" if t == t else "–" for t in table["prior_fit_s"]]
     return disp
@@ -230,9 +272,11 @@ def display_frame(table):
 def legend(table) -> str:
     """What the numbers mean, printed under every human-facing table."""
     by = table.attrs.get("primary")
-    return (f"mean ± std over seeds [{INTERVAL}]; rank: groups on {by or 'the first value'} — {RANK_TEST}; "
-            f"rank 1 = statistically indistinguishable from the best; ref = a reference row "
-            f"(lpbench references), scored by the same metrics, never ranked.")
+    return (
+        f"mean ± std over seeds [{INTERVAL}]; rank: groups on {by or 'the first value'} — {RANK_TEST}; "
+        f"rank 1 = statistically indistinguishable from the best; ref = a reference row "
+        f"(lpbench references), scored by the same metrics, never ranked."
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\|`*\[\]<>])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -251,7 +295,7 @@ def _short(x, digits: int) -> str:
 
 
 def _compact(mean, std) -> str:
-    """"0.327 ±0.04": a space a narrow column can wrap at, never inside a number."""
+    """ "0.327 ±0.04": a space a narrow column can wrap at, never inside a number."""
     if mean is None or mean != mean:
         return "–"
     if std is None or std != std:
@@ -305,9 +349,23 @@ def headline_view(table, values=None) -> tuple[list[str], list[list[str]], set, 
     return headers, rows, best, title
 
 
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                "±": r"$\pm$", "–": "--", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "±": r"$\pm$",
+    "–": "--",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
 _TEX_RE = re.compile("|".join(map(re.escape, _TEX_SPECIAL)))
 
 
@@ -320,8 +378,14 @@ def tex_escape(text) -> str:
 def _latex(disp, legend_text: str, caption: str) -> str:
     """A tabular to \\input into any LaTeX document: plain \\hline rules (no package needed)."""
     cols = "l" * 3 + "r" * (disp.shape[1] - 3)
-    lines = [f"% {tex_escape(caption)}", f"% {' '.join(legend_text.split())}", f"\\begin{{tabular}}{{{cols}}}", r"\hline",
-             " & ".join(tex_escape(c) for c in disp.columns) + r" \\", r"\hline"]
+    lines = [
+        f"% {tex_escape(caption)}",
+        f"% {' '.join(legend_text.split())}",
+        f"\\begin{{tabular}}{{{cols}}}",
+        r"\hline",
+        " & ".join(tex_escape(c) for c in disp.columns) + r" \\",
+        r"\hline",
+    ]
     lines += [" & ".join(tex_escape(v) for v in row) + r" \\" for row in disp.itertuples(index=False)]
     lines += [r"\hline", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
@@ -357,11 +421,15 @@ def render_all(tables_by_key: dict, fmt: str) -> str:
     if fmt == "json":
         return _records_frame(tables_by_key).to_json(orient="records", indent=2) + "\n"
     if fmt == "md":
-        return "\n".join(f"## {md_escape(ds)} / {md_escape(b)}\n\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items())
+        return "\n".join(
+            f"## {md_escape(ds)} / {md_escape(b)}\n\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items()
+        )
     if fmt == "html":
         import html
 
-        return "\n".join(f"<h2>{html.escape(f'{ds} / {b}')}</h2>\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items())
+        return "\n".join(
+            f"<h2>{html.escape(f'{ds} / {b}')}</h2>\n{render(t, fmt)}" for (ds, b), t in tables_by_key.items()
+        )
     return "\n".join(render(t, fmt) for t in tables_by_key.values())
 
 
@@ -375,7 +443,9 @@ def render(table, fmt: str) -> str:
     disp = display_frame(table)
     title = f"{key[0]} / {key[1]}"
     if fmt == "md":
-        disp = disp.rename(columns=md_escape).apply(lambda col: col.map(lambda v: md_escape(v) if isinstance(v, str) else v))
+        disp = disp.rename(columns=md_escape).apply(
+            lambda col: col.map(lambda v: md_escape(v) if isinstance(v, str) else v)
+        )
         return disp.to_markdown(index=False) + "\n\n" + md_escape(legend(table)) + "\n"
     if fmt == "html":
         import html
@@ -386,8 +456,11 @@ def render(table, fmt: str) -> str:
 
 def rendered(tables_by_key: dict, out_dir, formats=("md",)) -> dict[Path, bytes]:
     """path under out_dir → the file's bytes, for every table and format."""
-    return {store.safe_join(out_dir, ds, f"{b}.{FORMATS[fmt]}", what="table name"): render(table, fmt).encode()
-            for (ds, b), table in tables_by_key.items() for fmt in formats}
+    return {
+        store.safe_join(out_dir, ds, f"{b}.{FORMATS[fmt]}", what="table name"): render(table, fmt).encode()
+        for (ds, b), table in tables_by_key.items()
+        for fmt in formats
+    }
 
 
 def write(tables_by_key: dict, out_dir, formats=("md",)) -> list[Path]:
@@ -409,8 +482,14 @@ def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) ->
         if not path.exists():
             problems.append(f"{path}: missing (the run records give this table)")
         elif (old := store.read_bytes(path, what="leaderboard table")) != data:
-            diff = difflib.unified_diff(old.decode(errors="replace").splitlines(), data.decode().splitlines(),
-                                        "committed", "from run records", n=0, lineterm="")
+            diff = difflib.unified_diff(
+                old.decode(errors="replace").splitlines(),
+                data.decode().splitlines(),
+                "committed",
+                "from run records",
+                n=0,
+                lineterm="",
+            )
             shown = "\n".join(list(diff)[2:8])
             problems.append(f"{path}: differs from what the run records give\n{shown}")
     suffixes = {f".{FORMATS[f]}" for f in formats}

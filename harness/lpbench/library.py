@@ -6,12 +6,14 @@ dicts of scores, pandas tables), never printed text; a user error raises an
 ``lpbench.LpbenchError`` (the CLI turns it into "Error: …" and exit code 2). Everything heavy is
 imported inside the functions, so ``import lpbench`` stays cheap.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any
 
 from .errors import LpbenchError
 
@@ -91,18 +93,46 @@ class RunResult:
         each metric value — a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([
-            {"model": r["model"], "prior": r.get("prior") or "native", "dataset": r["dataset"], "budget": r["budget"],
-             "seed": r["seed"], "status": r["status"], "error": r.get("error"), **(r.get("metrics") or {})}
-            for r in [*self.runs, *self.priors]
-        ])
+        return pd.DataFrame(
+            [
+                {
+                    "model": r["model"],
+                    "prior": r.get("prior") or "native",
+                    "dataset": r["dataset"],
+                    "budget": r["budget"],
+                    "seed": r["seed"],
+                    "status": r["status"],
+                    "error": r.get("error"),
+                    **(r.get("metrics") or {}),
+                }
+                for r in [*self.runs, *self.priors]
+            ]
+        )
 
 
-def run(models, dataset: str, *, priors=None, budget: str | None = None, seeds: Iterable[int] | int = (0,),
-        metrics=None, runs_dir="runs", device: str = "auto", data_root=None, overrides: Iterable[str] = (),
-        force: bool = False, workers: int = 1, executor: str = "local", scheduler: str | None = None,
-        threads: int | None = None, inception_weights=None, registry=None, display: Callable | None = None,
-        on_note: Callable | None = None, echo: Callable | None = None) -> RunResult:
+def run(
+    models,
+    dataset: str,
+    *,
+    priors=None,
+    budget: str | None = None,
+    seeds: Iterable[int] | int = (0,),
+    metrics=None,
+    runs_dir="runs",
+    device: str = "auto",
+    data_root=None,
+    overrides: Iterable[str] = (),
+    force: bool = False,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    threads: int | None = None,
+    inception_weights=None,
+    registry=None,
+    display: Callable | None = None,
+    on_note: Callable | None = None,
+    echo: Callable | None = None,
+) -> RunResult:
     """Train each model × seed on ``dataset`` under its standardized architecture and budget,
     evaluate, record one run folder each (a completed run is reused, not retrained), fit and
     score each of ``priors`` on every trained model, and refresh RUNS_DIR/leaderboard/.
@@ -133,15 +163,29 @@ def run(models, dataset: str, *, priors=None, budget: str | None = None, seeds: 
     runs_path = writable_dir(runs_dir)
     shown = display(specs) if display else contextlib.nullcontext()
     opts = RunOptions(
-        runs_dir=runs_path, device=device, data_root=Path(data_root) if data_root else None,
-        force=force, metrics=metric_names, overrides=parsed, progress=getattr(shown, "step", None),
+        runs_dir=runs_path,
+        device=device,
+        data_root=Path(data_root) if data_root else None,
+        force=force,
+        metrics=metric_names,
+        overrides=parsed,
+        progress=getattr(shown, "step", None),
         extractor_options=options,
         # a Dask worker divides its own machine's cores unless threads says otherwise
         threads=threads or (_default_threads(workers) if executor == "local" else None),
     )
     with shown:
-        results = run_grid(specs, opts, registry, plugins, executor=executor, workers=workers, scheduler=scheduler,
-                           on_done=getattr(shown, "done", None), on_note=on_note)
+        results = run_grid(
+            specs,
+            opts,
+            registry,
+            plugins,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            on_done=getattr(shown, "done", None),
+            on_note=on_note,
+        )
     if on_note is not None:
         for spec, r in zip(specs, results):
             for note in _metric_gap_notes(spec, r, runs_dir, inception_weights):
@@ -156,15 +200,19 @@ def _metric_gap_notes(spec, record, runs_dir, inception_weights) -> list[str]:
     command that scores it): never left unsaid."""
     notes = []
     if record.get("evaluated_now"):
-        notes.append(f"already completed; lacked metric(s) {', '.join(record['evaluated_now'])}: "
-                     f"scored from its saved model (no retraining)")
+        notes.append(
+            f"already completed; lacked metric(s) {', '.join(record['evaluated_now'])}: "
+            f"scored from its saved model (no retraining)"
+        )
     if record.get("missing_metrics"):
         miss = record["missing_metrics"]
         folder = Path(runs_dir) / spec.dataset / spec.budget / spec.model / f"seed{spec.seed}"
         weights = f" --inception-weights {inception_weights}" if inception_weights else ""
-        notes.append(f"already completed but lacks metric(s) {', '.join(miss['metrics'])}, and they could not be "
-                     f"scored: {miss['why']}. Once fixed: lpbench evaluate {folder} --metrics "
-                     f"{','.join(miss['metrics'])}{weights}")
+        notes.append(
+            f"already completed but lacks metric(s) {', '.join(miss['metrics'])}, and they could not be "
+            f"scored: {miss['why']}. Once fixed: lpbench evaluate {folder} --metrics "
+            f"{','.join(miss['metrics'])}{weights}"
+        )
     return notes
 
 
@@ -180,8 +228,18 @@ class Scores(dict):
         self.provenance = provenance
 
 
-def score(samples, dataset: str, *, metrics=None, reference=None, data_root=None, seed: int = 0,
-          threads: int | None = None, inception_weights=None, registry=None) -> Scores:
+def score(
+    samples,
+    dataset: str,
+    *,
+    metrics=None,
+    reference=None,
+    data_root=None,
+    seed: int = 0,
+    threads: int | None = None,
+    inception_weights=None,
+    registry=None,
+) -> Scores:
     """Score samples made by anything against ``dataset``'s reference split with the same metric
     plugins as ``run``. ``samples`` (and ``reference``, used instead of the dataset's reference
     split) are a .npy/.npz file or a folder of PNGs, or a float tensor/array in data space
@@ -194,8 +252,9 @@ def score(samples, dataset: str, *, metrics=None, reference=None, data_root=None
     registry, plugins = load_registry(registry), get_plugins()
     ds = registry.dataset(dataset)
     explicit = names(metrics)
-    metric_objs, _ = build_metrics(plugins, explicit or ds["evaluation"]["metrics"], registry.metric_settings(plugins),
-                                   explicit=bool(explicit))
+    metric_objs, _ = build_metrics(
+        plugins, explicit or ds["evaluation"]["metrics"], registry.metric_settings(plugins), explicit=bool(explicit)
+    )
     ds_cls = plugins.get("dataset", dataset)
     x = _samples(samples, ds_cls, "samples")
     ref, ref_name = None, None
@@ -204,9 +263,18 @@ def score(samples, dataset: str, *, metrics=None, reference=None, data_root=None
         ref_name = f"file:{Path(reference).name}" if isinstance(reference, (str, os.PathLike)) else "given array"
     with limit(threads or _default_threads(1)):
         values, provenance, _ = score_samples(
-            plugins, x, metric_objs, dataset=dataset, seed=seed, evaluation=ds["evaluation"],
-            data_settings=registry.data_settings(dataset, plugins), data_root=data_root, reference=ref,
-            reference_name=ref_name, extractor_options=extractor_options(inception_weights))
+            plugins,
+            x,
+            metric_objs,
+            dataset=dataset,
+            seed=seed,
+            evaluation=ds["evaluation"],
+            data_settings=registry.data_settings(dataset, plugins),
+            data_root=data_root,
+            reference=ref,
+            reference_name=ref_name,
+            extractor_options=extractor_options(inception_weights),
+        )
     return Scores(values, provenance)
 
 
@@ -228,9 +296,18 @@ def _samples(value, ds_cls, what: str):
 # ------------------------------------------------------------------------------------- evaluate
 
 
-def evaluate(runs, *, metrics=None, device: str = "auto", data_root=None, overrides: Iterable[str] = (),
-             threads: int | None = None, inception_weights=None, registry=None,
-             on_result: Callable | None = None) -> list[dict]:
+def evaluate(
+    runs,
+    *,
+    metrics=None,
+    device: str = "auto",
+    data_root=None,
+    overrides: Iterable[str] = (),
+    threads: int | None = None,
+    inception_weights=None,
+    registry=None,
+    on_result: Callable | None = None,
+) -> list[dict]:
     """Score completed runs (run folders, or runs directories searched for them) from their saved
     models without retraining, merging the new values into each run.json. Without ``metrics``:
     the dataset's default metrics each run lacks. ``overrides``: "<metric>.<setting>=VALUE".
@@ -261,17 +338,31 @@ def evaluate(runs, *, metrics=None, device: str = "auto", data_root=None, overri
     for folder in folders:
         try:
             with limit(threads or _default_threads(1)):
-                entry = rescore(folder, metric_names, registry=registry, plugins=plugins, device=device,
-                                data_root=data_root, extractor_options=extractor_options(inception_weights),
-                                metric_overrides=parsed)
+                entry = rescore(
+                    folder,
+                    metric_names,
+                    registry=registry,
+                    plugins=plugins,
+                    device=device,
+                    data_root=data_root,
+                    extractor_options=extractor_options(inception_weights),
+                    metric_overrides=parsed,
+                )
         except LpbenchError as e:
-            result = {"run": str(folder), "error": str(e)}
+            result: dict[str, Any] = {"run": str(folder), "error": str(e)}
         else:
-            rec = records.read_record(folder)
-            values = {k: rec.get("metrics", {}).get(k) for k, p in rec.get("metric_provenance", {}).items()
-                      if p.get("metric", k) in entry["metrics"]}
-            result = {"run": str(folder), "metrics": entry["metrics"], "values": values,
-                      "samples_match": entry.get("samples_match")}
+            rec = records.read_record(folder) or {}  # rescore just rewrote it
+            values = {
+                k: rec.get("metrics", {}).get(k)
+                for k, p in rec.get("metric_provenance", {}).items()
+                if p.get("metric", k) in entry["metrics"]
+            }
+            result = {
+                "run": str(folder),
+                "metrics": entry["metrics"],
+                "values": values,
+                "samples_match": entry.get("samples_match"),
+            }
         out.append(result)
         if on_result is not None:
             on_result(result)
@@ -293,5 +384,6 @@ def leaderboard(runs_dir="runs", *, dataset: str | None = None, values=None, reg
         registry.dataset(dataset)
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
-    return lb.tables(runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset,
-                     values=names(values) or None)
+    return lb.tables(
+        runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset, values=names(values) or None
+    )

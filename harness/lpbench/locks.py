@@ -11,6 +11,7 @@ the machine rebooted) and is taken over. Liveness cannot be checked across hosts
 from another host is honoured; if that host is gone, delete the lock file (the waiting message
 names it).
 """
+
 from __future__ import annotations
 
 import json
@@ -62,14 +63,20 @@ class RunLock:
         except store.Malformed as e:
             if not self.path.exists() and not self.path.is_symlink():  # released while we looked
                 return None
-            raise store.StoreError(f"{e}; it is in the way of the run's lock: remove it if no lpbench "
-                                   f"process is running this run") from None
+            raise store.StoreError(
+                f"{e}; it is in the way of the run's lock: remove it if no lpbench process is running this run"
+            ) from None
         if data is None:
             return None
         try:
             info = json.loads(data)
-            if not (isinstance(info, dict) and isinstance(info.get("pid"), int) and not isinstance(info["pid"], bool)
-                    and isinstance(info.get("host"), str) and isinstance(info.get("since"), (int, float))):
+            if not (
+                isinstance(info, dict)
+                and isinstance(info.get("pid"), int)
+                and not isinstance(info["pid"], bool)
+                and isinstance(info.get("host"), str)
+                and isinstance(info.get("since"), (int, float))
+            ):
                 raise ValueError
         except ValueError:
             # The owner died between creating and writing the file (or it is being written now).

@@ -8,6 +8,7 @@ conv: the InfoGAN-style networks of the GLF paper (App. A, after Lucic et al. 20
 mlp: fully connected nets for 2-D data with the hidden widths named in the registry; the decoder's
   output is linear or, with ``decoder_output: tanh``, bounded to (−1, 1) (masked/weighted paper Table 1).
 """
+
 from __future__ import annotations
 
 import torch
@@ -64,8 +65,11 @@ def decoder(arch: dict, latent_dim: int, shape) -> nn.Module:
         if out not in ("linear", "tanh"):
             raise ValueError(f"architecture decoder_output must be 'linear' or 'tanh', got {out!r}")
         # tanh: the masked/weighted paper's Table 1 generator output, samples inside (−1, 1)^D
-        return _mlp([latent_dim, *arch["decoder_hidden"], shape[0]], arch.get("activation", "relu"),
-                    out_act=nn.Tanh() if out == "tanh" else None)
+        return _mlp(
+            [latent_dim, *arch["decoder_hidden"], shape[0]],
+            arch.get("activation", "relu"),
+            out_act=nn.Tanh() if out == "tanh" else None,
+        )
     return _ConvDecoder(arch, latent_dim, shape)
 
 
@@ -80,10 +84,15 @@ class _ConvTrunk(nn.Module):
         bn2d = (lambda n: nn.Identity()) if sn else nn.BatchNorm2d
         bn1d = (lambda n: nn.Identity()) if sn else nn.BatchNorm1d
         self.features = nn.Sequential(
-            wrap(nn.Conv2d(shape[0], c1, 4, 2, 1)), _act(act),
-            wrap(nn.Conv2d(c1, c2, 4, 2, 1)), bn2d(c2), _act(act),
+            wrap(nn.Conv2d(shape[0], c1, 4, 2, 1)),
+            _act(act),
+            wrap(nn.Conv2d(c1, c2, 4, 2, 1)),
+            bn2d(c2),
+            _act(act),
             nn.Flatten(),
-            wrap(nn.Linear(c2 * s * s, fc)), bn1d(fc), _act(act),
+            wrap(nn.Linear(c2 * s * s, fc)),
+            bn1d(fc),
+            _act(act),
         )
         self.head = wrap(nn.Linear(fc, out_dim))
 
@@ -101,11 +110,17 @@ class _ConvDecoder(nn.Module):
         self.s = _image_side(shape)
         self.c2 = c2
         self.fc = nn.Sequential(
-            nn.Linear(latent_dim, fc), nn.BatchNorm1d(fc), nn.ReLU(),
-            nn.Linear(fc, c2 * self.s * self.s), nn.BatchNorm1d(c2 * self.s * self.s), nn.ReLU(),
+            nn.Linear(latent_dim, fc),
+            nn.BatchNorm1d(fc),
+            nn.ReLU(),
+            nn.Linear(fc, c2 * self.s * self.s),
+            nn.BatchNorm1d(c2 * self.s * self.s),
+            nn.ReLU(),
         )
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.BatchNorm2d(c1), nn.ReLU(),
+            nn.ConvTranspose2d(c2, c1, 4, 2, 1),
+            nn.BatchNorm2d(c1),
+            nn.ReLU(),
             nn.ConvTranspose2d(c1, shape[0], 4, 2, 1),
         )
 

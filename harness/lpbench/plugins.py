@@ -5,6 +5,7 @@
 Unset, every installed plugin loads. The test suite sets it so that whatever else is installed
 cannot change its results (as llm's ``LLM_LOAD_PLUGINS`` and datasette's ``DATASETTE_LOAD_PLUGINS``).
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -153,9 +154,7 @@ class Plugins:
         entries = self._collect()[kind]
         if (kind, name) in self._conflicts:
             owners = " and ".join(f"'{p}'" for p in self._conflicts[(kind, name)])
-            raise LpbenchError(
-                f"{kind} name '{name}' is registered by both {owners}; uninstall or rename one of them."
-            )
+            raise LpbenchError(f"{kind} name '{name}' is registered by both {owners}; uninstall or rename one of them.")
         if name not in entries:
             err = UnknownNameError(kind.replace("_", " "), name, entries)
             broken = sorted(n for n, i in self.info.items() if i.errors)

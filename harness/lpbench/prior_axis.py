@@ -16,6 +16,7 @@ After a model's run has completed (trained once; a completed run is reused, neve
 
 The leaderboard reads both kinds of run.json: the model's own is the row with prior "native".
 """
+
 from __future__ import annotations
 
 import logging
@@ -166,17 +167,32 @@ def _one_model(folder, rec, specs, opts, registry, plugins, echo) -> list[dict]:
 
 
 def _failed_unrecorded(spec, model_rec, e) -> dict:
-    return {"model": spec.model, "prior": spec.label, "dataset": model_rec["dataset"], "budget": model_rec["budget"],
-            "seed": model_rec["seed"], "status": "failed", "error": str(e), "metrics": {}}
+    return {
+        "model": spec.model,
+        "prior": spec.label,
+        "dataset": model_rec["dataset"],
+        "budget": model_rec["budget"],
+        "seed": model_rec["seed"],
+        "status": "failed",
+        "error": str(e),
+        "metrics": {},
+    }
 
 
 def _failed(folder, spec, model_rec, e) -> dict:
     pfolder = prior_dir(folder, spec.label)
     pfolder.mkdir(parents=True, exist_ok=True)
     rec = {
-        "model": spec.model, "prior": spec.label, "prior_plugin": spec.prior, "composite": spec.composite,
-        "dataset": model_rec["dataset"], "budget": model_rec["budget"], "seed": model_rec["seed"],
-        "status": "failed", "error": _describe(e), "metrics": {},
+        "model": spec.model,
+        "prior": spec.label,
+        "prior_plugin": spec.prior,
+        "composite": spec.composite,
+        "dataset": model_rec["dataset"],
+        "budget": model_rec["budget"],
+        "seed": model_rec["seed"],
+        "status": "failed",
+        "error": _describe(e),
+        "metrics": {},
     }
     store.atomic_write_bytes(pfolder / "error.txt", "".join(traceback.format_exception(e)).encode())
     records.write_record(pfolder, rec)
@@ -203,8 +219,9 @@ class _ModelAxis:
         if hasattr(self.model, "to"):
             self.model.to(self.device)
         self.seed = int(self.rec["seed"])
-        self.resolved = registry.resolve(self.rec["model"], self.rec["dataset"], self.rec["budget"], plugins,
-                                         getattr(opts, "overrides", None))
+        self.resolved = registry.resolve(
+            self.rec["model"], self.rec["dataset"], self.rec["budget"], plugins, getattr(opts, "overrides", None)
+        )
         self.budget = self.resolved.budget
         self.kind = plugins.get("dataset", self.rec["dataset"]).kind
         self._codes = None
@@ -241,10 +258,18 @@ class _ModelAxis:
         from .evaluation import score_samples
 
         return score_samples(
-            self.plugins, samples, metrics, dataset=self.rec["dataset"], seed=self.seed,
-            evaluation=self.resolved.evaluation, data_settings=self.resolved.data_settings,
-            data_root=self.opts.data_root, reference_data=self._split(self.resolved.evaluation["reference_split"]),
-            extractor_options=getattr(self.opts, "extractor_options", None), device=self.device, out_dir=out_dir,
+            self.plugins,
+            samples,
+            metrics,
+            dataset=self.rec["dataset"],
+            seed=self.seed,
+            evaluation=self.resolved.evaluation,
+            data_settings=self.resolved.data_settings,
+            data_root=self.opts.data_root,
+            reference_data=self._split(self.resolved.evaluation["reference_split"]),
+            extractor_options=getattr(self.opts, "extractor_options", None),
+            device=self.device,
+            out_dir=out_dir,
         )
 
     def n_eval(self) -> int:
@@ -284,8 +309,17 @@ class _ModelAxis:
                 out[f"{name}_reconstruction_mse"] = float(rev.errors.mean())
                 out[f"{name}_reversal_converged"] = float(rev.converged.float().mean())
                 out[f"{name}_reversal_mean_steps"] = float(rev.steps.float().mean())
-            out["reversal"] = {k: axis.get(k) for k in ("reversal_steps", "reversal_lr", "reversal_optimizer",
-                                                        "reversal_init_std", "reversal_tol", "reversal_window")}
+            out["reversal"] = {
+                k: axis.get(k)
+                for k in (
+                    "reversal_steps",
+                    "reversal_lr",
+                    "reversal_optimizer",
+                    "reversal_init_std",
+                    "reversal_tol",
+                    "reversal_window",
+                )
+            }
         out["seconds"] = time.perf_counter() - t0
         if self.persist_codes:
             import io
@@ -314,10 +348,17 @@ class _ModelAxis:
         x = data.as_float(data.x).to(self.device)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + 70_000 + offset)
         return reverse(
-            self.model.decode, x, self.model.latent_dim, steps=int(axis.get("reversal_steps", 1000)),
-            lr=float(axis.get("reversal_lr", 0.05)), init_std=float(axis.get("reversal_init_std", 1e-4)),
-            tol=float(axis.get("reversal_tol", 1e-4)), window=int(axis.get("reversal_window", 100)), generator=g,
-            optimizer=axis.get("reversal_optimizer", "sgd"), batch_size=1024,
+            self.model.decode,
+            x,
+            self.model.latent_dim,
+            steps=int(axis.get("reversal_steps", 1000)),
+            lr=float(axis.get("reversal_lr", 0.05)),
+            init_std=float(axis.get("reversal_init_std", 1e-4)),
+            tol=float(axis.get("reversal_tol", 1e-4)),
+            window=int(axis.get("reversal_window", 100)),
+            generator=g,
+            optimizer=axis.get("reversal_optimizer", "sgd"),
+            batch_size=1024,
         )
 
     def decode(self, z, chunk: int = 512):
@@ -348,13 +389,20 @@ class _ModelAxis:
         rec = records.read_record(self.folder)
         before = copy.deepcopy(rec)
         have = rec.get("ceiling") or {}
-        todo = {m: o for m, o in metrics.items() if not any(p.get("metric") == m for p in (rec.get("ceiling_provenance") or {}).values())}
+        todo = {
+            m: o
+            for m, o in metrics.items()
+            if not any(p.get("metric") == m for p in (rec.get("ceiling_provenance") or {}).values())
+        }
         need_latent = "latent" not in rec and self.model.has("sample_prior")
         n = self.n_eval()
         if todo or need_latent:
             codes = self.codes()
-            rec["codes"] = {"source": codes["source"], "seconds": codes["seconds"],
-                            **{k: v for k, v in codes.items() if k.endswith("_mse")}}
+            rec["codes"] = {
+                "source": codes["source"],
+                "seconds": codes["seconds"],
+                **{k: v for k, v in codes.items() if k.endswith("_mse")},
+            }
         if todo:
             # the held-out codes of the very points the samples are scored against
             # (reference_subset's permutation): a prior that reproduced them would score the ceiling
@@ -370,8 +418,9 @@ class _ModelAxis:
             rec["ceiling"] = have
             rec["ceiling_provenance"] = {**(rec.get("ceiling_provenance") or {}), **prov}
             rec.setdefault("timings", {})["ceiling_s"] = time.perf_counter() - t0
-        rec["gap"] = gaps(rec.get("metrics") or {}, have, self._higher(rec.get("metric_provenance")),
-                          rec.get("metric_provenance"))
+        rec["gap"] = gaps(
+            rec.get("metrics") or {}, have, self._higher(rec.get("metric_provenance")), rec.get("metric_provenance")
+        )
         if need_latent:
             z = self.model.sample_prior(n, torch.Generator().manual_seed(self.seed + 10_000))
             rec["latent"] = self._latent(z)
@@ -388,7 +437,9 @@ class _ModelAxis:
     def _latent(self, z) -> dict:
         from .latent import agreement
 
-        return agreement(self.codes()["heldout"], z.detach().float().cpu(), sigma=self.model.prior_sigma, seed=self.seed)
+        return agreement(
+            self.codes()["heldout"], z.detach().float().cpu(), sigma=self.model.prior_sigma, seed=self.seed
+        )
 
     # -------------------------------------------------------------------------------- priors
 
@@ -396,8 +447,11 @@ class _ModelAxis:
         pfolder = prior_dir(self.folder, spec.label)
         settings = self.registry.prior_settings(spec.prior, self.plugins, spec.settings)
         config = {
-            "prior": spec.prior, "settings": settings, "latent_dim": self.model.latent_dim,
-            "aux_epochs": self.budget.aux_epochs, "batch_size": self.budget.batch_size,
+            "prior": spec.prior,
+            "settings": settings,
+            "latent_dim": self.model.latent_dim,
+            "aux_epochs": self.budget.aux_epochs,
+            "batch_size": self.budget.batch_size,
             "composite": spec.composite,
         }
         metrics = self._metrics()
@@ -409,22 +463,33 @@ class _ModelAxis:
         force = getattr(self.opts, "force", False)
         if old and old.get("config") != config:
             old = None  # the prior's settings or the budget changed: refit
-        if old and not force and old.get("status") == "completed" and all(
-            any(p.get("metric") == m for p in old.get("metric_provenance", {}).values()) for m in metrics
+        if (
+            old
+            and not force
+            and old.get("status") == "completed"
+            and all(any(p.get("metric") == m for p in old.get("metric_provenance", {}).values()) for m in metrics)
         ):
             old["skipped"] = True
             return old
         from .runner import environment
 
         rec = {
-            "model": spec.model, "prior": spec.label, "prior_plugin": spec.prior, "composite": spec.composite,
-            "dataset": self.rec["dataset"], "budget": self.rec["budget"], "seed": self.seed,
-            "status": "running", "error": None,
+            "model": spec.model,
+            "prior": spec.label,
+            "prior_plugin": spec.prior,
+            "composite": spec.composite,
+            "dataset": self.rec["dataset"],
+            "budget": self.rec["budget"],
+            "seed": self.seed,
+            "status": "running",
+            "error": None,
             "metrics": dict(old.get("metrics", {})) if old else {},
             "metric_provenance": dict(old.get("metric_provenance", {})) if old else {},
             "timings": dict(old.get("timings", {})) if old else {},
-            "config": config, "environment": environment(str(self.device), self.plugins),
-            "artifacts": {}, "model_run": str(self.folder),
+            "config": config,
+            "environment": environment(str(self.device), self.plugins),
+            "artifacts": {},
+            "model_run": str(self.folder),
         }
         pfolder.mkdir(parents=True, exist_ok=True)
         records.write_record(pfolder, rec)
@@ -469,9 +534,15 @@ class _ModelAxis:
             train = codes["train"]
             steps = self.budget.aux_steps(len(train)) if cls.trainable else 0
             ctx = PriorContext(
-                device=str(self.device), seed=self.seed, run_dir=pfolder, total_steps=steps,
-                log_every=self.budget.log_every, checkpoint_every=self.budget.checkpoint_every,
-                max_wall_s=self.budget.max_wall_s, batch_size=self.budget.batch_size, budget=self.budget,
+                device=str(self.device),
+                seed=self.seed,
+                run_dir=pfolder,
+                total_steps=steps,
+                log_every=self.budget.log_every,
+                checkpoint_every=self.budget.checkpoint_every,
+                max_wall_s=self.budget.max_wall_s,
+                batch_size=self.budget.batch_size,
+                budget=self.budget,
             )
             t0 = time.perf_counter()
             prior.fit(train, ctx)
@@ -499,11 +570,14 @@ class _ModelAxis:
             )
         samples = self.decode(z)
         test = self._split("test")
-        check_samples(samples, self.kind, tuple(test.item_shape), what=f"samples of '{spec.model}' under prior '{spec.prior}'")
+        check_samples(
+            samples, self.kind, tuple(test.item_shape), what=f"samples of '{spec.model}' under prior '{spec.prior}'"
+        )
         rec["timings"]["sample_s"] = time.perf_counter() - t0
 
-        todo = {m: o for m, o in metrics.items()
-                if not any(p.get("metric") == m for p in rec["metric_provenance"].values())}
+        todo = {
+            m: o for m, o in metrics.items() if not any(p.get("metric") == m for p in rec["metric_provenance"].values())
+        }
         if todo:
             t0 = time.perf_counter()
             values, prov, _ = self._evaluate(todo, samples, out_dir=pfolder)
@@ -523,7 +597,10 @@ class _ModelAxis:
         from .figures import save_samples_figure
 
         rec["artifacts"]["samples"] = save_samples_figure(
-            samples, self.kind, pfolder, reference=reference_subset(self._split(self.resolved.evaluation["reference_split"]), n)
+            samples,
+            self.kind,
+            pfolder,
+            reference=reference_subset(self._split(self.resolved.evaluation["reference_split"]), n),
         )
 
 

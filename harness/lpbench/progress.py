@@ -1,4 +1,5 @@
 """Progress on stderr: rich bars on a terminal, plain lines otherwise, nothing with --quiet."""
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,13 @@ class Reporter:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                TextColumn("{task.fields[info]}"), console=Console(file=self.stream), transient=False,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=Console(file=self.stream),
+                transient=False,
             )
             self._progress.start()
             self._grid_task = self._progress.add_task("grid", total=self.total, info="")

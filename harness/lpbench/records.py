@@ -1,6 +1,7 @@
 """Run folders and run.json: where a run lives, reading its record (checked, through
 lpbench.store), skip-on-rerun, and the staging that lets --force keep a completed run until
 its rerun completes."""
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,14 @@ def upgrade(rec):
     return rec
 
 
-_CONFIG_TYPES = {"hparams": dict, "architecture": dict, "latent_dim": int, "data": dict, "evaluation": dict,
-                 "budget": dict}
+_CONFIG_TYPES = {
+    "hparams": dict,
+    "architecture": dict,
+    "latent_dim": int,
+    "data": dict,
+    "evaluation": dict,
+    "budget": dict,
+}
 
 
 def config_of(rec: dict, folder, *keys) -> dict:
@@ -96,9 +103,13 @@ def iter_records(runs_dir):
         try:
             rec = read_record(folder)
             if not _in_own_folder(folder, rec):
-                raise Malformed(path, f"holds the record of seed {rec.get('seed')}"
-                                      f"{' prior ' + str(rec.get('prior')) if rec.get('prior') else ''}, "
-                                      f"not of the folder it is in", "seed")
+                raise Malformed(
+                    path,
+                    f"holds the record of seed {rec.get('seed')}"
+                    f"{' prior ' + str(rec.get('prior')) if rec.get('prior') else ''}, "
+                    f"not of the folder it is in",
+                    "seed",
+                )
         except Malformed as e:
             warnings.warn(f"skipping unreadable run record: {e}", stacklevel=2)
             continue
@@ -111,7 +122,8 @@ _SEED_FOLDER = re.compile(r"seed\d+")
 
 def _is_run_folder(folder: Path) -> bool:
     return bool(_SEED_FOLDER.fullmatch(folder.name)) or (
-        folder.parent.name == "priors" and bool(_SEED_FOLDER.fullmatch(folder.parent.parent.name)))
+        folder.parent.name == "priors" and bool(_SEED_FOLDER.fullmatch(folder.parent.parent.name))
+    )
 
 
 def _in_own_folder(folder: Path, rec: dict) -> bool:
@@ -119,8 +131,11 @@ def _in_own_folder(folder: Path, rec: dict) -> bool:
     folder of a prior-axis record inside one (lpbench/prior_axis.py)."""
     if folder.name == f"seed{rec.get('seed')}":
         return True
-    return (rec.get("prior") == folder.name and folder.parent.name == "priors"
-            and folder.parent.parent.name == f"seed{rec.get('seed')}")
+    return (
+        rec.get("prior") == folder.name
+        and folder.parent.name == "priors"
+        and folder.parent.parent.name == f"seed{rec.get('seed')}"
+    )
 
 
 # --------------------------------------------------------------------------- --force staging

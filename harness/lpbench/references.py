@@ -18,10 +18,11 @@ Chosen from the literature on evaluating generative models:
 - pixel_gaussian: one full-covariance Gaussian in data space, the simplest density model (Theis,
   van den Oord & Bethge 2016 use such baselines to show what a metric misses).
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import records
@@ -61,8 +62,10 @@ def real_data(train, test, n, seed, ctx):
     if held is not None and len(held) >= n:
         ctx["source"] = f"{ctx['reference_split']} split, disjoint from the reference set"
         return _draw(held, n, seed)
-    ctx["source"] = ("train split (the reference split is scored whole, so real data not in it comes from "
-                     "train: this row and the memorizer's are then the same procedure)")
+    ctx["source"] = (
+        "train split (the reference split is scored whole, so real data not in it comes from "
+        "train: this row and the memorizer's are then the same procedure)"
+    )
     return _draw(train.as_float(train.x), n, seed)
 
 
@@ -113,8 +116,20 @@ def folder(runs_dir, dataset, budget, name, seed) -> Path:
     return Path(runs_dir) / dataset / budget / FOLDER / name / f"seed{seed}"
 
 
-def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, data_root=None,
-            extractor_options=None, force=False, echo=None) -> list[dict]:
+def compute(
+    dataset,
+    budget,
+    seeds,
+    runs_dir,
+    *,
+    registry,
+    plugins,
+    names=None,
+    data_root=None,
+    extractor_options=None,
+    force=False,
+    echo=None,
+) -> list[dict]:
     """Score every reference × seed with the dataset's default metrics (those that need no
     trained model); completed records are kept unless ``force``. Returns the records."""
     from .evaluation import build_metrics, score_samples
@@ -142,31 +157,61 @@ def compute(dataset, budget, seeds, runs_dir, *, registry, plugins, names=None, 
             if not force and records.is_completed(where):
                 out.append(records.read_record(where))
                 continue
-            ctx = {"kind": ds_cls.kind, "latent_dim": ds["latent_dim"], "reference_split": evaluation["reference_split"]}
+            ctx = {
+                "kind": ds_cls.kind,
+                "latent_dim": ds["latent_dim"],
+                "reference_split": evaluation["reference_split"],
+            }
             t0 = time.perf_counter()
             samples = REFERENCES[name](train, test, n, seed, ctx)
             make_s = time.perf_counter() - t0
             t0 = time.perf_counter()
             metrics, skipped = build_metrics(plugins, evaluation["metrics"], metric_settings, explicit=False)
             values, provenance, seconds = score_samples(
-                plugins, samples, metrics, dataset=dataset, seed=seed, evaluation=evaluation, data_settings=settings,
-                data_root=data_root, reference_data=test, extractor_options=extractor_options)
+                plugins,
+                samples,
+                metrics,
+                dataset=dataset,
+                seed=seed,
+                evaluation=evaluation,
+                data_settings=settings,
+                data_root=data_root,
+                reference_data=test,
+                extractor_options=extractor_options,
+            )
             rec = {
-                "model": name, "prior": PRIOR, "reference": True, "dataset": dataset, "budget": budget_obj.name,
-                "seed": seed, "status": "completed", "error": None, "metrics": values,
-                "metric_provenance": provenance, "metrics_skipped": skipped,
+                "model": name,
+                "prior": PRIOR,
+                "reference": True,
+                "dataset": dataset,
+                "budget": budget_obj.name,
+                "seed": seed,
+                "status": "completed",
+                "error": None,
+                "metrics": values,
+                "metric_provenance": provenance,
+                "metrics_skipped": skipped,
                 "timings": {"make_s": make_s, "eval_s": time.perf_counter() - t0, "metric_s": seconds},
-                "config": {"reference": name, "description": REFERENCES[name].__doc__ or "", "n": n,
-                           "source": ctx.get("source"), "settings": ctx.get("settings", {}), "data": settings,
-                           "evaluation": evaluation, "metric_settings": metric_settings},
+                "config": {
+                    "reference": name,
+                    "description": REFERENCES[name].__doc__ or "",
+                    "n": n,
+                    "source": ctx.get("source"),
+                    "settings": ctx.get("settings", {}),
+                    "data": settings,
+                    "evaluation": evaluation,
+                    "metric_settings": metric_settings,
+                },
                 "samples_sha256": samples_digest(samples),
                 "environment": environment("cpu", plugins),
-                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             records.write_record(where, rec)
             if echo:
-                echo(f"{dataset}/{budget_obj.name} reference {name} seed {seed}: "
-                     + ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
+                echo(
+                    f"{dataset}/{budget_obj.name} reference {name} seed {seed}: "
+                    + ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+                )
             out.append(rec)
     if not out:
         raise LpbenchError("no references computed: pass at least one seed")

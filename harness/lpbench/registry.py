@@ -1,4 +1,5 @@
 """registry.yaml: loading, validation, and resolution of one run's settings."""
+
 from __future__ import annotations
 
 import os
@@ -160,7 +161,7 @@ class Registry:
         self._validate()
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "Registry":
+    def load(cls, path: Path | str | None = None) -> Registry:
         from . import store
 
         path = Path(path) if path else default_path()
@@ -194,18 +195,21 @@ class Registry:
         for name, ds in self.data["datasets"].items():
             if ds["architecture"] not in archs:
                 raise RegistryError(
-                    self.path, f"datasets.{name}.architecture",
+                    self.path,
+                    f"datasets.{name}.architecture",
                     f"'{ds['architecture']}' is not defined under 'architectures' ({', '.join(archs)})",
                 )
             if ds["default_budget"] not in ds["budgets"]:
                 raise RegistryError(
-                    self.path, f"datasets.{name}.default_budget",
+                    self.path,
+                    f"datasets.{name}.default_budget",
                     f"'{ds['default_budget']}' is not one of its budgets ({', '.join(ds['budgets'])})",
                 )
             ev = ds["evaluation"]
             if ev["primary"] not in ev["metrics"]:
                 raise RegistryError(
-                    self.path, f"datasets.{name}.evaluation.primary",
+                    self.path,
+                    f"datasets.{name}.evaluation.primary",
                     f"'{ev['primary']}' must be one of evaluation.metrics ({', '.join(ev['metrics'])})",
                 )
 
@@ -242,8 +246,12 @@ class Registry:
         """The dataset class's defaults with the registry's ``data`` entry merged over them."""
         cls = plugins.get("dataset", dataset)
         return _merge_checked(
-            dict(cls.defaults), self.dataset(dataset).get("data", {}), f"datasets.{dataset}.data",
-            self.path, cls.defaults, positive=True,
+            dict(cls.defaults),
+            self.dataset(dataset).get("data", {}),
+            f"datasets.{dataset}.data",
+            self.path,
+            cls.defaults,
+            positive=True,
         )
 
     def metric_settings(self, plugins, budget: str | None = None, overrides: dict | None = None) -> dict:
@@ -259,17 +267,27 @@ class Registry:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise RegistryError(self.path, f"metrics.{name}",
-                                    f"no installed metric is named '{name}'.{hint} Known metrics: {', '.join(known)}")
+                raise RegistryError(
+                    self.path,
+                    f"metrics.{name}",
+                    f"no installed metric is named '{name}'.{hint} Known metrics: {', '.join(known)}",
+                )
         out = {}
         for m, v in self.data.get("metrics", {}).items():
             v = dict(v or {})
             per_budget = v.pop(BUDGETS_KEY, None) or {}
             if not isinstance(per_budget, dict) or not all(isinstance(b, dict) for b in per_budget.values()):
-                raise RegistryError(self.path, f"metrics.{m}.{BUDGETS_KEY}", "expected a mapping budget → {setting: value}")
+                raise RegistryError(
+                    self.path, f"metrics.{m}.{BUDGETS_KEY}", "expected a mapping budget → {setting: value}"
+                )
             if budget is not None and per_budget.get(budget):
-                v = _merge_checked(v, per_budget[budget], f"metrics.{m}.{BUDGETS_KEY}.{budget}", self.path,
-                                   plugins.get("metric", m).defaults)
+                v = _merge_checked(
+                    v,
+                    per_budget[budget],
+                    f"metrics.{m}.{BUDGETS_KEY}.{budget}",
+                    self.path,
+                    plugins.get("metric", m).defaults,
+                )
             out[m] = v
         for m, values in (overrides or {}).items():
             defaults = plugins.get("metric", m).defaults
@@ -288,8 +306,9 @@ class Registry:
     def prior_settings(self, prior: str, plugins, extra: dict | None = None, where: str = "") -> dict:
         """The prior class's defaults ← registry ``priors.<name>`` ← ``extra`` (a composite's settings)."""
         cls = plugins.get("prior", prior)
-        out = _merge_checked(dict(cls.defaults), self.data.get("priors", {}).get(prior, {}),
-                             f"priors.{prior}", self.path, cls.defaults)
+        out = _merge_checked(
+            dict(cls.defaults), self.data.get("priors", {}).get(prior, {}), f"priors.{prior}", self.path, cls.defaults
+        )
         return _merge_checked(out, extra or {}, where or f"priors.{prior}", self.path, cls.defaults)
 
     # ---------------------------------------------------------------------------- resolution
@@ -314,8 +333,9 @@ class Registry:
             hparams = _merge_checked(hparams, values, where, source, model_cls.defaults)
 
         data_settings = self.data_settings(dataset, plugins)
-        data_settings = _merge_checked(data_settings, overrides.get("data", {}), "--set data", "command line",
-                                       dataset_cls.defaults, positive=True)
+        data_settings = _merge_checked(
+            data_settings, overrides.get("data", {}), "--set data", "command line", dataset_cls.defaults, positive=True
+        )
 
         b = self.budget(dataset, budget)
         if overrides.get("budget"):
@@ -326,18 +346,37 @@ class Registry:
             # value: "epochs: 1" must still accept --set budget.epochs=0.5, and only a field
             # declared optional (max_wall_s) may be null.
             kinds = {k: str(Budget.__annotations__.get(k, "")) for k in fields}
-            types = {k: float(fields[k] or 0) if "float" in t else fields[k] if fields[k] is not None
-                     else 0 if "int" in t else "" for k, t in kinds.items()}
-            merged = _merge_checked(fields, overrides["budget"], "--set budget", "command line", types,
-                                    nullable={k for k, t in kinds.items() if "None" in t})
+            types = {
+                k: float(fields[k] or 0)
+                if "float" in t
+                else fields[k]
+                if fields[k] is not None
+                else 0
+                if "int" in t
+                else ""
+                for k, t in kinds.items()
+            }
+            merged = _merge_checked(
+                fields,
+                overrides["budget"],
+                "--set budget",
+                "command line",
+                types,
+                nullable={k for k, t in kinds.items() if "None" in t},
+            )
             b = Budget(**merged)
             _validate_budget(b, "command line")
 
         latent_dim = overrides.get("latent_dim", ds["latent_dim"])
         arch = dict(self.data["architectures"][ds["architecture"]], name=ds["architecture"])
         if overrides.get("architecture"):  # --set architecture.<key>: only keys the architecture has
-            arch = _merge_checked(arch, overrides["architecture"], "--set architecture", "command line",
-                                  {k: v for k, v in arch.items() if k != "name"})
+            arch = _merge_checked(
+                arch,
+                overrides["architecture"],
+                "--set architecture",
+                "command line",
+                {k: v for k, v in arch.items() if k != "name"},
+            )
         evaluation = {"reference_split": "test", "feature_extractor": "raw", **ds["evaluation"]}
         # every metric's settings, not only the defaults': --metrics may name any of them
         metric_settings = self.metric_settings(plugins, b.name, overrides.get(METRICS_KEY))
@@ -387,8 +426,11 @@ def _check_tree(data, path) -> None:
             total += 1
             sizes[id(node)] = total - before
         if total > MAX_REGISTRY_VALUES:
-            raise RegistryError(path, key or "(top level)", f"expands to more than {MAX_REGISTRY_VALUES} values "
-                                "through YAML aliases; a registry is far smaller")
+            raise RegistryError(
+                path,
+                key or "(top level)",
+                f"expands to more than {MAX_REGISTRY_VALUES} values through YAML aliases; a registry is far smaller",
+            )
 
     visit(data, "", frozenset())
 
@@ -412,8 +454,9 @@ def _expectation(err) -> str:
     return "a valid value"
 
 
-def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict, nullable=(),
-                   positive: bool = False) -> dict:
+def _merge_checked(
+    base: dict, new: dict, where: str, path: str, allowed: dict, nullable=(), positive: bool = False
+) -> dict:
     """base ← new, each key known to ``allowed`` (name → default) and of its default's type; null
     only where the default is null or the key is ``nullable``. ``positive``: a setting whose
     default is a positive number (a count, a size, a scale) must stay positive."""
@@ -424,12 +467,16 @@ def _merge_checked(base: dict, new: dict, where: str, path: str, allowed: dict, 
         expected = allowed[k]
         if not (_type_ok(expected, v) if v is not None else expected is None or k in nullable):
             raise RegistryError(
-                path, f"{where}.{k}",
+                path,
+                f"{where}.{k}",
                 f"expected {type(expected).__name__} (like the default {expected!r}), got {v!r}",
             )
-        if (positive and _is_number(expected) and expected > 0 and _is_number(v) and not v > 0):
-            raise RegistryError(path, f"{where}.{k}",
-                                f"expected a positive {type(expected).__name__} (like the default {expected!r}), got {v!r}")
+        if positive and _is_number(expected) and expected > 0 and _is_number(v) and not v > 0:
+            raise RegistryError(
+                path,
+                f"{where}.{k}",
+                f"expected a positive {type(expected).__name__} (like the default {expected!r}), got {v!r}",
+            )
         if k.endswith("lr_schedule"):  # hparams named *lr_schedule are learning-rate schedules
             from .schedules import validate
 
@@ -456,12 +503,18 @@ def _type_ok(expected, v) -> bool:
 
 def _validate_budget(b: Budget, path: str) -> None:
     checks = {
-        "epochs": b.epochs > 0, "batch_size": b.batch_size >= 1, "eval_samples": b.eval_samples >= 2,
-        "aux_epochs": b.aux_epochs >= 0, "checkpoint_every": b.checkpoint_every >= 1,
-        "log_every": b.log_every >= 1, "max_wall_s": b.max_wall_s is None or b.max_wall_s > 0,
+        "epochs": b.epochs > 0,
+        "batch_size": b.batch_size >= 1,
+        "eval_samples": b.eval_samples >= 2,
+        "aux_epochs": b.aux_epochs >= 0,
+        "checkpoint_every": b.checkpoint_every >= 1,
+        "log_every": b.log_every >= 1,
+        "max_wall_s": b.max_wall_s is None or b.max_wall_s > 0,
     }
     if b.precision not in PRECISIONS:
-        raise RegistryError(path, "--set budget.precision", f"expected one of {', '.join(PRECISIONS)}, got {b.precision!r}")
+        raise RegistryError(
+            path, "--set budget.precision", f"expected one of {', '.join(PRECISIONS)}, got {b.precision!r}"
+        )
     for k, ok in checks.items():
         if not ok:
             raise RegistryError(path, f"--set budget.{k}", f"expected a positive value, got {getattr(b, k)!r}")
@@ -496,8 +549,11 @@ def wildcard_values(overrides: dict, model: str, hparams: dict) -> dict:
     (fnmatch) and whose hparam the model has. Later pairs win over earlier ones."""
     from fnmatch import fnmatchcase
 
-    return {w["hparam"]: w["value"] for w in (overrides or {}).get(WILDCARDS, [])
-            if fnmatchcase(model, w["pattern"]) and w["hparam"] in hparams}
+    return {
+        w["hparam"]: w["value"]
+        for w in (overrides or {}).get(WILDCARDS, [])
+        if fnmatchcase(model, w["pattern"]) and w["hparam"] in hparams
+    }
 
 
 def check_wildcards(overrides: dict, models, plugins) -> dict:
@@ -510,8 +566,10 @@ def check_wildcards(overrides: dict, models, plugins) -> dict:
         key = f"{w['pattern']}.{w['hparam']}"
         reach[key] = [m for m in models if wildcard_values({WILDCARDS: [w]}, m, plugins.get("model", m).defaults)]
         if not reach[key]:
-            raise LpbenchError(f"--set {key}: no model in this run matches '{w['pattern']}' and has the "
-                               f"hyperparameter '{w['hparam']}' (models: {', '.join(models)})")
+            raise LpbenchError(
+                f"--set {key}: no model in this run matches '{w['pattern']}' and has the "
+                f"hyperparameter '{w['hparam']}' (models: {', '.join(models)})"
+            )
     return reach
 
 
@@ -550,7 +608,9 @@ def parse_overrides(pairs, model_names, metric_names=()) -> dict:
             raise LpbenchError(f"--set {key}: expected finite numbers, got '{raw}' (NaN and infinity are not settings)")
         if key == "latent_dim":
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LATENT_DIM:
-                raise LpbenchError(f"--set latent_dim: expected a positive integer (at most {MAX_LATENT_DIM}), got '{raw}'")
+                raise LpbenchError(
+                    f"--set latent_dim: expected a positive integer (at most {MAX_LATENT_DIM}), got '{raw}'"
+                )
             out["latent_dim"] = value
             continue
         head, _, tail = key.partition(".")
@@ -566,6 +626,8 @@ def parse_overrides(pairs, model_names, metric_names=()) -> dict:
             if head in metric_names:  # <metric>.<setting>: a model of the run by that name wins
                 out.setdefault(METRICS_KEY, {}).setdefault(head, {})[tail] = value
                 continue
-            raise UnknownNameError("--set prefix", head, ["budget", "data", "architecture", *model_names, *metric_names])
+            raise UnknownNameError(
+                "--set prefix", head, ["budget", "data", "architecture", *model_names, *metric_names]
+            )
         out.setdefault(head, {})[tail] = value
     return out

@@ -9,13 +9,14 @@ with its metrics, timings, error and figures. Every figure names its model, data
 seed(s). Images are embedded as base64 data URIs and the page loads nothing from the network.
 Every value from a run record is HTML-escaped (Jinja2 autoescaping).
 """
+
 from __future__ import annotations
 
 import base64
 import io
 import math
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import leaderboard as lb
@@ -222,16 +223,23 @@ def primary_chart(table, seeds) -> bytes:
     arrow = {True: "higher is better →", False: "← lower is better"}.get(higher, "")
     ax.set_xlabel(f"{key}   {arrow}", fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
-    title = (f"{key} · {table.attrs.get('dataset')} / {table.attrs.get('budget')} · {_seed_list(seeds)} · "
-             f"rank · model; mean, 95 % t-interval, seeds")
+    title = (
+        f"{key} · {table.attrs.get('dataset')} / {table.attrs.get('budget')} · {_seed_list(seeds)} · "
+        f"rank · model; mean, 95 % t-interval, seeds"
+    )
     return figure_bytes(fig, title)
 
 
 def _headline(table) -> dict:
     headers, rows, best, title = lb.headline_view(table)
-    return {"headers": headers, "title": title,
-            "rows": [{"ref": r[0] == "ref", "cells": [{"text": c, "best": (i, j) in best} for j, c in enumerate(r)]}
-                     for i, r in enumerate(rows)]}
+    return {
+        "headers": headers,
+        "title": title,
+        "rows": [
+            {"ref": r[0] == "ref", "cells": [{"text": c, "best": (i, j) in best} for j, c in enumerate(r)]}
+            for i, r in enumerate(rows)
+        ],
+    }
 
 
 def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) -> tuple[str, int]:
@@ -250,12 +258,15 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
     groups = []
     for key in sorted(set(by_group) | set(tables), key=lambda k: (str(k[0]), str(k[1]))):
         table = tables.get(key)
-        order = ({(m, p): i for i, (m, p) in enumerate(zip(table["model"], table["prior"]))}
-                 if table is not None else {})
+        order = {(m, p): i for i, (m, p) in enumerate(zip(table["model"], table["prior"]))} if table is not None else {}
 
-        def position(rec):
-            return (order.get((rec["model"], rec.get("prior") or "native"), len(order)), str(rec["model"]),
-                    str(rec.get("prior")), rec["seed"])
+        def position(rec, order=order):  # bound now: the loop rebinds `order` per table
+            return (
+                order.get((rec["model"], rec.get("prior") or "native"), len(order)),
+                str(rec["model"]),
+                str(rec.get("prior")),
+                rec["seed"],
+            )
 
         runs, prd, gallery = [], {}, {}
         completed = []
@@ -265,15 +276,22 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
             t = rec.get("timings") or {}
             label = _row_label(rec["model"], rec.get("prior"))
             figures = _figures(rec, folder)
-            runs.append({
-                "anchor": _anchor(*key, label, rec["seed"]), "title": run_title(rec),
-                "status": rec.get("status", "unknown"), "error": rec.get("error"), "dir": str(folder),
-                "metrics": [{"name": k, "value": _fmt(v), "extractor": (prov.get(k) or {}).get("extractor", "")}
-                            for k, v in (rec.get("metrics") or {}).items()],
-                "timings": ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if isinstance(v, (int, float))),
-                "figure_errors": "; ".join(f"{k}: {v}" for k, v in (rec.get("figure_errors") or {}).items()),
-                "figures": figures,
-            })
+            runs.append(
+                {
+                    "anchor": _anchor(*key, label, rec["seed"]),
+                    "title": run_title(rec),
+                    "status": rec.get("status", "unknown"),
+                    "error": rec.get("error"),
+                    "dir": str(folder),
+                    "metrics": [
+                        {"name": k, "value": _fmt(v), "extractor": (prov.get(k) or {}).get("extractor", "")}
+                        for k, v in (rec.get("metrics") or {}).items()
+                    ],
+                    "timings": ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if isinstance(v, (int, float))),
+                    "figure_errors": "; ".join(f"{k}: {v}" for k, v in (rec.get("figure_errors") or {}).items()),
+                    "figures": figures,
+                }
+            )
             if rec.get("status") != "completed":
                 continue
             completed.append(rec)
@@ -299,19 +317,28 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
                 chart = _data_uri(primary_chart(table, [r["seed"] for r in completed]))
             except _Skip:
                 pass
-        groups.append({
-            "dataset": key[0], "budget": key[1], "anchor": _anchor(*key),
-            "headline": _headline(table) if table is not None else None,
-            "legend": lb.legend(table) if table is not None else "",
-            "n_values": len(table.attrs["metrics"]) if table is not None else 0,
-            "leaderboard": Markup(lb.render(table, "html")) if table is not None else None,
-            "primary": table.attrs.get("primary") if table is not None else None,
-            "chart": chart, "gallery": list(gallery.values()), "prd": prd_figs, "runs": runs,
-        })
+        groups.append(
+            {
+                "dataset": key[0],
+                "budget": key[1],
+                "anchor": _anchor(*key),
+                "headline": _headline(table) if table is not None else None,
+                "legend": lb.legend(table) if table is not None else "",
+                "n_values": len(table.attrs["metrics"]) if table is not None else 0,
+                "leaderboard": Markup(lb.render(table, "html")) if table is not None else None,
+                "primary": table.attrs.get("primary") if table is not None else None,
+                "chart": chart,
+                "gallery": list(gallery.values()),
+                "prd": prd_figs,
+                "runs": runs,
+            }
+        )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     page = env.from_string(TEMPLATE).render(
-        groups=groups, n_runs=sum(len(g["runs"]) for g in groups), runs_dir=str(runs_dir),
-        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        groups=groups,
+        n_runs=sum(len(g["runs"]) for g in groups),
+        runs_dir=str(runs_dir),
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return page, sum(len(g["runs"]) for g in groups)
 

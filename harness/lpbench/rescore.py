@@ -1,10 +1,11 @@
 """Re-scoring completed runs from their saved models (`lpbench evaluate`, and `lpbench run` on
 runs that lack a requested metric): no retraining, the checkpoint is only read, and the new
 values with their provenance are merged into run.json in one atomic write."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import records
@@ -29,8 +30,10 @@ def run_folders(paths) -> list[Path]:
     out = []
     for p in map(Path, paths):
         if not p.exists():
-            raise LpbenchError(f"{p} does not exist; pass run folders (RUNS_DIR/<dataset>/<budget>/<model>/seed<k>) "
-                               f"or a runs directory")
+            raise LpbenchError(
+                f"{p} does not exist; pass run folders (RUNS_DIR/<dataset>/<budget>/<model>/seed<k>) "
+                f"or a runs directory"
+            )
         if (p / records.RUN_JSON).exists() or (p / records.RUN_JSON).is_symlink():
             out.append(p)
             continue
@@ -41,8 +44,17 @@ def run_folders(paths) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=None,
-            extractor_options=None, metric_overrides=None) -> dict:
+def rescore(
+    folder,
+    metrics=None,
+    *,
+    registry,
+    plugins,
+    device="cpu",
+    data_root=None,
+    extractor_options=None,
+    metric_overrides=None,
+) -> dict:
     """Score the run in ``folder`` with ``metrics`` (None: the dataset's default metrics the
     record lacks; named metrics are re-scored even if present, their old values kept in the
     evaluation's entry). Returns that entry ({"metrics": [] } when there was nothing to do)."""
@@ -60,14 +72,18 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
         raise LpbenchError(f"{folder}: the run is {rec.get('status')}, not completed; finish it with 'lpbench run'")
     cfg = records.config_of(rec, folder, "hparams", "architecture", "latent_dim", "data", "evaluation", "budget")
     explicit = metrics is not None
-    names = list(metrics) if explicit else missing_metrics(rec, registry.dataset(rec["dataset"])["evaluation"]["metrics"])
+    names = (
+        list(metrics) if explicit else missing_metrics(rec, registry.dataset(rec["dataset"])["evaluation"]["metrics"])
+    )
     for m in names:
         plugins.get("metric", m)
     if not names:
         return {"metrics": []}
     if not (folder / MODEL_FILE).exists():
-        raise LpbenchError(f"{folder / MODEL_FILE} is missing (weights are not kept for this run), so it cannot be "
-                           f"re-scored; retrain it with 'lpbench run ... --force'")
+        raise LpbenchError(
+            f"{folder / MODEL_FILE} is missing (weights are not kept for this run), so it cannot be "
+            f"re-scored; retrain it with 'lpbench run ... --force'"
+        )
 
     t_start = time.perf_counter()
     model, _ = load_model(folder, registry, plugins)
@@ -76,9 +92,18 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     data_root = Path(data_root) if data_root else None
     evaluation = cfg["evaluation"]
     eval_samples, split = cfg["budget"].get("eval_samples"), evaluation.get("reference_split")
-    if not isinstance(eval_samples, int) or isinstance(eval_samples, bool) or eval_samples < 2 or split not in ("train", "test"):
-        raise records.Malformed(folder / records.RUN_JSON, "expected budget.eval_samples (an integer >= 2) and "
-                                f"evaluation.reference_split (train or test), got {eval_samples!r} and {split!r}", "config")
+    if (
+        not isinstance(eval_samples, int)
+        or isinstance(eval_samples, bool)
+        or eval_samples < 2
+        or split not in ("train", "test")
+    ):
+        raise records.Malformed(
+            folder / records.RUN_JSON,
+            "expected budget.eval_samples (an integer >= 2) and "
+            f"evaluation.reference_split (train or test), got {eval_samples!r} and {split!r}",
+            "config",
+        )
     test = ds_cls(cfg["data"], data_root=data_root).load(split, seed=rec["seed"])
     n = min(eval_samples, len(test))
     t0 = time.perf_counter()
@@ -93,20 +118,38 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
     t0 = time.perf_counter()
     metric_objs, skipped = build_metrics(plugins, names, settings, explicit=explicit, model=model)
     values, provenance, seconds = score_samples(
-        plugins, samples, metric_objs, dataset=rec["dataset"], seed=rec["seed"], evaluation=evaluation,
-        data_settings=cfg["data"], data_root=data_root, reference_data=test, extractor_options=extractor_options,
-        model=model, device=device, out_dir=folder)
+        plugins,
+        samples,
+        metric_objs,
+        dataset=rec["dataset"],
+        seed=rec["seed"],
+        evaluation=evaluation,
+        data_settings=cfg["data"],
+        data_root=data_root,
+        reference_data=test,
+        extractor_options=extractor_options,
+        model=model,
+        device=device,
+        out_dir=folder,
+    )
     eval_s = time.perf_counter() - t0
-    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    at = datetime.now(UTC).isoformat(timespec="seconds")
     entry = {
-        "at": at, "by": "lpbench evaluate", "lpbench": __version__, "device": device, "threads": _threads(),
-        "metrics": [m for m in names if m not in skipped], "skipped": skipped,
+        "at": at,
+        "by": "lpbench evaluate",
+        "lpbench": __version__,
+        "device": device,
+        "threads": _threads(),
+        "metrics": [m for m in names if m not in skipped],
+        "skipped": skipped,
         "metric_settings": {m: settings.get(m) for m in names},
         "samples_sha256": digest,
         # None: the run predates recording it; False would mean the model no longer draws what it
         # was scored on (another torch build, say), and the new values are not comparable
         "samples_match": None if "samples_sha256" not in rec else rec["samples_sha256"] == digest,
-        "sample_s": sample_s, "eval_s": eval_s, "metric_s": seconds,
+        "sample_s": sample_s,
+        "eval_s": eval_s,
+        "metric_s": seconds,
     }
     # re-read just before writing: another evaluation may have finished meanwhile
     rec = records.read_record(folder, {k: rec[k] for k in ("model", "dataset", "budget", "seed")})
@@ -115,7 +158,8 @@ def rescore(folder, metrics=None, *, registry, plugins, device="cpu", data_root=
         entry["replaced"] = replaced
     rec.setdefault("metrics", {}).update(values)
     rec.setdefault("metric_provenance", {}).update(
-        {k: {**p, "evaluated_at": at, "evaluated_by": "lpbench evaluate"} for k, p in provenance.items()})
+        {k: {**p, "evaluated_at": at, "evaluated_by": "lpbench evaluate"} for k, p in provenance.items()}
+    )
     if skipped:
         rec["metrics_skipped"] = {**(rec.get("metrics_skipped") or {}), **skipped}
     timings = rec.setdefault("timings", {})

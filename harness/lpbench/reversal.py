@@ -22,6 +22,7 @@ of the per-example losses), so neither the batch size nor the other examples cha
 ``optimizer="adam"`` is an lpbench option (Adam with per-code moments and step counts), not the
 paper's procedure.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -36,9 +37,21 @@ class Reversal(NamedTuple):
     converged: object  # [N] bool: stopped by the convergence test (False: ran out of steps)
 
 
-def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, init_std: float = 1e-4,
-            tol: float = 1e-4, window: int = 100, batch_size: int | None = None, generator=None,
-            optimizer: str = "sgd", progress=None) -> Reversal:
+def reverse(
+    decode,
+    x,
+    latent_dim: int,
+    *,
+    steps: int = 1000,
+    lr: float = 0.05,
+    init_std: float = 1e-4,
+    tol: float = 1e-4,
+    window: int = 100,
+    batch_size: int | None = None,
+    generator=None,
+    optimizer: str = "sgd",
+    progress=None,
+) -> Reversal:
     """Reverse ``decode`` at every row of ``x`` (Algorithm 1, batched). ``decode`` must act on each
     code independently and deterministically — put networks with batch norm in eval mode. Initial
     codes come from N(0, init_std² I), drawn for all N up front from ``generator``, so the result
@@ -50,8 +63,10 @@ def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, 
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be 'sgd' (the paper's plain gradient descent) or 'adam', not {optimizer!r}")
     if steps < 0 or lr <= 0 or tol < 0 or window < 1:
-        raise ValueError(f"reversal needs steps ≥ 0, lr > 0, tol ≥ 0 and window ≥ 1; "
-                         f"got steps={steps}, lr={lr}, tol={tol}, window={window}")
+        raise ValueError(
+            f"reversal needs steps ≥ 0, lr > 0, tol ≥ 0 and window ≥ 1; "
+            f"got steps={steps}, lr={lr}, tol={tol}, window={window}"
+        )
     n = len(x)
     z0 = torch.randn(n, latent_dim, generator=generator) * init_std
     batch_size = batch_size or n or 1
@@ -59,12 +74,20 @@ def reverse(decode, x, latent_dim: int, *, steps: int = 1000, lr: float = 0.05, 
     for i in range(0, n, batch_size):
         report = None
         if progress is not None:
+
             def report(it, active, i=i, m=min(batch_size, n - i)):  # noqa: E306
                 progress(i * steps + it * m, n * steps, f"reversal step {it}/{steps}, {active} of {m} codes active")
-        parts.append(_reverse_chunk(decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, window,
-                                    optimizer, report))
-    return Reversal(*(torch.cat(p) for p in zip(*parts))) if parts else Reversal(
-        z0, torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
+
+        parts.append(
+            _reverse_chunk(
+                decode, x[i : i + batch_size], z0[i : i + batch_size], steps, lr, tol, window, optimizer, report
+            )
+        )
+    return (
+        Reversal(*(torch.cat(p) for p in zip(*parts)))
+        if parts
+        else Reversal(z0, torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
+    )
 
 
 def _loss(decode, z, x):

@@ -28,6 +28,7 @@ Every figure is drawn from a subsample (sizes below) so the set costs seconds, a
 isolated: a figure that fails is logged and listed in ``run.json``'s ``figure_errors``; it never
 fails a run whose training and evaluation completed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,18 +72,18 @@ CAPTIONS = {
     "density": "Heatmap of the generated distribution over the real mixture (masked/weighted-prior GAN paper, Fig. 2).",
     "curves_plot": "Training curves: each logged loss over steps.",
     "latent_tsne": "Latent space: t-SNE of data-induced codes coloured by label, prior samples overlaid "
-                   "(PGAN paper Fig. 2, learned-prior AAE paper Fig. 4).",
+    "(PGAN paper Fig. 2, learned-prior AAE paper Fig. 4).",
     "singular_values": "Singular values of the data-induced codes next to the prior's, each normalized by √N "
-                       "(PGAN paper Fig. 8).",
+    "(PGAN paper Fig. 8).",
     "prior_disagreement": "Prior–data disagreement: the 20 prior samples farthest from every data-induced code, "
-                          "decoded (PGAN paper §4.2).",
+    "decoded (PGAN paper §4.2).",
     "interpolations": "Interpolations: decoded straight lines between pairs of latent codes.",
     "reconstructions": "Reconstructions: test items (top row of each pair) and decode(encode(x)) below them.",
     "nearest_neighbours": "Memorization check: generated samples (left, framed) beside their nearest training "
-                          "images by pixel distance; a sample much closer to a training image than held-out "
-                          "real images are is a copy.",
+    "images by pixel distance; a sample much closer to a training image than held-out "
+    "real images are is a copy.",
     "prd_plot": "PRD curve (precision and recall for distributions, Sajjadi et al. 2018) saved by the prd metric; "
-                "the star marks (F_8, F_1/8), the recall and precision the leaderboard reports.",
+    "the star marks (F_8, F_1/8), the recall and precision the leaderboard reports.",
 }
 FILES = {
     "density": "density.png",
@@ -101,8 +102,9 @@ class _Skip(Exception):
     """This figure does not apply to the run (a missing capability, too few codes)."""
 
 
-def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed: int,
-                     device: str = "cpu", curves=None, train=None) -> tuple[dict, dict]:
+def make_run_figures(
+    model, *, kind: str, samples, reference, test, folder, seed: int, device: str = "cpu", curves=None, train=None
+) -> tuple[dict, dict]:
     """Draw every figure that applies. Returns ({artifact name: file name}, {name: error}).
 
     ``train`` (the training split) enables the memorization check. Each figure is titled with the
@@ -117,15 +119,18 @@ def make_run_figures(model, *, kind: str, samples, reference, test, folder, seed
     jobs = {
         "curves_plot": lambda: training_curves_figure(curves if curves is not None else _read_curves(folder)),
         "density": lambda: density_figure(samples, reference) if kind == "points" else _skip("2-D data only"),
-        "latent_tsne": lambda: latent_tsne_figure(latent.codes(), latent.labels(), latent.prior(PRIOR_N), seed,
-                                                  latent.source),
-        "singular_values": lambda: singular_values_figure(latent.codes(), latent.prior(len(latent.codes())),
-                                                          latent.source),
+        "latent_tsne": lambda: latent_tsne_figure(
+            latent.codes(), latent.labels(), latent.prior(PRIOR_N), seed, latent.source
+        ),
+        "singular_values": lambda: singular_values_figure(
+            latent.codes(), latent.prior(len(latent.codes())), latent.source
+        ),
         "prior_disagreement": lambda: prior_disagreement_figure(latent, kind, reference),
         "interpolations": lambda: interpolation_figure(latent) if kind == "image" else _skip("images only"),
         "reconstructions": lambda: reconstruction_figure(latent) if kind == "image" else _skip("images only"),
-        "nearest_neighbours": lambda: nearest_neighbours_figure(samples, train, test) if kind == "image"
-        else _skip("images only"),
+        "nearest_neighbours": lambda: (
+            nearest_neighbours_figure(samples, train, test) if kind == "image" else _skip("images only")
+        ),
         "prd_plot": lambda: _run_prd_figure(folder, seed),
     }
     artifacts, errors = {}, {}
@@ -192,8 +197,14 @@ class _Latent:
             from .reversal import reverse
 
             x, y = self._subset(REVERSAL_N)
-            z = reverse(lambda c: m.decode(c), x.to(self.device), m.latent_dim, steps=REVERSAL_STEPS,
-                        optimizer=REVERSAL_OPTIMIZER, generator=self._generator(1)).codes
+            z = reverse(
+                lambda c: m.decode(c),
+                x.to(self.device),
+                m.latent_dim,
+                steps=REVERSAL_STEPS,
+                optimizer=REVERSAL_OPTIMIZER,
+                generator=self._generator(1),
+            ).codes
             z = _cpu(z)
             self.source = "reversed"
         else:
@@ -249,7 +260,7 @@ def training_curves_figure(curves):
         ax.set_xlabel("step", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
     fig.tight_layout()
     return fig
@@ -289,13 +300,14 @@ def latent_tsne_figure(codes, labels, prior, seed: int, source: str | None = Non
 
         # scikit-learn < 1.5 calls the iteration count n_iter
         iters = "max_iter" if "max_iter" in inspect.signature(TSNE).parameters else "n_iter"
-        emb = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
-                   **{iters: TSNE_ITERATIONS}).fit_transform(both)
+        emb = TSNE(
+            n_components=2, perplexity=perplexity, init="pca", random_state=seed, **{iters: TSNE_ITERATIONS}
+        ).fit_transform(both)
         title = f"t-SNE of {source or ''} codes and prior samples"
     else:  # a 2-D latent space is its own picture
         emb = both[:, :2] if both.shape[1] == 2 else np.hstack([both, np.zeros_like(both)])
         title = f"{source or ''} codes and prior samples (latent space)"
-    c, p = emb[: len(codes)], emb[len(codes):]
+    c, p = emb[: len(codes)], emb[len(codes) :]
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     if labels is not None:
         sc = ax.scatter(c[:, 0], c[:, 1], c=labels, cmap="tab10", s=7, alpha=0.85, label="data codes")
@@ -356,8 +368,11 @@ def prior_disagreement_figure(latent: _Latent, kind: str, reference):
     x = latent.decode(prior[idx])
     if kind == "image":
         return _image_grid_figure(
-            x, nrow=5, title=f"{len(idx)} of {len(prior)} prior samples farthest from the data codes "
-                             f"(distance {dist[-1]:.3g}–{dist[0]:.3g})")
+            x,
+            nrow=5,
+            title=f"{len(idx)} of {len(prior)} prior samples farthest from the data codes "
+            f"(distance {dist[-1]:.3g}–{dist[0]:.3g})",
+        )
     fig, ax = plt.subplots(figsize=(4.2, 4))
     ref = reference.numpy() if hasattr(reference, "numpy") else reference
     ax.scatter(ref[:, 0], ref[:, 1], s=1, c="tab:blue", alpha=0.3, label="data")
@@ -377,7 +392,7 @@ def interpolation_figure(latent: _Latent):
     pairs = min(INTERP_PAIRS, len(ends) // 2)
     if pairs == 0:
         _skip("no codes to interpolate")
-    a, b = ends[:pairs], ends[pairs: 2 * pairs]
+    a, b = ends[:pairs], ends[pairs : 2 * pairs]
     t = np.linspace(0.0, 1.0, INTERP_STEPS)[None, :, None]
     z = ((1 - t) * a[:, None, :] + t * b[:, None, :]).reshape(-1, a.shape[1])
     return _image_grid_figure(latent.decode(z), nrow=INTERP_STEPS, title="each row: a straight line in latent space")
@@ -393,8 +408,11 @@ def reconstruction_figure(latent: _Latent):
     with torch.no_grad():
         rec = latent.decode(_cpu(latent.model.encode(x.to(latent.device))))
     mse = float(((rec - x) ** 2).mean())
-    return _image_grid_figure(torch.cat([x, rec.reshape(x.shape)]), nrow=len(x),
-                              title=f"top: {len(x)} test items; bottom: their reconstructions (pixel MSE {mse:.3g})")
+    return _image_grid_figure(
+        torch.cat([x, rec.reshape(x.shape)]),
+        nrow=len(x),
+        title=f"top: {len(x)} test items; bottom: their reconstructions (pixel MSE {mse:.3g})",
+    )
 
 
 def nearest_training_images(samples, train_x, k: int):
@@ -437,11 +455,21 @@ def nearest_neighbours_figure(samples, train, test):
             ax.imshow(_hwc(img), cmap="gray" if img.shape[0] == 1 else None, vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(label, fontsize=8, color="tab:red" if framed else "black")
             if framed:  # a frame marks the generated image (axis off hides spines, so draw one)
-                ax.add_patch(plt.Rectangle((-0.5, -0.5), img.shape[-1], img.shape[-2], fill=False,
-                                           edgecolor="tab:red", linewidth=2))
-    fig.text(0.5, 0.0, f"nearest-training distance (pixels, L2): generated median {np.median(gen_d):.2f}, "
-                       f"min {gen_d.min():.2f} (n={len(gen_d)}); held-out real median {np.median(held_d):.2f}, "
-                       f"min {held_d.min():.2f} (n={len(held_d)})", ha="center", va="top", fontsize=8)
+                ax.add_patch(
+                    plt.Rectangle(
+                        (-0.5, -0.5), img.shape[-1], img.shape[-2], fill=False, edgecolor="tab:red", linewidth=2
+                    )
+                )
+    fig.text(
+        0.5,
+        0.0,
+        f"nearest-training distance (pixels, L2): generated median {np.median(gen_d):.2f}, "
+        f"min {gen_d.min():.2f} (n={len(gen_d)}); held-out real median {np.median(held_d):.2f}, "
+        f"min {held_d.min():.2f} (n={len(held_d)})",
+        ha="center",
+        va="top",
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig
 

@@ -1,4 +1,5 @@
 """One run: seed → build → fit under budget → sample → evaluate → record. And grids of them."""
+
 from __future__ import annotations
 
 import logging
@@ -6,18 +7,18 @@ import platform
 import shutil
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from . import records, store
 from .context import CHECKPOINT, RunContext, autocast, seed_everything
 from .errors import DataError, LpbenchError, RunFailed
-from .store import StoreError
 from .evaluation import build_metrics, check_samples, feature_extractor, reference_subset, score_samples
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
+from .store import StoreError
 from .threads import limit as limit_threads
 
 MODEL_FILE = "model.pt"
@@ -112,8 +113,13 @@ _data_cache: dict = {}
 
 def load_split(plugins: Plugins, resolved: ResolvedRun, split: str, seed: int, data_root):
     cls = plugins.get("dataset", resolved.dataset)
-    key = (resolved.dataset, repr(sorted(resolved.data_settings.items())), split,
-           seed if cls.seeded else None, str(data_root))
+    key = (
+        resolved.dataset,
+        repr(sorted(resolved.data_settings.items())),
+        split,
+        seed if cls.seeded else None,
+        str(data_root),
+    )
     if key not in _data_cache:
         _data_cache[key] = cls(resolved.data_settings, data_root=data_root).load(split, seed=seed)
     return _data_cache[key]
@@ -128,8 +134,9 @@ def run_one(spec: RunSpec, opts: RunOptions, registry: Registry, plugins: Plugin
     try:
         return _run_one(spec, opts, registry, plugins, folder)
     except (StoreError, OSError) as e:
-        return unrecorded_failure(spec, f"{e}; nothing in {folder} was changed" if isinstance(e, StoreError)
-                                  else f"{type(e).__name__}: {e}")
+        return unrecorded_failure(
+            spec, f"{e}; nothing in {folder} was changed" if isinstance(e, StoreError) else f"{type(e).__name__}: {e}"
+        )
 
 
 def identity(spec: RunSpec) -> dict:
@@ -168,9 +175,16 @@ def _run_one(spec, opts, registry, plugins, folder) -> dict:
     work.mkdir(parents=True, exist_ok=True)
 
     record = {
-        **identity(spec), "status": "running", "error": None, "metrics": {}, "metric_provenance": {},
-        "timings": {}, "config": config, "environment": environment(device, plugins),
-        "artifacts": {}, "registry": str(registry.path),
+        **identity(spec),
+        "status": "running",
+        "error": None,
+        "metrics": {},
+        "metric_provenance": {},
+        "timings": {},
+        "config": config,
+        "environment": environment(device, plugins),
+        "artifacts": {},
+        "registry": str(registry.path),
         "started_at": _now(),
     }
     record["environment"]["threads"] = opts.threads or _torch_threads()  # results depend on it
@@ -193,8 +207,9 @@ def _run_one(spec, opts, registry, plugins, folder) -> dict:
         store.atomic_write_bytes(work / ERROR_FILE, traceback.format_exc().encode())
         log.debug("run %s failed", spec.label, exc_info=True)
     if work != folder and record["status"] != "completed":
-        record["error"] += (f" (this was a --force rerun: the completed run in {folder} is kept; "
-                            f"the rerun's files are in {work})")
+        record["error"] += (
+            f" (this was a --force rerun: the completed run in {folder} is kept; the rerun's files are in {work})"
+        )
     record["timings"]["total_s"] = time.perf_counter() - t_start
     record["finished_at"] = _now()
     records.write_record(work, record)
@@ -216,9 +231,15 @@ def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
     if missing:
         try:
             with limit_threads(opts.threads):
-                entry = rescore(folder, missing if opts.metrics else None, registry=registry, plugins=plugins,
-                                device=resolve_device(opts.device), data_root=opts.data_root,
-                                extractor_options=opts.extractor_options)
+                entry = rescore(
+                    folder,
+                    missing if opts.metrics else None,
+                    registry=registry,
+                    plugins=plugins,
+                    device=resolve_device(opts.device),
+                    data_root=opts.data_root,
+                    extractor_options=opts.extractor_options,
+                )
             rec = records.read_record(folder, identity(spec))
             rec["evaluated_now"] = entry["metrics"]
         except Exception as e:  # the run itself stays completed; the gap is reported
@@ -235,7 +256,6 @@ def _run_finished(plugins: Plugins, record: dict, folder: Path) -> None:
 
 
 def _execute(spec, opts, registry, plugins, resolved, metric_names, device, folder, record):
-    import torch
 
     seed_everything(spec.seed)
     train = load_split(plugins, resolved, "train", spec.seed, opts.data_root)
@@ -249,8 +269,12 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
         record["train_budget"] = {k: v for k, v in asdict(budget).items() if v != getattr(resolved.budget, k)}
     total = budget.steps(len(train))
     ctx = RunContext(
-        device=device, seed=spec.seed, run_dir=folder, total_steps=total,
-        log_every=budget.log_every, checkpoint_every=budget.checkpoint_every,
+        device=device,
+        seed=spec.seed,
+        run_dir=folder,
+        total_steps=total,
+        log_every=budget.log_every,
+        checkpoint_every=budget.checkpoint_every,
         max_wall_s=budget.max_wall_s,
         progress=(lambda step, tot, row: opts.progress(spec, step, tot, row)) if opts.progress else None,
     )
@@ -277,19 +301,36 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
 
     from .figures import save_samples_figure
 
-    record["artifacts"]["samples"] = save_samples_figure(samples, train.kind, folder, reference=reference_subset(test, n))
+    record["artifacts"]["samples"] = save_samples_figure(
+        samples, train.kind, folder, reference=reference_subset(test, n)
+    )
 
     phase = None
     if opts.progress is not None:  # evaluation and figures on the same display as training
+
         def phase(what, done, total, info=""):
             opts.progress(spec, done, total, {"phase": what, "info": info})
+
     t0 = time.perf_counter()
-    metrics, skipped = build_metrics(plugins, metric_names, resolved.metric_settings,
-                                     explicit=opts.metrics is not None, model=model)
+    metrics, skipped = build_metrics(
+        plugins, metric_names, resolved.metric_settings, explicit=opts.metrics is not None, model=model
+    )
     values, provenance, seconds = score_samples(
-        plugins, samples, metrics, dataset=spec.dataset, seed=spec.seed, evaluation=resolved.evaluation,
-        data_settings=resolved.data_settings, data_root=opts.data_root, reference_data=test,
-        extractor_options=opts.extractor_options, model=model, device=device, out_dir=folder, progress=phase)
+        plugins,
+        samples,
+        metrics,
+        dataset=spec.dataset,
+        seed=spec.seed,
+        evaluation=resolved.evaluation,
+        data_settings=resolved.data_settings,
+        data_root=opts.data_root,
+        reference_data=test,
+        extractor_options=opts.extractor_options,
+        model=model,
+        device=device,
+        out_dir=folder,
+        progress=phase,
+    )
     if skipped:
         record["metrics_skipped"] = skipped
     record["timings"]["eval_s"] = time.perf_counter() - t0
@@ -298,8 +339,7 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     record["metric_provenance"] = provenance
     if phase is not None:
         phase("drawing figures", 0, 1)
-    _add_figures(model, train, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves,
-                 record)
+    _add_figures(model, train, samples, reference_subset(test, n), test, folder, spec.seed, device, ctx.curves, record)
 
 
 SAMPLE_SEED_OFFSET = 10_000  # a run's evaluation samples come from generator seed + this
@@ -330,8 +370,18 @@ def _add_figures(model, train, samples, reference, test, folder, seed, device, c
 
     t0 = time.perf_counter()
     try:
-        artifacts, errors = make_run_figures(model, kind=train.kind, samples=samples, reference=reference, test=test,
-                                             folder=folder, seed=seed, device=device, curves=curves, train=train)
+        artifacts, errors = make_run_figures(
+            model,
+            kind=train.kind,
+            samples=samples,
+            reference=reference,
+            test=test,
+            folder=folder,
+            seed=seed,
+            device=device,
+            curves=curves,
+            train=train,
+        )
     except Exception as e:  # set-up failed before any single figure ran
         artifacts, errors = {}, {"(all)": f"{type(e).__name__}: {e}"}
         log.warning("figures failed: %s", errors["(all)"])
@@ -367,8 +417,12 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     ds_cls = plugins.get("dataset", rec["dataset"])
     model_cls = plugins.get("model", rec["model"])
     config = ModelConfig(
-        hparams=cfg["hparams"], architecture=cfg["architecture"], latent_dim=cfg["latent_dim"],
-        data_kind=ds_cls.kind, data_shape=tuple(ds_cls.shape), num_classes=ds_cls.num_classes,
+        hparams=cfg["hparams"],
+        architecture=cfg["architecture"],
+        latent_dim=cfg["latent_dim"],
+        data_kind=ds_cls.kind,
+        data_shape=tuple(ds_cls.shape),
+        num_classes=ds_cls.num_classes,
     )
     model = model_cls(config)
     path = Path(folder) / MODEL_FILE
@@ -378,7 +432,9 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     try:
         model.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
-        raise store.Malformed(path, f"does not fit the model its run.json describes ({type(e).__name__}: {e})") from None
+        raise store.Malformed(
+            path, f"does not fit the model its run.json describes ({type(e).__name__}: {e})"
+        ) from None
     return model, rec
 
 
@@ -395,7 +451,7 @@ def _describe(e: BaseException) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 __all__ = ["RunSpec", "RunOptions", "run_one", "plan", "load_model", "resolve_device", "CHECKPOINT"]

@@ -1,4 +1,5 @@
 """Reading samples made by anything (.npy/.npz arrays, folders of PNGs) for `lpbench score`."""
+
 from __future__ import annotations
 
 import io
@@ -31,11 +32,13 @@ def load_samples(path, kind: str, shape: tuple, what: str = "samples"):
     elif path.suffix == ".npy":
         arr = _np_load(path, np.load, what)
     elif path.suffix == ".npz":
+
         def first_array(f, allow_pickle):
             with np.load(f, allow_pickle=allow_pickle) as z:
                 if not z.files:
                     raise DataError(f"{path} holds no arrays")
                 return z[z.files[0]]
+
         arr = _np_load(path, first_array, what)
     else:
         raise DataError(f"{path}: expected a .npy or .npz array file or a folder of PNG images")
@@ -112,13 +115,20 @@ def _read_png_folder(folder: Path, shape, what):
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
                     if im.size != (width, height):
-                        raise DataError(f"image {p} is {im.size[0]}×{im.size[1]} pixels; the dataset's images "
-                                        f"are {width}×{height}")
+                        raise DataError(
+                            f"image {p} is {im.size[0]}×{im.size[1]} pixels; the dataset's images are {width}×{height}"
+                        )
                     a = np.asarray(im.convert(mode))
         except store.Malformed as e:
             raise DataError(str(e)) from None
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning, Image.DecompressionBombError,
-                ValueError, SyntaxError) as e:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            Image.DecompressionBombWarning,
+            Image.DecompressionBombError,
+            ValueError,
+            SyntaxError,
+        ) as e:
             raise DataError(f"cannot decode image {p} ({e})") from None
         out.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
     return np.stack(out)

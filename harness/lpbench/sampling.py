@@ -1,4 +1,5 @@
 """`lpbench sample`: new samples from a saved run, as a picture or an array."""
+
 from __future__ import annotations
 
 import io
@@ -30,13 +31,16 @@ def sample_run(run_dir, n: int, out, seed: int = 0, registry=None, plugins=None)
         raise LpbenchError(f"--out must end in .png or .npy, not '{out.name}'")
     check_output(out, "--out")
     if not 1 <= n <= (MAX_GRID if suffix == ".png" else MAX_SAMPLES):
-        raise LpbenchError(f"-n {n}: expected 1 to {MAX_GRID if suffix == '.png' else MAX_SAMPLES} samples "
-                           f"for a {suffix} file")
+        raise LpbenchError(
+            f"-n {n}: expected 1 to {MAX_GRID if suffix == '.png' else MAX_SAMPLES} samples for a {suffix} file"
+        )
     model, rec = load_model(run_dir, registry, plugins)
     size = n * math.prod(model.config.data_shape) * 4
     if size > MAX_ARRAY_BYTES:
-        raise LpbenchError(f"-n {n}: {n} samples of shape {tuple(model.config.data_shape)} take {size / 2**30:.1f} GiB; "
-                           f"at most {MAX_ARRAY_BYTES >> 30} GiB are drawn at once")
+        raise LpbenchError(
+            f"-n {n}: {n} samples of shape {tuple(model.config.data_shape)} take {size / 2**30:.1f} GiB; "
+            f"at most {MAX_ARRAY_BYTES >> 30} GiB are drawn at once"
+        )
     with torch.no_grad():
         x = model.sample(n, torch.Generator().manual_seed(seed))
     x = x.detach().float().cpu() if torch.is_tensor(x) else torch.as_tensor(x, dtype=torch.float32)

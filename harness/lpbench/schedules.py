@@ -14,6 +14,7 @@ product of the gammas of the milestones at or before k/T. Schedulers are torch L
 whose factor is a plain picklable object, so their state travels in the checkpoint and a resumed
 run continues at the exact rate an uninterrupted one has.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,10 @@ def _milestones_multistep(spec: dict) -> list[tuple[float, float]]:
 TYPES = {
     "none": ({}, lambda spec: []),
     "step": ({"every": "a fraction in (0, 1]", "gamma": "a factor > 0"}, _milestones_step),
-    "multistep": ({"milestones": "increasing fractions in (0, 1]", "gamma": "a factor > 0 or one per milestone"},
-                  _milestones_multistep),
+    "multistep": (
+        {"milestones": "increasing fractions in (0, 1]", "gamma": "a factor > 0 or one per milestone"},
+        _milestones_multistep,
+    ),
 }
 
 
@@ -50,6 +53,7 @@ def _is_number(v) -> bool:
 
 def validate(spec, where: str, path: str = "registry.yaml") -> dict:
     """The schedule as a checked dict; a RegistryError (exit 2) naming ``where`` otherwise."""
+
     def bad(msg):
         return RegistryError(path, where, msg)
 
@@ -72,8 +76,12 @@ def validate(spec, where: str, path: str = "registry.yaml") -> dict:
             raise bad(f"gamma: expected a factor > 0, got {spec['gamma']!r}")
     if kind == "multistep":
         ms, g = spec["milestones"], spec["gamma"]
-        if (not isinstance(ms, list) or not ms or not all(_is_number(m) and 0 < m <= 1 for m in ms)
-                or any(b <= a for a, b in zip(ms, ms[1:]))):
+        if (
+            not isinstance(ms, list)
+            or not ms
+            or not all(_is_number(m) and 0 < m <= 1 for m in ms)
+            or any(b <= a for a, b in zip(ms, ms[1:]))
+        ):
             raise bad(f"milestones: expected increasing fractions in (0, 1], got {ms!r}")
         gs = g if isinstance(g, list) else [g]
         if not all(_is_number(x) and x > 0 for x in gs) or (isinstance(g, list) and len(g) != len(ms)):
@@ -120,8 +128,7 @@ def describe(spec: dict | None, total_steps: int) -> dict:
     """What run.json records: the declared schedule, the steps it spans, and the resolved
     (step, factor) milestones."""
     spec = spec or NONE
-    return {**spec, "steps": int(total_steps),
-            "at_steps": [[s, g] for s, g in milestones(spec, total_steps)]}
+    return {**spec, "steps": int(total_steps), "at_steps": [[s, g] for s, g in milestones(spec, total_steps)]}
 
 
 def attach(optimizers: dict, specs: dict, total_steps: int, notes: dict | None = None) -> dict:

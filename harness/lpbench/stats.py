@@ -5,6 +5,7 @@ cannot reach its nominal coverage), and every test is a t-test: Welch's when two
 unrelated, paired by seed when the seed fixes something both runs share (the drawn data set and
 reference set of a seeded dataset).
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,9 @@ import math
 CONFIDENCE = 0.95
 ALPHA = 0.05
 INTERVAL = "95% t-interval of the mean over seeds"
-RANK_TEST = ("Welch t-test of each row against the best row of the rank, Holm-corrected "
-             f"over the rows compared, α = {ALPHA}")
+RANK_TEST = (
+    f"Welch t-test of each row against the best row of the rank, Holm-corrected over the rows compared, α = {ALPHA}"
+)
 
 
 def _clean(values) -> list[float]:
@@ -52,13 +54,23 @@ def compare(a, b, paired: bool = False) -> dict:
     from scipy import stats
 
     a, b = _clean(a), _clean(b)
-    out = {"test": "paired t-test (by seed)" if paired else "Welch t-test", "n_a": len(a), "n_b": len(b),
-           "alpha": ALPHA}
+    out = {
+        "test": "paired t-test (by seed)" if paired else "Welch t-test",
+        "n_a": len(a),
+        "n_b": len(b),
+        "alpha": ALPHA,
+    }
     if paired and len(a) != len(b):
         raise ValueError(f"a paired test needs equal-length samples, got {len(a)} and {len(b)}")
     if len(a) < 2 or len(b) < 2:
-        return {**out, "mean_diff": None, "effect_size": None, "effect_size_name": None, "p_value": None,
-                "significant": None}
+        return {
+            **out,
+            "mean_diff": None,
+            "effect_size": None,
+            "effect_size_name": None,
+            "p_value": None,
+            "significant": None,
+        }
     ma, mb = sum(a) / len(a), sum(b) / len(b)
     if paired:
         d = [x - y for x, y in zip(a, b)]
@@ -72,10 +84,16 @@ def compare(a, b, paired: bool = False) -> dict:
         p = _degenerate_p(ma - mb, sa + sb)
         if p is None:
             p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-        pooled = math.sqrt(((len(a) - 1) * sa ** 2 + (len(b) - 1) * sb ** 2) / (len(a) + len(b) - 2))
+        pooled = math.sqrt(((len(a) - 1) * sa**2 + (len(b) - 1) * sb**2) / (len(a) + len(b) - 2))
         effect, name = ((ma - mb) / pooled if pooled > 0 else None), "cohen_d"
-    return {**out, "mean_diff": ma - mb, "effect_size": effect, "effect_size_name": name, "p_value": p,
-            "significant": bool(p < ALPHA)}
+    return {
+        **out,
+        "mean_diff": ma - mb,
+        "effect_size": effect,
+        "effect_size_name": name,
+        "p_value": p,
+        "significant": bool(p < ALPHA),
+    }
 
 
 def holm(p_values) -> list[float]:

@@ -14,6 +14,7 @@ be one plain path component each, so no name can lead a write outside the folder
 A write that fails (disk full, no permission) leaves the old file as it was and raises
 ``WriteError`` naming the file and the reason.
 """
+
 from __future__ import annotations
 
 import errno
@@ -56,16 +57,23 @@ class WriteError(StoreError, OSError):
 def is_safe_name(name) -> bool:
     """One plain path component: a non-empty string without separators, control characters or a
     leading dot (so neither '..' nor a hidden file)."""
-    return (isinstance(name, str) and 0 < len(name) <= 200 and not name.startswith(".")
-            and not any(c in name for c in "/\\") and all(ord(c) >= 32 and c != "\x7f" for c in name))
+    return (
+        isinstance(name, str)
+        and 0 < len(name) <= 200
+        and not name.startswith(".")
+        and not any(c in name for c in "/\\")
+        and all(ord(c) >= 32 and c != "\x7f" for c in name)
+    )
 
 
 def safe_join(root, *names, what: str = "name") -> Path:
     """root/name/…, each name checked to be one plain path component (names come from data)."""
     for name in names:
         if not is_safe_name(name):
-            raise StoreError(f"{what} {name!r} cannot be part of a path under {root}: expected a plain name "
-                             f"(no '/', '\\\\', leading '.', or control characters)")
+            raise StoreError(
+                f"{what} {name!r} cannot be part of a path under {root}: expected a plain name "
+                f"(no '/', '\\\\', leading '.', or control characters)"
+            )
     return Path(root).joinpath(*names)
 
 
@@ -73,9 +81,14 @@ def safe_join(root, *names, what: str = "name") -> Path:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -120,12 +133,14 @@ def read_text(path, *, what: str = "file", limit: int = MAX_TEXT_BYTES, missing_
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise Malformed(path, f"is not UTF-8 text (a binary file?): byte {e.start} cannot be decoded; "
-                              f"expected a {what}") from None
+        raise Malformed(
+            path, f"is not UTF-8 text (a binary file?): byte {e.start} cannot be decoded; expected a {what}"
+        ) from None
 
 
-def read_torch(path, *, what: str = "torch file", map_location="cpu", limit: int = MAX_WEIGHTS_BYTES,
-               missing_ok: bool = False):
+def read_torch(
+    path, *, what: str = "torch file", map_location="cpu", limit: int = MAX_WEIGHTS_BYTES, missing_ok: bool = False
+):
     """A torch.save file (weights, checkpoints, cached codes) read like every other file: a regular
     file within ``limit``, loaded with ``weights_only`` (no code runs); a torn or foreign file is
     Malformed, naming the file."""
@@ -199,9 +214,23 @@ def check_record(rec, path) -> dict:
         raise Malformed(path, f"expected a non-negative integer, got {seed!r}", "seed")
     if rec.get("status") not in STATUSES:
         raise Malformed(path, f"expected one of {', '.join(STATUSES)}, got {rec.get('status')!r}", "status")
-    for key in ("metrics", "metric_provenance", "timings", "artifacts", "config", "environment", "ceiling",
-                "ceiling_provenance", "gap", "latent", "metrics_skipped", "figure_errors", "evaluations", "prior",
-                "error"):
+    for key in (
+        "metrics",
+        "metric_provenance",
+        "timings",
+        "artifacts",
+        "config",
+        "environment",
+        "ceiling",
+        "ceiling_provenance",
+        "gap",
+        "latent",
+        "metrics_skipped",
+        "figure_errors",
+        "evaluations",
+        "prior",
+        "error",
+    ):
         if key in rec and rec[key] is None and key not in ("prior", "error"):
             del rec[key]
     for key in ("prior", "error"):
@@ -230,8 +259,9 @@ def check_record(rec, path) -> dict:
         for k, v in rec["artifacts"].items():
             if not is_safe_name(v):  # a file in the run folder, never a path leading out of it
                 raise Malformed(path, f"expected a file name in the run folder, got {v!r}", f"artifacts.{k}")
-    if "evaluations" in rec and not (isinstance(rec["evaluations"], list)
-                                     and all(isinstance(e, dict) for e in rec["evaluations"])):
+    if "evaluations" in rec and not (
+        isinstance(rec["evaluations"], list) and all(isinstance(e, dict) for e in rec["evaluations"])
+    ):
         raise Malformed(path, "expected a list of objects", "evaluations")
     return rec
 
@@ -250,8 +280,10 @@ def check_output(path, what: str = "output") -> Path:
     except OSError as e:
         raise WriteError(f"cannot write {what} {path}: {e.strerror}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise WriteError(f"refusing to replace {path}: it is {_kind(st.st_mode)}, not a regular file; "
-                         f"choose another path for the {what}")
+        raise WriteError(
+            f"refusing to replace {path}: it is {_kind(st.st_mode)}, not a regular file; "
+            f"choose another path for the {what}"
+        )
     for parent in path.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
@@ -314,8 +346,9 @@ def atomic_write_bytes(path, data: bytes, what: str = "file") -> Path:
         raise
     except OSError as e:
         hint = " (the disk is full)" if e.errno == errno.ENOSPC else ""
-        raise WriteError(f"cannot write {what} {path}: {e.strerror or e}{hint}; "
-                         f"whatever was there before is unchanged") from None
+        raise WriteError(
+            f"cannot write {what} {path}: {e.strerror or e}{hint}; whatever was there before is unchanged"
+        ) from None
     finally:
         if tmp is not None:
             try:

@@ -19,6 +19,7 @@ same environment cannot change a test's results. Opt a third-party plugin in by 
 ``LPBENCH_LOAD_PLUGINS=kde python -m pytest``. ``install_fake_distribution`` adds the names it
 installs to the list when one is in force.
 """
+
 from __future__ import annotations
 
 import json

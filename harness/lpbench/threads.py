@@ -12,6 +12,7 @@ Results depend on the thread count: another count sums floats in another order, 
 of losses (and, through training, of metrics) differ. Every run records the count it used
 (``environment.threads`` in run.json); reproduce a record with the same count.
 """
+
 from __future__ import annotations
 
 import os

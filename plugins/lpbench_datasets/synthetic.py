@@ -1,4 +1,5 @@
 """Synthetic 2-D mixtures drawn from the run's seed."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ Files live under the data root (constructor argument, else $LPBENCH_DATA_ROOT, e
 as is. Missing files are downloaded where the network allows; otherwise, and for truncated or
 corrupt files, a DataError says which file, where it belongs and what to do.
 """
+
 from __future__ import annotations
 
 import functools
@@ -107,7 +108,7 @@ def _celeba_load_csv(self, filename, header=None):
         raise _corrupt(path, e) from e
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def torchvision_class(name: str) -> type:
     """torchvision.datasets.<name> with the file checks above. Built on first use so importing
     this module does not import torchvision."""
@@ -417,7 +418,9 @@ class CelebA(TorchvisionImages):
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(workers) as pool:
-                futures = [pool.submit(work, s, min(s + chunk, len(filenames))) for s in range(0, len(filenames), chunk)]
+                futures = [
+                    pool.submit(work, s, min(s + chunk, len(filenames))) for s in range(0, len(filenames), chunk)
+                ]
                 for f in futures:
                     f.result()
         return torch.from_numpy(out)
@@ -471,6 +474,10 @@ def _celeba_image(path: Path):
         ) from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL's errors for undecodable data
         raise _corrupt(path, e) from e
-    rgb = TF.resize(TF.center_crop(rgb, [_CELEBA_CROP, _CELEBA_CROP]), [_CELEBA_SIZE, _CELEBA_SIZE],
-                    interpolation=InterpolationMode.BILINEAR, antialias=True)
+    rgb = TF.resize(
+        TF.center_crop(rgb, [_CELEBA_CROP, _CELEBA_CROP]),
+        [_CELEBA_SIZE, _CELEBA_SIZE],
+        interpolation=InterpolationMode.BILINEAR,
+        antialias=True,
+    )
     return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1)

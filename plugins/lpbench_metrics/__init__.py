@@ -1,4 +1,5 @@
 """Built-in metric and feature-extractor plugins."""
+
 from lpbench import hookimpl
 
 

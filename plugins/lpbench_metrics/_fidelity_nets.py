@@ -1,5 +1,6 @@
 """torch-side code of the torch-fidelity bridge: the digits classifier and the torch-fidelity
 feature-extractor class that wraps it. Imported only from inside methods (imports torch)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,18 +26,29 @@ class ClassifierNet(nn.Module):
     side ≥ 8; 28×28 digits keep more of their layout at pool 7.
     """
 
-    def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 1, pool: int = 4,
-                 features: str = "relu"):
+    def __init__(
+        self, num_classes: int = 10, width: int = 64, in_channels: int = 1, pool: int = 4, features: str = "relu"
+    ):
         super().__init__()
         if features not in ("relu", "linear"):
             raise ValueError(f"features must be 'relu' or 'linear', got {features!r}")
-        self.config = {"num_classes": num_classes, "width": width, "in_channels": in_channels, "pool": pool,
-                       "features": features}
+        self.config = {
+            "num_classes": num_classes,
+            "width": width,
+            "in_channels": in_channels,
+            "pool": pool,
+            "features": features,
+        }
         self.trunk = nn.Sequential(
-            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(pool), nn.Flatten(),
-            nn.Linear(32 * pool * pool, width), nn.ReLU(),
+            nn.Conv2d(in_channels, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.AdaptiveAvgPool2d(pool),
+            nn.Flatten(),
+            nn.Linear(32 * pool * pool, width),
+            nn.ReLU(),
         )
         self.head = nn.Linear(width, num_classes)
         # Set after training so the training set's features have unit RMS: KID's cubic kernel
@@ -160,12 +172,29 @@ def _shift(x, max_shift: int, g):
     return pad[torch.arange(n)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
 
 
-def train_classifier(train_x, train_y, test_x, test_y, *, num_classes, width, epochs, batch_size, lr,
-                     weight_decay, seed, pool=4, shift=0, features="relu", log=None) -> tuple[dict, float]:
+def train_classifier(
+    train_x,
+    train_y,
+    test_x,
+    test_y,
+    *,
+    num_classes,
+    width,
+    epochs,
+    batch_size,
+    lr,
+    weight_decay,
+    seed,
+    pool=4,
+    shift=0,
+    features="relu",
+    log=None,
+) -> tuple[dict, float]:
     """Train a ClassifierNet on uint8 images with a fixed seed → (checkpoint, test accuracy)."""
     torch.manual_seed(seed)
-    net = ClassifierNet(num_classes=num_classes, width=width, in_channels=train_x.shape[1], pool=pool,
-                        features=features)
+    net = ClassifierNet(
+        num_classes=num_classes, width=width, in_channels=train_x.shape[1], pool=pool, features=features
+    )
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     g = torch.Generator().manual_seed(seed)
     x = to_network_input(train_x, train_x.shape[1])

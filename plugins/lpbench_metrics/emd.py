@@ -1,20 +1,24 @@
 """Earth mover's distance: exact optimal transport (POT) with Euclidean ground cost."""
+
 from lpbench import Metric
 
 
 class EMD(Metric):
     name = "emd"
-    description = ("Exact earth mover's distance (POT emd2, Euclidean cost) between equal-size sets: points "
-                   "for 2-D data, the evaluator's features for images; emd_floor: real vs real at the same n, "
-                   "mean over up to floor_draws disjoint held-out sets (emd_floor_std: their spread)")
+    description = (
+        "Exact earth mover's distance (POT emd2, Euclidean cost) between equal-size sets: points "
+        "for 2-D data, the evaluator's features for images; emd_floor: real vs real at the same n, "
+        "mean over up to floor_draws disjoint held-out sets (emd_floor_std: their spread)"
+    )
     higher_is_better = False
     needs = ("features",)
     defaults = {"num_iter_max": 10_000_000, "floor": True, "floor_draws": 5}
 
     def compute(self, ev):
         layer = ev.extractor.layer_for(self.name) if ev.extractor is not None else "features"
-        out = {"emd": emd(ev.features("generated")[layer], ev.features("reference")[layer],
-                          self.settings["num_iter_max"])}
+        out = {
+            "emd": emd(ev.features("generated")[layer], ev.features("reference")[layer], self.settings["num_iter_max"])
+        }
         # The floor: what a perfect model scores at this sample size, from disjoint real sets of n.
         # One draw is one noisy number (0.097–0.174 at n = 1000 on eight Gaussians, issue 16), so
         # it is the mean over up to floor_draws held-out sets, with their spread. Only for raw
@@ -27,7 +31,7 @@ class EMD(Metric):
             ref = ev.features("reference")[layer]
             floors = []
             for k in range(draws):
-                block = held[k * n:(k + 1) * n]
+                block = held[k * n : (k + 1) * n]
                 feats = ev.extractor.extract(block, device=ev.device)[layer] if ev.extractor is not None else block
                 floors.append(emd(feats, ref, self.settings["num_iter_max"]))
             out["emd_floor"] = float(np.mean(floors))

@@ -8,6 +8,7 @@ through exactly the same code). The metrics compute from the shared features wit
 functions: fid_featuresdict_to_statistics/fid_statistics_to_metric, isc_featuresdict_to_metric,
 kid_featuresdict_to_metric.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,7 +70,10 @@ class FidelityFeatures(FeatureExtractor):
 
             self._register()
             fe = create_feature_extractor(
-                self.fidelity_name, list(self.layers), cuda=False, verbose=False,
+                self.fidelity_name,
+                list(self.layers),
+                cuda=False,
+                verbose=False,
                 feature_extractor_weights_path=str(self.weights_path()),
             )
             _MODULES[key] = fe.to(device)
@@ -86,8 +90,10 @@ class FidelityFeatures(FeatureExtractor):
 
 class InceptionV3Features(FidelityFeatures):
     name = "inception-v3-compat"
-    description = ("torch-fidelity's Inception-v3 (TF-compatible): pool3 2048-d features for FID/KID/PRD/EMD, "
-                   "logits for IS; weights via --inception-weights or LPBENCH_INCEPTION_WEIGHTS offline")
+    description = (
+        "torch-fidelity's Inception-v3 (TF-compatible): pool3 2048-d features for FID/KID/PRD/EMD, "
+        "logits for IS; weights via --inception-weights or LPBENCH_INCEPTION_WEIGHTS offline"
+    )
     fidelity_name = "inception-v3-compat"
     layers = ("2048", "logits_unbiased")
     # torch-fidelity's defaults for this extractor (get_default_feature_layer_for_metric)
@@ -136,22 +142,35 @@ def resolve_inception_weights(explicit=None) -> str:
 
 class DigitsCNNFeatures(FidelityFeatures):
     name = "digits_cnn"
-    description = ("Small CNN classifier trained by lpbench on digits' train split (lpbench train-evaluator); "
-                   "64-d penultimate features for FID/KID/PRD/EMD, 10 logits for IS; offline")
+    description = (
+        "Small CNN classifier trained by lpbench on digits' train split (lpbench train-evaluator); "
+        "64-d penultimate features for FID/KID/PRD/EMD, 10 logits for IS; offline"
+    )
     fidelity_name = "lpbench-digits-cnn"
     layers = ("features", "logits")
     metric_layers = {"fid": "features", "kid": "features", "is": "logits", "prd": "features", "emd": "features"}
     trainable = True
     # Training settings (registry.yaml: extractors.<name> overrides them, with sources).
-    train_defaults = {"width": 64, "pool": 4, "shift": 0, "features": "relu", "epochs": 40, "batch_size": 64,
-                      "lr": 1e-3, "weight_decay": 1e-4, "seed": 0}
+    train_defaults = {
+        "width": 64,
+        "pool": 4,
+        "shift": 0,
+        "features": "relu",
+        "epochs": 40,
+        "batch_size": 64,
+        "lr": 1e-3,
+        "weight_decay": 1e-4,
+        "seed": 0,
+    }
     dataset = "digits"  # whose train split the packaged weights were trained on
 
     def weights_path(self) -> str:
         path = self.options.get("weights") or self.default_weights_path()
         if not Path(path).is_file():
-            raise LpbenchError(f"{self.name} weights {path} are missing; run 'lpbench train-evaluator "
-                               f"--dataset {self.dataset} --packaged'")
+            raise LpbenchError(
+                f"{self.name} weights {path} are missing; run 'lpbench train-evaluator "
+                f"--dataset {self.dataset} --packaged'"
+            )
         return str(path)
 
     def _register(self):
@@ -181,17 +200,35 @@ class DigitsCNNFeatures(FidelityFeatures):
             raise DataError(f"{cls.name} is a classifier: its training set needs labels")
         num_classes = int(max(train.y.max(), test.y.max())) + 1
         ckpt, acc = train_classifier(
-            train.x, train.y, test.x, test.y, num_classes=num_classes, width=settings["width"],
-            epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"],
-            weight_decay=settings["weight_decay"], seed=settings["seed"], pool=settings["pool"], shift=settings["shift"], features=settings["features"], log=log,
+            train.x,
+            train.y,
+            test.x,
+            test.y,
+            num_classes=num_classes,
+            width=settings["width"],
+            epochs=settings["epochs"],
+            batch_size=settings["batch_size"],
+            lr=settings["lr"],
+            weight_decay=settings["weight_decay"],
+            seed=settings["seed"],
+            pool=settings["pool"],
+            shift=settings["shift"],
+            features=settings["features"],
+            log=log,
         )
         buf = io.BytesIO()
         torch.save(ckpt, buf)
         out = store.atomic_write_bytes(out, buf.getvalue(), what="extractor weights")
         info = {
-            "extractor": cls.name, "dataset": train.dataset, "train_size": len(train), "test_size": len(test),
-            "test_accuracy": acc, "settings": settings, "sha256": file_sha256(out),
-            "torch": torch.__version__, "bytes": out.stat().st_size,
+            "extractor": cls.name,
+            "dataset": train.dataset,
+            "train_size": len(train),
+            "test_size": len(test),
+            "test_accuracy": acc,
+            "settings": settings,
+            "sha256": file_sha256(out),
+            "torch": torch.__version__,
+            "bytes": out.stat().st_size,
         }
         out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
         return info
@@ -199,8 +236,10 @@ class DigitsCNNFeatures(FidelityFeatures):
 
 class MNIST5kCNNFeatures(DigitsCNNFeatures):
     name = "mnist5k_cnn"
-    description = ("Small CNN classifier trained by lpbench on mnist5k's train split (lpbench train-evaluator); "
-                   "64-d penultimate features for FID/KID/PRD/EMD, 10 logits for IS; offline")
+    description = (
+        "Small CNN classifier trained by lpbench on mnist5k's train split (lpbench train-evaluator); "
+        "64-d penultimate features for FID/KID/PRD/EMD, 10 logits for IS; offline"
+    )
     dataset = "mnist5k"
 
 
@@ -263,8 +302,10 @@ class IS(Metric):
 
 class KID(Metric):
     name = "kid"
-    description = ("Kernel Inception Distance (torch-fidelity; cubic polynomial kernel, average over 100 subsets "
-                   "of min(1000, n/2) samples; kid_std: their spread)")
+    description = (
+        "Kernel Inception Distance (torch-fidelity; cubic polynomial kernel, average over 100 subsets "
+        "of min(1000, n/2) samples; kid_std: their spread)"
+    )
     higher_is_better = False
     needs = ("features",)
     kinds = ("image",)

@@ -6,6 +6,7 @@ A sample is *high quality* when it lies within ``sigmas``·std of its nearest mo
 The centers and std come from the dataset plugin (``Evaluation.data``: ``centers()``, ``std``),
 so they follow the run's data settings.
 """
+
 from lpbench import LpbenchError, Metric
 
 

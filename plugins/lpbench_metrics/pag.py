@@ -13,6 +13,7 @@ and PAG = KL(N(0, diag ν²) ‖ N(0, σ²I)) = ½ Σᵢ (νᵢ²/σ² − 1 −
   noise (``decode_noise``; pgan samples G(h(z′))), the same score of codes reversed through that
   map into the noise, against the noise's N(0, σ²I) — the prior the model actually samples from.
 """
+
 from __future__ import annotations
 
 import lpbench
@@ -28,14 +29,24 @@ def pag_of_codes(z, sigma: float) -> tuple[float, float]:
 
 class PAG(Metric):
     name = "pag"
-    description = ("Prior Agreement (PGAN paper Eq. 2): KL(N(0, diag ν²) ‖ N(0, σ²I)) of reversed reference codes, "
-                   "ν the singular values (pag_normalized: ν² = s²/N); σ from the model's prior; pag_learned "
-                   "through a learned prior map (pgan: G∘h)")
+    description = (
+        "Prior Agreement (PGAN paper Eq. 2): KL(N(0, diag ν²) ‖ N(0, σ²I)) of reversed reference codes, "
+        "ν the singular values (pag_normalized: ν² = s²/N); σ from the model's prior; pag_learned "
+        "through a learned prior map (pgan: G∘h)"
+    )
     higher_is_better = False
     needs = ("model",)
     model_capabilities = ("decode",)
-    defaults = {"n_points": 1024, "steps": 1000, "lr": 0.05, "init_std": 1e-4, "tol": 1e-4, "window": 100,
-                "optimizer": "sgd", "batch_size": 0}
+    defaults = {
+        "n_points": 1024,
+        "steps": 1000,
+        "lr": 0.05,
+        "init_std": 1e-4,
+        "tol": 1e-4,
+        "window": 100,
+        "optimizer": "sgd",
+        "batch_size": 0,
+    }
 
     def compute(self, ev):
         model = ev.model
@@ -48,8 +59,11 @@ class PAG(Metric):
         out = self._score("pag", model.decode, x, d, float(model.prior_sigma), ev.generator(offset=31), report)
         out.update({"pag_n": n, "pag_d": d})
         if model.has("decode_noise"):
-            out.update(self._score("pag_learned", model.decode_noise, x, d, float(model.noise_sigma),
-                                   ev.generator(offset=32), report))
+            out.update(
+                self._score(
+                    "pag_learned", model.decode_noise, x, d, float(model.noise_sigma), ev.generator(offset=32), report
+                )
+            )
         return out
 
     def _score(self, name, decode, x, d, sigma, generator, report=None) -> dict:
@@ -58,14 +72,25 @@ class PAG(Metric):
         s = self.settings
         with torch.enable_grad():
             rev = lpbench.reverse(
-                decode, x, d, steps=int(s["steps"]), lr=float(s["lr"]), init_std=float(s["init_std"]),
-                tol=float(s["tol"]), window=int(s["window"]), batch_size=int(s["batch_size"]) or None,
+                decode,
+                x,
+                d,
+                steps=int(s["steps"]),
+                lr=float(s["lr"]),
+                init_std=float(s["init_std"]),
+                tol=float(s["tol"]),
+                window=int(s["window"]),
+                batch_size=int(s["batch_size"]) or None,
                 generator=generator,
                 optimizer=s["optimizer"],
                 progress=(lambda done, total, info: report(done, total, f"{name}: {info}")) if report else None,
             )
         raw, normalized = pag_of_codes(rev.codes.numpy(), sigma)
-        return {name: raw, f"{name}_normalized": normalized, f"{name}_sigma": sigma,
-                f"{name}_reversal_mse": float(rev.errors.mean()),
-                f"{name}_reversal_converged": float(rev.converged.float().mean()),
-                f"{name}_reversal_steps": float(rev.steps.float().mean())}
+        return {
+            name: raw,
+            f"{name}_normalized": normalized,
+            f"{name}_sigma": sigma,
+            f"{name}_reversal_mse": float(rev.errors.mean()),
+            f"{name}_reversal_converged": float(rev.converged.float().mean()),
+            f"{name}_reversal_steps": float(rev.steps.float().mean()),
+        }

@@ -2,6 +2,7 @@
 mini-batch k-means (scikit-learn, 20 clusters, n_init 10) on the union of the two embeddings,
 the PRD curve over 1001 angles averaged over 10 clusterings, F_8 (recall) and F_1/8 (precision).
 The k-means runs are seeded (the reference leaves them unseeded) so evaluations repeat exactly."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,10 @@ from lpbench import DataError, Metric
 
 class PRD(Metric):
     name = "prd"
-    description = ("Precision/recall for distributions (Sajjadi et al. 2018): prd_recall = F_8, "
-                   "prd_precision = F_1/8; curve saved as prd_curve.json in the run folder")
+    description = (
+        "Precision/recall for distributions (Sajjadi et al. 2018): prd_recall = F_8, "
+        "prd_precision = F_1/8; curve saved as prd_curve.json in the run folder"
+    )
     higher_is_better = True
     needs = ("features",)
     defaults = {"num_clusters": 20, "num_angles": 1001, "num_runs": 10, "beta": 8.0, "kmeans_n_init": 10}
@@ -21,13 +24,14 @@ class PRD(Metric):
         layer = ev.extractor.layer_for(self.name) if ev.extractor is not None else "features"
         gen, ref = ev.features("generated")[layer], ev.features("reference")[layer]
         if len(gen) != len(ref):
-            raise DataError(f"prd needs equal set sizes (reference algorithm); got {len(gen)} generated "
-                            f"and {len(ref)} reference samples")
+            raise DataError(
+                f"prd needs equal set sizes (reference algorithm); got {len(gen)} generated "
+                f"and {len(ref)} reference samples"
+            )
         s = self.settings
         if len(gen) + len(ref) < s["num_clusters"]:
             raise DataError(f"prd needs at least {s['num_clusters']} points in the union of both sets")
-        precision, recall = prd_curve(gen, ref, s["num_clusters"], s["num_angles"], s["num_runs"],
-                                      s["kmeans_n_init"])
+        precision, recall = prd_curve(gen, ref, s["num_clusters"], s["num_angles"], s["num_runs"], s["kmeans_n_init"])
         f_beta, f_beta_inv = max_f_beta_pair(precision, recall, s["beta"])
         if ev.out_dir is not None:  # the run's figures and the report plot it (prd_curve.png)
             save_curve(precision, recall, os.path.join(str(ev.out_dir), "prd_curve.json"))
@@ -42,7 +46,7 @@ def cluster_histograms(eval_data, ref_data, num_clusters, seed, n_init=10):
     data = np.vstack([eval_data, ref_data])
     labels = MiniBatchKMeans(n_clusters=num_clusters, n_init=n_init, random_state=seed).fit(data).labels_
     e = np.bincount(labels[: len(eval_data)], minlength=num_clusters) / len(eval_data)
-    r = np.bincount(labels[len(eval_data):], minlength=num_clusters) / len(ref_data)
+    r = np.bincount(labels[len(eval_data) :], minlength=num_clusters) / len(ref_data)
     return e, r
 
 
@@ -62,8 +66,10 @@ def prd_curve(eval_data, ref_data, num_clusters=20, num_angles=1001, num_runs=10
     """The PRD curve averaged over ``num_runs`` clusterings seeded 0..num_runs−1."""
     import numpy as np
 
-    curves = [prd_from_histograms(*cluster_histograms(eval_data, ref_data, num_clusters, run, n_init), num_angles)
-              for run in range(num_runs)]
+    curves = [
+        prd_from_histograms(*cluster_histograms(eval_data, ref_data, num_clusters, run, n_init), num_angles)
+        for run in range(num_runs)
+    ]
     return np.mean([c[0] for c in curves], axis=0), np.mean([c[1] for c in curves], axis=0)
 
 
@@ -81,5 +87,6 @@ def save_curve(precision, recall, path):
     """Write {"precision": [...], "recall": [...]} atomically: the file contract the figures read."""
     from lpbench import store
 
-    store.atomic_write_json(path, {"precision": [float(v) for v in precision], "recall": [float(v) for v in recall]},
-                            what="PRD curve")
+    store.atomic_write_json(
+        path, {"precision": [float(v) for v in precision], "recall": [float(v) for v in recall]}, what="PRD curve"
+    )

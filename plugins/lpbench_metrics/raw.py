@@ -1,4 +1,5 @@
 """The identity feature extractor: samples flattened (2-D points are their own features)."""
+
 from lpbench import FeatureExtractor
 
 

@@ -4,6 +4,7 @@ Off unless enabled: ``LPBENCH_MLFLOW=1`` in the environment or ``mlflow = true``
 (the CLI hands file settings to plugins as LPBENCH_* variables). mlflow is imported only when a
 run is logged, so listing plugins and the CLI stay fast without it.
 """
+
 import os
 
 from lpbench import LpbenchError, hookimpl
@@ -28,5 +29,6 @@ def run_finished(record, run_dir):
         raise LpbenchError(
             f"{ENABLE_ENV} is on but mlflow cannot be imported ({e}); install it with pip install 'lpbench[mlflow]'"
         ) from None
-    log_run(record, run_dir, tracking_uri=os.environ.get(URI_ENV) or None,
-            experiment=os.environ.get(EXPERIMENT_ENV) or None)
+    log_run(
+        record, run_dir, tracking_uri=os.environ.get(URI_ENV) or None, experiment=os.environ.get(EXPERIMENT_ENV) or None
+    )

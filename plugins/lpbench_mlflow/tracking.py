@@ -1,4 +1,5 @@
 """Logging one lpbench run to MLflow (imports mlflow: loaded only when tracking is on)."""
+
 import json
 import math
 from pathlib import Path
@@ -48,29 +49,39 @@ def log_run(record: dict, run_dir, tracking_uri=None, experiment=None) -> str:
     else:
         exp_id = exp.experiment_id
     tags = {
-        "lpbench.model": record["model"], "lpbench.dataset": record["dataset"],
-        "lpbench.budget": record["budget"], "lpbench.seed": str(record["seed"]),
-        "lpbench.status": record.get("status", ""), "lpbench.run_dir": str(run_dir.resolve()),
+        "lpbench.model": record["model"],
+        "lpbench.dataset": record["dataset"],
+        "lpbench.budget": record["budget"],
+        "lpbench.seed": str(record["seed"]),
+        "lpbench.status": record.get("status", ""),
+        "lpbench.run_dir": str(run_dir.resolve()),
     }
     if record.get("error"):
         tags["lpbench.error"] = str(record["error"])[:5000]
     run = client.create_run(exp_id, run_name=f"{record['model']} {record['budget']} seed{record['seed']}", tags=tags)
     rid = run.info.run_id
     try:
-        params = {"model": record["model"], "dataset": record["dataset"], "budget": record["budget"],
-                  "seed": str(record["seed"]), **flatten(record.get("config") or {})}
+        params = {
+            "model": record["model"],
+            "dataset": record["dataset"],
+            "budget": record["budget"],
+            "seed": str(record["seed"]),
+            **flatten(record.get("config") or {}),
+        }
         items = [Param(k[:250], v[:6000]) for k, v in params.items()]
         for i in range(0, len(items), PARAM_CHUNK):
-            client.log_batch(rid, params=items[i: i + PARAM_CHUNK])
+            client.log_batch(rid, params=items[i : i + PARAM_CHUNK])
         metrics = [Metric(k, float(v), 0, 0) for k, v in (record.get("metrics") or {}).items() if _finite(v)]
         metrics += [Metric(f"time_{k}", float(v), 0, 0) for k, v in (record.get("timings") or {}).items() if _finite(v)]
         curves_file = run_dir / "curves.json"
         if curves_file.exists():
             for row in json.loads(curves_file.read_text()):
                 step = int(row.get("step", 0))
-                metrics += [Metric(f"train_{k}", float(v), 0, step) for k, v in row.items() if k != "step" and _finite(v)]
+                metrics += [
+                    Metric(f"train_{k}", float(v), 0, step) for k, v in row.items() if k != "step" and _finite(v)
+                ]
         for i in range(0, len(metrics), METRIC_CHUNK):
-            client.log_batch(rid, metrics=metrics[i: i + METRIC_CHUNK])
+            client.log_batch(rid, metrics=metrics[i : i + METRIC_CHUNK])
         for f in sorted(run_dir.iterdir()):
             if f.is_file() and f.name not in SKIP_FILES and not f.name.startswith("."):
                 client.log_artifact(rid, str(f))

@@ -1,4 +1,5 @@
 """Built-in model plugins. Registered through the same hook third-party plugins implement."""
+
 from lpbench import hookimpl
 
 

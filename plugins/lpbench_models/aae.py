@@ -13,6 +13,7 @@ Every budget step alternates the two phases of the paper's Fig. 1 once, on one r
                      feature space + the adversarial loss of enc(x) under D_C; CG fixed
 ``aae`` is the same model with CG the identity on N(0, I) codes (the paper's baseline).
 """
+
 from __future__ import annotations
 
 from lpbench import Model
@@ -48,7 +49,9 @@ class AAE(ModuleSet, Model):
             raise ValueError(f"{self.name}: a condition feeds the code generator; use aae_learned_prior")
         if hp["condition"] == "supervised" and not config.num_classes:
             raise ValueError(f"{self.name}: condition 'supervised' needs a labelled dataset")
-        self.n_cond = {"none": 0, "supervised": config.num_classes or 0, "unsupervised": hp["categories"]}[hp["condition"]]
+        self.n_cond = {"none": 0, "supervised": config.num_classes or 0, "unsupervised": hp["categories"]}[
+            hp["condition"]
+        ]
         self._build()
 
     def _build(self):
@@ -107,8 +110,14 @@ class AAE(ModuleSet, Model):
 
         opts = {"prior": opt_prior, "di": opt_di, "dc": opt_dc, "ae": opt_ae}
         scheds = schedule_optimizers(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
-        start = ctx.track(**self.modules(), opt_prior=opt_prior, opt_di=opt_di, opt_dc=opt_dc, opt_ae=opt_ae,
-                          **{f"lr_{k}": v for k, v in scheds.items()})
+        start = ctx.track(
+            **self.modules(),
+            opt_prior=opt_prior,
+            opt_di=opt_di,
+            opt_dc=opt_dc,
+            opt_ae=opt_ae,
+            **{f"lr_{k}": v for k, v in scheds.items()},
+        )
         supervised = self.hp["condition"] == "supervised"
         if supervised and data.y is None:
             raise ValueError(f"{self.name}: condition 'supervised' needs labels, and this split has none")

@@ -5,6 +5,7 @@ A subclass declares its extra networks and optimizers and one ``train_step``; ev
 needs to be resumable lives in what ``tracked()`` returns. No torch at module level: this module is
 imported while plugins register.
 """
+
 from lpbench import Model
 
 # Settings every autoencoder has (registry.yaml names each model's values and their sources):
@@ -68,8 +69,12 @@ class Autoencoder(Model):
         from dataclasses import replace
 
         hp = self.hp
-        return replace(budget, batch_size=int(hp["batch_size"]) or budget.batch_size,
-                       epochs=budget.epochs * hp["epochs_scale"], aux_epochs=budget.aux_epochs * hp["aux_epochs_scale"])
+        return replace(
+            budget,
+            batch_size=int(hp["batch_size"]) or budget.batch_size,
+            epochs=budget.epochs * hp["epochs_scale"],
+            aux_epochs=budget.aux_epochs * hp["aux_epochs_scale"],
+        )
 
     def fit(self, data, budget, ctx):
         from lpbench import schedule_optimizers
@@ -77,8 +82,9 @@ class Autoencoder(Model):
         self.to(ctx.device)
         opts = self.make_optimizers()
         scheds = schedule_optimizers(opts, {k: self.hp["lr_schedule"] for k in opts}, ctx.total_steps, ctx.notes)
-        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
-                          **{f"lr_{k}": s for k, s in scheds.items()})
+        start = ctx.track(
+            **self.networks(), **{f"opt_{k}": o for k, o in opts.items()}, **{f"lr_{k}": s for k, s in scheds.items()}
+        )
         self.train(True)
         batches = data.batches(budget.batch_size, ctx.seed, start)
         for step in range(start, ctx.total_steps):
@@ -116,8 +122,12 @@ class Autoencoder(Model):
         was = self.enc.training
         self.enc.eval()
         with torch.no_grad():
-            out = torch.cat([self.encode(data.batch(torch.arange(i, min(i + batch_size, len(data)))))
-                             for i in range(0, len(data), batch_size)])
+            out = torch.cat(
+                [
+                    self.encode(data.batch(torch.arange(i, min(i + batch_size, len(data)))))
+                    for i in range(0, len(data), batch_size)
+                ]
+            )
         self.enc.train(was)
         return out
 

@@ -4,6 +4,7 @@
 One training step of the generator is one budget step; the ``critic_steps`` discriminator
 updates before it (each on its own real batch) belong to that step.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,10 @@ class GAN(ModuleSet, Model):
             if not ok:
                 raise ValueError(f"{self.name}: hyperparameter {key} must be {expected}, got {hp[key]!r}")
         if hp["critic_output"] == "sigmoid" and hp["loss"] == "ns":
-            raise ValueError(f"{self.name}: critic_output 'sigmoid' is the WGAN critic of the masked/weighted paper's "
-                             "Table 1 (loss wgan or wgan_gp); the ns loss applies D's sigmoid itself")
+            raise ValueError(
+                f"{self.name}: critic_output 'sigmoid' is the WGAN critic of the masked/weighted paper's "
+                "Table 1 (loss wgan or wgan_gp); the ns loss applies D's sigmoid itself"
+            )
         self._build()
 
     # ------------------------------------------------------------------------------ networks
@@ -106,7 +109,7 @@ class GAN(ModuleSet, Model):
     @property
     def prior_sigma(self) -> float:
         """PAG's σ: the prior's standard deviation, moment-matched for U(−1, 1) (variance 1/3)."""
-        return 3 ** -0.5 if self.hp["prior"] == "uniform" else 1.0
+        return 3**-0.5 if self.hp["prior"] == "uniform" else 1.0
 
     def critic(self, x):
         """D's score: logits (ns), the critic's value (WGAN), or, with ``critic_output: sigmoid``,
@@ -203,16 +206,21 @@ class GAN(ModuleSet, Model):
     def schedulers(self, opt_g, opt_d, generator_steps, ctx) -> dict:
         from lpbench import schedule_optimizers
 
-        return schedule_optimizers({"g": opt_g, "d": opt_d}, {"g": self.hp["lr_schedule"], "d": self.hp["lr_schedule"]},
-                      generator_steps, ctx.notes)
+        return schedule_optimizers(
+            {"g": opt_g, "d": opt_d},
+            {"g": self.hp["lr_schedule"], "d": self.hp["lr_schedule"]},
+            generator_steps,
+            ctx.notes,
+        )
 
     def fit(self, data, budget, ctx):
         self.to(ctx.device)
         opt_g = self._optimizer(self.G.parameters())
         opt_d = self._optimizer(self.D.parameters())
         scheds = self.schedulers(opt_g, opt_d, ctx.total_steps, ctx)
-        start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d,
-                          lr_g=scheds["g"], lr_d=scheds["d"])
+        start = ctx.track(
+            generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d, lr_g=scheds["g"], lr_d=scheds["d"]
+        )
         self.train_gan(data, budget, ctx, opt_g, opt_d, start, ctx.total_steps, scheds=scheds)
 
     def train_gan(self, data, budget, ctx, opt_g, opt_d, start, stop, offset=0, scheds=None):

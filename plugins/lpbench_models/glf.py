@@ -15,6 +15,7 @@ The flow (priors/flow.py) and its optimizer follow the authors' code: BatchNorm 
 nets, clamp 2, N(0, 0.05²) initialization, Adam betas (0.8, 0.9), eps 1e-6, weight decay 2e-5.
 Sampling: z = flow⁻¹(ε), ε ~ N(0, I), then the decoder.
 """
+
 from .autoencoder import Autoencoder, squared_error
 
 
@@ -39,8 +40,14 @@ class GLF(Autoencoder):
         from .priors.flow import FlowPrior
 
         hp = self.hp
-        self.prior = FlowPrior(self.latent_dim, hp["flow_hidden"], hp["flow_blocks"], hp["flow_clamp"], perm_seed=0,
-                               init_std=hp["flow_init_std"])
+        self.prior = FlowPrior(
+            self.latent_dim,
+            hp["flow_hidden"],
+            hp["flow_blocks"],
+            hp["flow_clamp"],
+            perm_seed=0,
+            init_std=hp["flow_init_std"],
+        )
 
     def networks(self):
         return {**super().networks(), "flow": self.prior.flow}
@@ -51,8 +58,12 @@ class GLF(Autoencoder):
         from .priors.flow import optimizer
 
         hp = self.hp
-        return {"ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=hp["lr"]),
-                "flow": optimizer(self.prior.flow, hp["flow_lr"], hp["flow_weight_decay"], hp["flow_betas"], hp["flow_eps"])}
+        return {
+            "ae": torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=hp["lr"]),
+            "flow": optimizer(
+                self.prior.flow, hp["flow_lr"], hp["flow_weight_decay"], hp["flow_betas"], hp["flow_eps"]
+            ),
+        }
 
     def codes(self, x):
         """(codes fed to the decoder and the flow, extra loss terms and curve values)."""

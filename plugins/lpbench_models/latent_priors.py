@@ -6,6 +6,7 @@ kde: a Gaussian kernel density estimate on the codes (scipy, Scott's rule).
 
 No torch import at module level: registration must keep `lpbench list` instant.
 """
+
 from lpbench import Prior
 
 
@@ -70,8 +71,13 @@ class GMMPrior(Prior):
         from .priors.gmm import GMMPrior as Mixture
 
         s = self.settings
-        return Mixture(int(s["n_components"]), s["covariance_type"], max_iter=int(s["max_iter"]),
-                       n_init=int(s["n_init"]), reg_covar=float(s["reg_covar"]))
+        return Mixture(
+            int(s["n_components"]),
+            s["covariance_type"],
+            max_iter=int(s["max_iter"]),
+            n_init=int(s["n_init"]),
+            reg_covar=float(s["reg_covar"]),
+        )
 
     @property
     def gmm(self):
@@ -141,7 +147,9 @@ class CodeGANPrior(Prior):
     fully connected layers; non-saturating GAN loss; RMSProp."""
 
     name = "pgan"
-    description = "Secondary GAN on the codes (PGAN paper): z = h(z'), z' ~ N(0, I), 4-FC-layer generator and discriminator"
+    description = (
+        "Secondary GAN on the codes (PGAN paper): z = h(z'), z' ~ N(0, I), 4-FC-layer generator and discriminator"
+    )
     trainable = True
     defaults = {"hidden": 256, "lr": 3e-4, "batch_size": 100}
 
@@ -209,15 +217,29 @@ class FlowLatentPrior(Prior):
     name = "flow"
     description = "GLF latent flow (affine couplings + fixed permutations) fitted ex post by maximum likelihood"
     trainable = True
-    defaults = {"hidden": 64, "blocks": 4, "clamp": 2.0, "init_std": 0.05, "lr": 1e-3, "weight_decay": 2e-5,
-                "betas": [0.8, 0.9], "eps": 1e-6}
+    defaults = {
+        "hidden": 64,
+        "blocks": 4,
+        "clamp": 2.0,
+        "init_std": 0.05,
+        "lr": 1e-3,
+        "weight_decay": 2e-5,
+        "betas": [0.8, 0.9],
+        "eps": 1e-6,
+    }
 
     def _build(self):
         from .priors.flow import FlowPrior
 
         s = self.settings
-        self.flow = FlowPrior(self.latent_dim, int(s["hidden"]), int(s["blocks"]), float(s["clamp"]), perm_seed=0,
-                              init_std=float(s["init_std"]))
+        self.flow = FlowPrior(
+            self.latent_dim,
+            int(s["hidden"]),
+            int(s["blocks"]),
+            float(s["clamp"]),
+            perm_seed=0,
+            init_std=float(s["init_std"]),
+        )
 
     def fit(self, codes, ctx):
         from .priors.flow import optimizer

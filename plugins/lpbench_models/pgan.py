@@ -15,6 +15,7 @@ Budget (one global step counter, so checkpoints resume in any stage):
 The generator thus gets exactly as many updates as the plain ``gan``; the secondary GAN is the
 auxiliary stage the budget's ``aux_epochs`` pays for.
 """
+
 from __future__ import annotations
 
 from .gan import GAN
@@ -113,9 +114,19 @@ class PGAN(GAN):
         opt_h = torch.optim.RMSprop(self.H.parameters(), lr=self.hp["prior_lr"])
         opt_dh = torch.optim.RMSprop(self.DH.parameters(), lr=self.hp["prior_lr"])
         scheds = self.schedulers(opt_g, opt_d, total, ctx)  # G's schedule spans both of its stages
-        start = ctx.track(generator=self.G, discriminator=self.D, opt_g=opt_g, opt_d=opt_d,
-                          prior_generator=self.H, prior_discriminator=self.DH, opt_h=opt_h, opt_dh=opt_dh,
-                          reversed_codes=self.reversed, lr_g=scheds["g"], lr_d=scheds["d"])
+        start = ctx.track(
+            generator=self.G,
+            discriminator=self.D,
+            opt_g=opt_g,
+            opt_d=opt_d,
+            prior_generator=self.H,
+            prior_discriminator=self.DH,
+            opt_h=opt_h,
+            opt_dh=opt_dh,
+            reversed_codes=self.reversed,
+            lr_g=scheds["g"],
+            lr_d=scheds["d"],
+        )
         self.use_h = False
         if start < t1:
             self.train_gan(data, budget, ctx, opt_g, opt_d, start, t1, scheds=scheds)
@@ -157,23 +168,32 @@ class PGAN(GAN):
             h = self.H(self._probe(len(r.codes), seed).to(self.device)).cpu()
         checks = r.prior_checks
         return {
-            "reversal": {"n": len(r.codes), "mean_mse": float(r.errors.mean()),
-                         "converged_fraction": float(r.converged.float().mean()) if r.converged is not None else None,
-                         "mean_steps": float(r.steps.float().mean()) if r.steps is not None else None},
-            "secondary_gan": {"steps": r.prior_stopped, "allowance": int(aux),
-                              "converged": bool(r.prior_stopped is not None and r.prior_stopped < aux),
-                              "criterion": (f"Fréchet distance h(z′) vs reversed codes, checked every "
-                                            f"{self.hp['prior_check_every']} steps: stop after "
-                                            f"{self.hp['prior_patience']} checks without a "
-                                            f"{self.hp['prior_min_improvement']:.0%} drop"),
-                              "final_frechet": checks[-1][1] if checks else None,
-                              "checks": [list(c) for c in checks]},
+            "reversal": {
+                "n": len(r.codes),
+                "mean_mse": float(r.errors.mean()),
+                "converged_fraction": float(r.converged.float().mean()) if r.converged is not None else None,
+                "mean_steps": float(r.steps.float().mean()) if r.steps is not None else None,
+            },
+            "secondary_gan": {
+                "steps": r.prior_stopped,
+                "allowance": int(aux),
+                "converged": bool(r.prior_stopped is not None and r.prior_stopped < aux),
+                "criterion": (
+                    f"Fréchet distance h(z′) vs reversed codes, checked every "
+                    f"{self.hp['prior_check_every']} steps: stop after "
+                    f"{self.hp['prior_patience']} checks without a "
+                    f"{self.hp['prior_min_improvement']:.0%} drop"
+                ),
+                "final_frechet": checks[-1][1] if checks else None,
+                "checks": [list(c) for c in checks],
+            },
             "spread": {"h_principal_std": principal_stds(h), "codes_principal_std": principal_stds(r.codes)},
         }
 
     def reverse_training_set(self, data, ctx):
         """Algorithm 1 on every training point, batched; errors are kept for inspection."""
         import torch
+
         from lpbench import reverse
 
         self.G.eval()
@@ -181,10 +201,16 @@ class PGAN(GAN):
             p.requires_grad_(False)
         try:
             rev = reverse(
-                self.G, data.as_float(data.x), self.latent_dim, steps=self.hp["reversal_steps"],
-                lr=self.hp["reversal_lr"], init_std=self.hp["reversal_init_std"], tol=self.hp["reversal_tol"],
+                self.G,
+                data.as_float(data.x),
+                self.latent_dim,
+                steps=self.hp["reversal_steps"],
+                lr=self.hp["reversal_lr"],
+                init_std=self.hp["reversal_init_std"],
+                tol=self.hp["reversal_tol"],
                 window=self.hp["reversal_window"],
-                batch_size=self.hp["reversal_batch"], optimizer=self.hp["reversal_optimizer"],
+                batch_size=self.hp["reversal_batch"],
+                optimizer=self.hp["reversal_optimizer"],
                 generator=torch.Generator().manual_seed(ctx.seed * 1_000_003 + 17),
             )
         finally:
@@ -192,14 +218,19 @@ class PGAN(GAN):
                 p.requires_grad_(True)
         r = self.reversed
         r.codes, r.errors, r.steps, r.converged = rev.codes, rev.errors, rev.steps, rev.converged
-        ctx.logger.info("pgan: reversed %d training points, mean reconstruction error %.4g, %.0f%% converged",
-                        len(r.codes), float(r.errors.mean()), 100 * float(r.converged.float().mean()))
+        ctx.logger.info(
+            "pgan: reversed %d training points, mean reconstruction error %.4g, %.0f%% converged",
+            len(r.codes),
+            float(r.errors.mean()),
+            100 * float(r.converged.float().mean()),
+        )
 
     def train_prior(self, ctx, opt_h, opt_dh, start, stop, offset):
         """The secondary (non-saturating) GAN: h(z') against the reversed codes, until converged
         (see the module docstring) or out of its ``stop`` steps."""
         import torch
         import torch.nn.functional as F
+
         from lpbench import DataSplit
 
         codes = DataSplit(self.reversed.codes.to(self.device), None, "points", "codes", "train")
@@ -232,6 +263,7 @@ class PGAN(GAN):
         True when the last ``prior_patience`` checks brought no new best by a relative
         ``prior_min_improvement``."""
         import torch
+
         from lpbench import latent
 
         self.H.eval()

@@ -1,5 +1,6 @@
 """Masked and weighted resampling of pre-sampled latent codes (masked/weighted-prior GAN paper,
 §3, Definitions 3 and 4). Pure functions of a score vector, so they are tested directly."""
+
 from __future__ import annotations
 
 

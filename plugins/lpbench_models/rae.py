@@ -6,6 +6,7 @@ dimensions of z², λ·Σw² on the decoder, so their published β and λ apply 
 sampler is the nominal N(0, I); RAE+GMM — the paper's ex-post 10-component full-covariance
 Gaussian mixture on the training codes — is the composite ``rae_gmm`` (registry.yaml: rae with
 the gmm prior)."""
+
 from .autoencoder import Autoencoder, squared_error
 
 
@@ -23,10 +24,15 @@ class RAE(Autoencoder):
 
         # L2 on the decoder weights as Adam weight decay on the decoder's group only: the gradient
         # of λ‖θ‖² is 2λθ, so weight_decay = 2λ.
-        return {"ae": torch.optim.Adam([
-            {"params": self.enc.parameters()},
-            {"params": self.dec.parameters(), "weight_decay": 2 * self.hp["decoder_weight_decay"]},
-        ], lr=self.hp["lr"])}
+        return {
+            "ae": torch.optim.Adam(
+                [
+                    {"params": self.enc.parameters()},
+                    {"params": self.dec.parameters(), "weight_decay": 2 * self.hp["decoder_weight_decay"]},
+                ],
+                lr=self.hp["lr"],
+            )
+        }
 
     def train_step(self, x, opts):
         z = self.enc(x)

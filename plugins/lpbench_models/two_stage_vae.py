@@ -5,6 +5,7 @@ are u ~ N(0, I) → z = second decoder(u) + γ_z·ε → first decoder's mean.
 
 Both stages share one step counter (stage 1: the budget's steps, stage 2: its aux steps over the
 training codes), so a run killed in either stage resumes where it was."""
+
 from .autoencoder import Autoencoder, gaussian_kl
 
 
@@ -37,8 +38,10 @@ class TwoStageVAE(Autoencoder):
         import torch
 
         first = [*self.enc.parameters(), *self.dec.parameters(), *self.gamma.parameters()]
-        return {"first": torch.optim.Adam(first, lr=self.hp["lr"]),
-                "second": torch.optim.Adam(self.second.parameters(), lr=self.hp["second_lr"])}
+        return {
+            "first": torch.optim.Adam(first, lr=self.hp["lr"]),
+            "second": torch.optim.Adam(self.second.parameters(), lr=self.hp["second_lr"]),
+        }
 
     def first_loss(self, x):
         import math
@@ -59,7 +62,13 @@ class TwoStageVAE(Autoencoder):
         opts["first"].zero_grad(set_to_none=True)
         loss.backward()
         opts["first"].step()
-        return {"loss": loss, "rec": rec, "kl": kl, "sse": sse.detach(), "gamma": self.gamma["log_gamma"].detach().exp()}
+        return {
+            "loss": loss,
+            "rec": rec,
+            "kl": kl,
+            "sse": sse.detach(),
+            "gamma": self.gamma["log_gamma"].detach().exp(),
+        }
 
     def fit(self, data, budget, ctx):
         from lpbench import DataSplit, schedule_optimizers
@@ -69,10 +78,13 @@ class TwoStageVAE(Autoencoder):
         ctx.total_steps = n1 + n2
         self.to(ctx.device)
         opts = self.make_optimizers()
-        scheds = {**schedule_optimizers({"first": opts["first"]}, {"first": self.hp["lr_schedule"]}, n1, ctx.notes),
-                  **schedule_optimizers({"second": opts["second"]}, {"second": self.hp["second_lr_schedule"]}, n2, ctx.notes)}
-        start = ctx.track(**self.networks(), **{f"opt_{k}": o for k, o in opts.items()},
-                          **{f"lr_{k}": s for k, s in scheds.items()})
+        scheds = {
+            **schedule_optimizers({"first": opts["first"]}, {"first": self.hp["lr_schedule"]}, n1, ctx.notes),
+            **schedule_optimizers({"second": opts["second"]}, {"second": self.hp["second_lr_schedule"]}, n2, ctx.notes),
+        }
+        start = ctx.track(
+            **self.networks(), **{f"opt_{k}": o for k, o in opts.items()}, **{f"lr_{k}": s for k, s in scheds.items()}
+        )
         self.train(True)
         batches = data.batches(budget.batch_size, ctx.seed, start) if start < n1 else None
         codes = None
@@ -98,8 +110,12 @@ class TwoStageVAE(Autoencoder):
         import torch
 
         with torch.no_grad():
-            return torch.cat([torch.cat(self.posterior(data.batch(torch.arange(i, min(i + batch_size, len(data))))), 1)
-                              for i in range(0, len(data), batch_size)])
+            return torch.cat(
+                [
+                    torch.cat(self.posterior(data.batch(torch.arange(i, min(i + batch_size, len(data))))), 1)
+                    for i in range(0, len(data), batch_size)
+                ]
+            )
 
     def second_step(self, stats, opts):
         import torch
@@ -110,7 +126,13 @@ class TwoStageVAE(Autoencoder):
         opts["second"].zero_grad(set_to_none=True)
         loss.backward()
         opts["second"].step()
-        return {"loss2": loss, "rec2": rec, "kl2": kl, "sse2": sse.detach(), "gamma2": self.second.net.log_gamma.detach().exp()}
+        return {
+            "loss2": loss,
+            "rec2": rec,
+            "kl2": kl,
+            "sse2": sse.detach(),
+            "gamma2": self.second.net.log_gamma.detach().exp(),
+        }
 
     def sample_prior(self, n, generator):
         return self.second.sample(n, generator)

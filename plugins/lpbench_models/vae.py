@@ -1,4 +1,5 @@
 """VAE (Kingma & Welling 2014): Gaussian posterior, reparameterization, ELBO."""
+
 from .autoencoder import Autoencoder, gaussian_kl
 
 

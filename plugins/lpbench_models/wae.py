@@ -1,6 +1,7 @@
 """Wasserstein autoencoders (Tolstikhin et al. 2018, Algorithms 1 and 2): a deterministic
 autoencoder with squared-error cost whose aggregate posterior is pulled to the prior N(0, σ²I) by
 a latent adversary (WAE-GAN) or by MMD with the inverse multiquadratics kernel (WAE-MMD)."""
+
 from .autoencoder import Autoencoder, squared_error
 
 
@@ -12,8 +13,9 @@ class _WAE(Autoencoder):
     def ae_optimizer(self):
         import torch
 
-        return torch.optim.Adam([*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"],
-                                betas=(self.hp["beta1"], 0.999))
+        return torch.optim.Adam(
+            [*self.enc.parameters(), *self.dec.parameters()], lr=self.hp["lr"], betas=(self.hp["beta1"], 0.999)
+        )
 
     def __init__(self, config):
         super().__init__(config)
@@ -57,7 +59,9 @@ class WAEGAN(_WAE):
 
         return {
             "ae": self.ae_optimizer(),
-            "adversary": torch.optim.Adam(self.adv.parameters(), lr=self.hp["adversary_lr"], betas=(self.hp["beta1"], 0.999)),
+            "adversary": torch.optim.Adam(
+                self.adv.parameters(), lr=self.hp["adversary_lr"], betas=(self.hp["beta1"], 0.999)
+            ),
         }
 
     def train_step(self, x, opts):
@@ -67,8 +71,9 @@ class WAEGAN(_WAE):
         z = self.enc(x)
         # Adversary: prior draws are "real" (1), codes are "fake" (0).
         p, q = self.adv(self._prior_like(z)), self.adv(z.detach())
-        d_loss = F.binary_cross_entropy_with_logits(p, torch.ones_like(p)) + \
-            F.binary_cross_entropy_with_logits(q, torch.zeros_like(q))
+        d_loss = F.binary_cross_entropy_with_logits(p, torch.ones_like(p)) + F.binary_cross_entropy_with_logits(
+            q, torch.zeros_like(q)
+        )
         opts["adversary"].zero_grad(set_to_none=True)
         d_loss.backward()
         opts["adversary"].step()

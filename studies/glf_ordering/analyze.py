@@ -13,6 +13,7 @@ family of ordering tests.
 It also writes the tables into docs/models.md between its markers; --check writes nothing and exits
 1 when results.json, results.md or the docs/models.md block differ from what the records give.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from publish import publish  # noqa: E402  (studies/publish.py, shared by every study)
+
 RUNS = HERE / "runs" / "digits" / "paper"
 MODELS = ["glf", "rae", "vae", "vae_flow_prior"]
 METRIC = "fid"
@@ -61,14 +63,20 @@ def analyse(data: dict) -> dict:
 
     # The rows the paper's claim is about: glf with its own flow, rae with its ex-post GMM
     # (= rae_gmm), vae with its N(0, I); vae_flow_prior with its own flow.
-    rows = {"glf": ("glf", "native"), "rae_gmm": ("rae", "gmm"), "vae": ("vae", "native"),
-            "vae_flow_prior": ("vae_flow_prior", "native")}
+    rows = {
+        "glf": ("glf", "native"),
+        "rae_gmm": ("rae", "gmm"),
+        "vae": ("vae", "native"),
+        "vae_flow_prior": ("vae_flow_prior", "native"),
+    }
     table = {}
     for name, (model, key) in rows.items():
-        table[name] = {"fid": summary(_values(data, model, key)),
-                       "ceiling": summary(_values(data, model, "ceiling")),
-                       "gmm": summary(_values(data, model, "gmm")),
-                       "flow": summary(_values(data, model, "flow"))}
+        table[name] = {
+            "fid": summary(_values(data, model, key)),
+            "ceiling": summary(_values(data, model, "ceiling")),
+            "gmm": summary(_values(data, model, "gmm")),
+            "flow": summary(_values(data, model, "flow")),
+        }
     ordering = {}
     for a, b in (("glf", "rae_gmm"), ("rae_gmm", "vae"), ("glf", "vae"), ("glf", "vae_flow_prior")):
         ordering[f"{a} < {b}"] = compare(_values(data, *rows[a]), _values(data, *rows[b]))
@@ -76,24 +84,42 @@ def analyse(data: dict) -> dict:
     for t in ordering.values():
         p = t["p_holm"] = next(adjusted) if t["p_value"] is not None else None
         t["significant"] = None if p is None else bool(p < t["alpha"])
-        t["verdict"] = (None if t["mean_diff"] is None else "not significant" if not t["significant"]
-                        else "holds" if t["mean_diff"] < 0 else "does not hold (reversed)")
+        t["verdict"] = (
+            None
+            if t["mean_diff"] is None
+            else "not significant"
+            if not t["significant"]
+            else "holds"
+            if t["mean_diff"] < 0
+            else "does not hold (reversed)"
+        )
     # Autoencoder vs prior: same trained model, different priors on its codes (paired by seed).
     decomposition = {
-        "glf ceiling vs rae ceiling (autoencoders)": compare(_values(data, "glf", "ceiling"), _values(data, "rae", "ceiling")),
+        "glf ceiling vs rae ceiling (autoencoders)": compare(
+            _values(data, "glf", "ceiling"), _values(data, "rae", "ceiling")
+        ),
         "glf own flow vs glf + ex-post gmm": _paired(data, "glf", "native", "gmm", compare),
         "glf own flow vs glf + ex-post flow": _paired(data, "glf", "native", "flow", compare),
         "rae + gmm vs rae + ex-post flow": _paired(data, "rae", "gmm", "flow", compare),
         "glf + gmm vs rae + gmm (same prior family)": compare(_values(data, "glf", "gmm"), _values(data, "rae", "gmm")),
     }
-    return {"metric": METRIC, "dataset": "digits", "budget": "paper", "rows": table, "ordering": ordering,
-            "decomposition": decomposition,
-            "seeds": {m: sorted(data.get(m, {})) for m in MODELS}}
+    return {
+        "metric": METRIC,
+        "dataset": "digits",
+        "budget": "paper",
+        "rows": table,
+        "ordering": ordering,
+        "decomposition": decomposition,
+        "seeds": {m: sorted(data.get(m, {})) for m in MODELS},
+    }
 
 
 def _paired(data, model, k1, k2, compare):
-    pairs = [(r[k1], r[k2]) for _, r in sorted(data.get(model, {}).items())
-             if r.get(k1) is not None and r.get(k2) is not None]
+    pairs = [
+        (r[k1], r[k2])
+        for _, r in sorted(data.get(model, {}).items())
+        if r.get(k1) is not None and r.get(k2) is not None
+    ]
     return compare([a for a, _ in pairs], [b for _, b in pairs], paired=True)
 
 
@@ -110,14 +136,19 @@ def _test(t: dict) -> str:
         return "too few seeds"
     extra = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
     sig = "significant" if t["significant"] else "not significant"
-    return (f"{t['test']}: Δ = {t['mean_diff']:+.3f}, {t['effect_size_name']} = "
-            f"{t['effect_size']:.2f}, p = {t['p_value']:.3g}{extra} ({sig})" if t["effect_size"] is not None else
-            f"{t['test']}: Δ = {t['mean_diff']:+.3f}, p = {t['p_value']:.3g}{extra} ({sig})")
+    return (
+        f"{t['test']}: Δ = {t['mean_diff']:+.3f}, {t['effect_size_name']} = "
+        f"{t['effect_size']:.2f}, p = {t['p_value']:.3g}{extra} ({sig})"
+        if t["effect_size"] is not None
+        else f"{t['test']}: Δ = {t['mean_diff']:+.3f}, p = {t['p_value']:.3g}{extra} ({sig})"
+    )
 
 
 def markdown(res: dict) -> str:
-    lines = ["| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow |",
+        "|---|---|---|---|---|",
+    ]
     for name, r in res["rows"].items():
         lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} |")
     lines += ["", "| ordering claim | verdict | test |", "|---|---|---|"]

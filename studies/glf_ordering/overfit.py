@@ -7,6 +7,7 @@ committed: run it after studies/glf_ordering/run.sh on the same machine. Writes 
 
     python studies/glf_ordering/overfit.py
 """
+
 from __future__ import annotations
 
 import json
@@ -38,21 +39,31 @@ def main():
             if model == "glf":
                 m, _ = load_model(folder, registry, plugins)
                 with torch.no_grad():
-                    add("glf: its own flow (joint)", m.prior.flow.nll(codes["train"]).mean(),
-                        m.prior.flow.nll(codes["heldout"]).mean())
+                    add(
+                        "glf: its own flow (joint)",
+                        m.prior.flow.nll(codes["train"]).mean(),
+                        m.prior.flow.nll(codes["heldout"]).mean(),
+                    )
             for prior in ("flow", "gmm"):
                 cls = plugins.get("prior", prior)
                 p = cls(codes["train"].shape[1], registry.prior_settings(prior, plugins))
                 p.load_state_dict(torch.load(folder / "priors" / prior / "prior.pt", weights_only=True))
                 with torch.no_grad():
-                    add(f"{model} codes: ex-post {prior}", -p.log_prob(codes["train"]).mean(),
-                        -p.log_prob(codes["heldout"]).mean())
-    out = {name: {"train_nll": summary(v["train"]), "heldout_nll": summary(v["heldout"]),
-                  "per_seed": v} for name, v in rows.items()}
+                    add(
+                        f"{model} codes: ex-post {prior}",
+                        -p.log_prob(codes["train"]).mean(),
+                        -p.log_prob(codes["heldout"]).mean(),
+                    )
+    out = {
+        name: {"train_nll": summary(v["train"]), "heldout_nll": summary(v["heldout"]), "per_seed": v}
+        for name, v in rows.items()
+    }
     (HERE / "overfit.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     for name, r in out.items():
-        print(f"{name:28s} train NLL {r['train_nll']['mean']:7.2f}   held-out NLL {r['heldout_nll']['mean']:7.2f} "
-              f"± {r['heldout_nll']['std']:.2f}")
+        print(
+            f"{name:28s} train NLL {r['train_nll']['mean']:7.2f}   held-out NLL {r['heldout_nll']['mean']:7.2f} "
+            f"± {r['heldout_nll']['std']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ paper's definition; the other two are given beside it.
 --check writes nothing and exits 1 when results.json, results.md or the docs/models.md block differ
 from what the records give.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from publish import publish  # noqa: E402  (studies/publish.py, shared by every study)
-ARMS = {"shared": "the digits GAN settings both models share (registry.yaml)",
-        "app_e": "PGAN App. E for every network of both models: RMSProp, lr 3e-4, batch 100"}
-METRICS = ("pag", "pag_normalized", "pag_learned", "pag_learned_normalized", "fid",
-           "pag_reversal_converged")
+
+ARMS = {
+    "shared": "the digits GAN settings both models share (registry.yaml)",
+    "app_e": "PGAN App. E for every network of both models: RMSProp, lr 3e-4, batch 100",
+}
+METRICS = ("pag", "pag_normalized", "pag_learned", "pag_learned_normalized", "fid", "pag_reversal_converged")
 
 
 def _load(path: Path) -> dict | None:
@@ -56,11 +59,15 @@ def _secondary(rec: dict) -> dict:
     """pgan's stages as its run.json records them (training.pgan)."""
     notes = (rec.get("training") or {}).get("pgan") or {}
     sec, spread, rev = notes.get("secondary_gan") or {}, notes.get("spread") or {}, notes.get("reversal") or {}
-    return {"secondary_converged": sec.get("converged"), "secondary_steps": sec.get("steps"),
-            "secondary_allowance": sec.get("allowance"), "final_frechet": sec.get("final_frechet"),
-            "h_principal_std": [round(x, 3) for x in (spread.get("h_principal_std") or [])[:4]],
-            "codes_principal_std": [round(x, 3) for x in (spread.get("codes_principal_std") or [])[:4]],
-            "reversal_converged_fraction": rev.get("converged_fraction")}
+    return {
+        "secondary_converged": sec.get("converged"),
+        "secondary_steps": sec.get("steps"),
+        "secondary_allowance": sec.get("allowance"),
+        "final_frechet": sec.get("final_frechet"),
+        "h_principal_std": [round(x, 3) for x in (spread.get("h_principal_std") or [])[:4]],
+        "codes_principal_std": [round(x, 3) for x in (spread.get("codes_principal_std") or [])[:4]],
+        "reversal_converged_fraction": rev.get("converged_fraction"),
+    }
 
 
 def code_spread(rec: dict, prefix: str = "pag") -> dict | None:
@@ -101,16 +108,27 @@ def analyse_arm(data: dict) -> dict:
         _verdict(t, t.get("p_holm", t["p_value"]))
     fid = compare(_values(pgan, "fid"), _values(gan, "fid"))
     _verdict(fid, fid["p_value"])
-    return {"rows": rows, "pag_tests": family, "verdict": next(iter(family.values()))["verdict"],
-            "fid_test": {"pgan < gan, fid": fid},
-            "pgan_stages": {s: _secondary(r) for s, r in sorted(pgan.items())},
-            "seeds": {m: sorted(data.get(m, {})) for m in ("gan", "pgan")}}
+    return {
+        "rows": rows,
+        "pag_tests": family,
+        "verdict": next(iter(family.values()))["verdict"],
+        "fid_test": {"pgan < gan, fid": fid},
+        "pgan_stages": {s: _secondary(r) for s, r in sorted(pgan.items())},
+        "seeds": {m: sorted(data.get(m, {})) for m in ("gan", "pgan")},
+    }
 
 
 def _verdict(t: dict, p) -> None:
     t["significant"] = None if p is None else bool(p < t["alpha"])
-    t["verdict"] = ("not measured" if p is None else "not significant" if not t["significant"]
-                    else "holds" if t["mean_diff"] < 0 else "does not hold (reversed)")
+    t["verdict"] = (
+        "not measured"
+        if p is None
+        else "not significant"
+        if not t["significant"]
+        else "holds"
+        if t["mean_diff"] < 0
+        else "does not hold (reversed)"
+    )
 
 
 def secondary_vs_quality(arms: dict) -> dict:
@@ -134,9 +152,13 @@ def secondary_vs_quality(arms: dict) -> dict:
 
 
 def analyse() -> dict:
-    return {"dataset": "digits", "budget": "cpu", "test_note": __doc__.split("\n\n")[1].replace("\n", " "),
-            "arms": {arm: {"settings": what, **analyse_arm(collect(arm))} for arm, what in ARMS.items()},
-            "secondary_vs_quality": secondary_vs_quality(ARMS)}
+    return {
+        "dataset": "digits",
+        "budget": "cpu",
+        "test_note": __doc__.split("\n\n")[1].replace("\n", " "),
+        "arms": {arm: {"settings": what, **analyse_arm(collect(arm))} for arm, what in ARMS.items()},
+        "secondary_vs_quality": secondary_vs_quality(ARMS),
+    }
 
 
 def _fmt(s: dict, digits: int = 3) -> str:
@@ -145,8 +167,10 @@ def _fmt(s: dict, digits: int = 3) -> str:
     f = "{:.0f}" if abs(s["mean"]) >= 100 else f"{{:.{digits}f}}"
     if s["std"] is None:
         return f"{f.format(s['mean'])} (n = 1)"
-    return (f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
-            f"(n = {s['n']})")
+    return (
+        f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
+        f"(n = {s['n']})"
+    )
 
 
 def _test(t: dict) -> str:
@@ -161,31 +185,45 @@ def _test(t: dict) -> str:
 def markdown(res: dict) -> str:
     lines = []
     for arm, r in res["arms"].items():
-        lines += [f"**Arm `{arm}`** — {r['settings']}. Mean ± std [95% t-interval] over seeds.", "",
-                  "| model | pag (Eq. 2) | pag_normalized | pag_learned (G∘h) | fid [digits_cnn] | reversal converged "
-                  "| codes' Σλ (prior: d = 10) | codes' Σ ln λ (prior: 0) |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"**Arm `{arm}`** — {r['settings']}. Mean ± std [95% t-interval] over seeds.",
+            "",
+            "| model | pag (Eq. 2) | pag_normalized | pag_learned (G∘h) | fid [digits_cnn] | reversal converged "
+            "| codes' Σλ (prior: d = 10) | codes' Σ ln λ (prior: 0) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for m, row in r["rows"].items():
-            lines.append(f"| {m} | {_fmt(row['pag'])} | {_fmt(row['pag_normalized'])} | {_fmt(row['pag_learned'])} | "
-                         f"{_fmt(row['fid'])} | {_fmt(row['pag_reversal_converged'], 2)} | "
-                         f"{_fmt(row['codes_total_variance'], 2)} | {_fmt(row['codes_log_det'], 2)} |")
+            lines.append(
+                f"| {m} | {_fmt(row['pag'])} | {_fmt(row['pag_normalized'])} | {_fmt(row['pag_learned'])} | "
+                f"{_fmt(row['fid'])} | {_fmt(row['pag_reversal_converged'], 2)} | "
+                f"{_fmt(row['codes_total_variance'], 2)} | {_fmt(row['codes_log_det'], 2)} |"
+            )
         lines += ["", "| claim | verdict | test |", "|---|---|---|"]
         for claim, t in {**r["pag_tests"], **r["fid_test"]}.items():
             lines.append(f"| {claim} | {t['verdict']} | {_test(t)} |")
-        lines += ["", "| pgan seed | secondary GAN converged (steps / allowance) | final Fréchet | "
-                      "principal std of h(z′) | of the reversed codes |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| pgan seed | secondary GAN converged (steps / allowance) | final Fréchet | "
+            "principal std of h(z′) | of the reversed codes |",
+            "|---|---|---|---|---|",
+        ]
         for seed, s in r["pgan_stages"].items():
             fr = "–" if s["final_frechet"] is None else f"{s['final_frechet']:.3g}"
-            lines.append(f"| {seed} | {s['secondary_converged']} ({s['secondary_steps']} / {s['secondary_allowance']}) | "
-                         f"{fr} | {', '.join(map(str, s['h_principal_std']))} | "
-                         f"{', '.join(map(str, s['codes_principal_std']))} |")
+            lines.append(
+                f"| {seed} | {s['secondary_converged']} ({s['secondary_steps']} / {s['secondary_allowance']}) | "
+                f"{fr} | {', '.join(map(str, s['h_principal_std']))} | "
+                f"{', '.join(map(str, s['codes_principal_std']))} |"
+            )
         lines.append("")
     sq = res["secondary_vs_quality"]
     if sq["fid"]["spearman_rho"] is not None:
-        lines += [f"Across the {sq['n_runs']} pgan runs of both arms, the secondary GAN's final Fréchet distance "
-                  f"against FID: Spearman ρ = {sq['fid']['spearman_rho']:.2f} (p = {sq['fid']['p_value']:.3g}); "
-                  f"against pag_normalized: ρ = {sq['pag_normalized']['spearman_rho']:.2f} "
-                  f"(p = {sq['pag_normalized']['p_value']:.3g}).", ""]
+        lines += [
+            f"Across the {sq['n_runs']} pgan runs of both arms, the secondary GAN's final Fréchet distance "
+            f"against FID: Spearman ρ = {sq['fid']['spearman_rho']:.2f} (p = {sq['fid']['p_value']:.3g}); "
+            f"against pag_normalized: ρ = {sq['pag_normalized']['spearman_rho']:.2f} "
+            f"(p = {sq['pag_normalized']['p_value']:.3g}).",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ Direction: ``forward`` maps codes z to noise ε (the density direction, used for
 running statistics in eval mode; in either mode the scale and shift nets see the same inputs in
 both directions, so ``inverse`` undoes ``forward`` exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,12 @@ DEFAULTS = {"hidden": 64, "blocks": 4, "clamp": 2.0, "init_std": 0.05}
 
 def _subnet(d_in: int, hidden: int, d_out: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(d_in, hidden), nn.ReLU(), nn.BatchNorm1d(hidden),
-        nn.Linear(hidden, hidden), nn.ReLU(), nn.BatchNorm1d(hidden),
+        nn.Linear(d_in, hidden),
+        nn.ReLU(),
+        nn.BatchNorm1d(hidden),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
+        nn.BatchNorm1d(hidden),
         nn.Linear(hidden, d_out),
     )
 
@@ -69,8 +74,15 @@ class LatentFlow(nn.Module):
     """``blocks`` × (coupling block, permutation). Permutation k is drawn from seed
     ``perm_seed + k`` and stored as a buffer, so it travels with the state dict."""
 
-    def __init__(self, dim: int, hidden: int = 64, blocks: int = 4, clamp: float = 2.0, perm_seed: int = 0,
-                 init_std: float = 0.05):
+    def __init__(
+        self,
+        dim: int,
+        hidden: int = 64,
+        blocks: int = 4,
+        clamp: float = 2.0,
+        perm_seed: int = 0,
+        init_std: float = 0.05,
+    ):
         super().__init__()
         if dim < 2:
             raise ValueError(f"an affine coupling flow needs at least 2 latent dimensions, got {dim}")
@@ -114,8 +126,15 @@ def optimizer(flow: nn.Module, lr: float, weight_decay: float, betas, eps: float
 class FlowPrior:
     """The latent flow as a prior component: sample z = flow⁻¹(ε), ε ~ N(0, I) (eval mode)."""
 
-    def __init__(self, dim: int, hidden: int = 64, blocks: int = 4, clamp: float = 2.0, perm_seed: int = 0,
-                 init_std: float = 0.05):
+    def __init__(
+        self,
+        dim: int,
+        hidden: int = 64,
+        blocks: int = 4,
+        clamp: float = 2.0,
+        perm_seed: int = 0,
+        init_std: float = 0.05,
+    ):
         self.flow = LatentFlow(dim, hidden, blocks, clamp, perm_seed, init_std)
         self.dim = dim
 

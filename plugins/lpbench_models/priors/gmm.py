@@ -1,5 +1,6 @@
 """Gaussian-mixture prior on the codes (Ghosh et al. 2020, RAE+GMM; GLF paper App. B.5), fitted by
 scikit-learn's GaussianMixture."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,10 +10,21 @@ _FIELDS = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 
 
 class GMMPrior:
-    def __init__(self, n_components: int = 10, covariance_type: str = "full", max_iter: int = 100,
-                 n_init: int = 1, reg_covar: float = 1e-6):
-        self.settings = dict(n_components=n_components, covariance_type=covariance_type, max_iter=max_iter,
-                             n_init=n_init, reg_covar=reg_covar)
+    def __init__(
+        self,
+        n_components: int = 10,
+        covariance_type: str = "full",
+        max_iter: int = 100,
+        n_init: int = 1,
+        reg_covar: float = 1e-6,
+    ):
+        self.settings = dict(
+            n_components=n_components,
+            covariance_type=covariance_type,
+            max_iter=max_iter,
+            n_init=n_init,
+            reg_covar=reg_covar,
+        )
         self.gmm = None
 
     def fit(self, codes, seed: int):
@@ -22,7 +34,9 @@ class GMMPrior:
 
         z = _numpy(codes)
         if len(z) < self.settings["n_components"]:
-            raise ValueError(f"a {self.settings['n_components']}-component GMM needs at least that many codes, got {len(z)}")
+            raise ValueError(
+                f"a {self.settings['n_components']}-component GMM needs at least that many codes, got {len(z)}"
+            )
         self.gmm = GaussianMixture(random_state=int(seed) % 2**32, **self.settings).fit(z)
         return self
 

@@ -1,5 +1,6 @@
 """Dai & Wipf (2019) second stage: a VAE on the first stage's latent codes, with a learnable
 Gaussian decoder variance γ (their §4); codes are drawn as z = g(u), u ~ N(0, I)."""
+
 from __future__ import annotations
 
 import math
