@@ -110,6 +110,28 @@ def _seeds(ctx, param, value):
 # ----------------------------------------------------------------------------- shell completion
 
 
+# Options several commands share, defined once so that their names, defaults and help agree.
+RUNS_DIR = click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+DEVICE = click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
+DATA_ROOT = click.option(
+    "--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded."
+)
+INCEPTION_WEIGHTS = click.option(
+    "--inception-weights",
+    default=None,
+    type=click.Path(dir_okay=False),
+    envvar="LPBENCH_INCEPTION_WEIGHTS",
+    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
+)
+THREADS = click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(min=1),
+    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
+    "(1). Results depend on it; run.json records it.",
+)
+
+
 def _complete_names(kind: str, comma_list: bool = False):
     """A shell_complete callback offering registered names (read from the plugin registry);
     for comma-separated options it completes the last item."""
@@ -227,11 +249,9 @@ def main(ctx, registry_path, debug):
     shell_complete=_complete_names("metric", comma_list=True),
     help="Comma-separated metrics; default: the dataset's.",
 )
-@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
-@click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
-@click.option(
-    "--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live or are downloaded."
-)
+@RUNS_DIR
+@DEVICE
+@DATA_ROOT
 @click.option(
     "--set",
     "sets",
@@ -256,20 +276,8 @@ def main(ctx, registry_path, debug):
 )
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@click.option(
-    "--inception-weights",
-    default=None,
-    type=click.Path(dir_okay=False),
-    envvar="LPBENCH_INCEPTION_WEIGHTS",
-    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
-)
-@click.option(
-    "--threads",
-    default=None,
-    type=click.IntRange(min=1),
-    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-    "(1). Results depend on it; run.json records it.",
-)
+@INCEPTION_WEIGHTS
+@THREADS
 @click.pass_context
 def run(
     ctx,
@@ -434,7 +442,7 @@ def plugins(as_json):
 
 
 @main.command()
-@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@RUNS_DIR
 @click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
 @click.option(
     "--format",
@@ -547,23 +555,11 @@ def terminal_table(table, every: bool = False):
     help="Comma-separated metrics; default: the dataset's.",
 )
 @click.option("--reference", default=None, type=click.Path(), help="An array file to use as the reference set.")
-@click.option("--data-root", default=None, type=click.Path(file_okay=False))
+@DATA_ROOT
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed for seeded metrics and synthetic data.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: metric name → value.")
-@click.option(
-    "--inception-weights",
-    default=None,
-    type=click.Path(dir_okay=False),
-    envvar="LPBENCH_INCEPTION_WEIGHTS",
-    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
-)
-@click.option(
-    "--threads",
-    default=None,
-    type=click.IntRange(min=1),
-    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-    "(1). Results depend on it; run.json records it.",
-)
+@INCEPTION_WEIGHTS
+@THREADS
 @click.pass_context
 def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, inception_weights, threads):
     """Evaluate SAMPLES made by anything (.npy/.npz array, or a folder of PNGs) against the
@@ -603,16 +599,10 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
     shell_complete=_complete_names("metric", comma_list=True),
     help="Comma-separated metrics to (re-)score; default: the dataset's default metrics each run lacks.",
 )
-@click.option("--device", default="auto", type=click.Choice(["auto", "cpu", "cuda"]), show_default=True)
-@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
+@DEVICE
+@DATA_ROOT
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list: one {run, metrics, values} per run.")
-@click.option(
-    "--inception-weights",
-    default=None,
-    type=click.Path(dir_okay=False),
-    envvar="LPBENCH_INCEPTION_WEIGHTS",
-    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
-)
+@INCEPTION_WEIGHTS
 @click.option(
     "--set",
     "sets",
@@ -620,13 +610,7 @@ def score(ctx, samples, dataset, metrics, reference, data_root, seed, as_json, i
     metavar="METRIC.SETTING=VALUE",
     help="Override a metric's setting for this evaluation (pag.steps=1000); the run's recorded settings otherwise.",
 )
-@click.option(
-    "--threads",
-    default=None,
-    type=click.IntRange(min=1),
-    help="CPU threads per run (env: LPBENCH_THREADS); default: cores // workers, capped at the measured best "
-    "(1). Results depend on it; run.json records it.",
-)
+@THREADS
 @click.pass_context
 def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights, sets, threads):
     """Score completed RUNS (run folders, or runs directories) from their saved models, without
@@ -692,17 +676,11 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights,
     default=None,
     help="Comma-separated references (default: all): real_data, memorizer, pca_gmm, pixel_gaussian.",
 )
-@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
-@click.option("--data-root", default=None, type=click.Path(file_okay=False), help="Where datasets live.")
+@RUNS_DIR
+@DATA_ROOT
 @click.option("--force", is_flag=True, help="Recompute references that are already recorded.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-row output.")
-@click.option(
-    "--inception-weights",
-    default=None,
-    type=click.Path(dir_okay=False),
-    envvar="LPBENCH_INCEPTION_WEIGHTS",
-    help="Inception-v3 weights file for fid/is/kid offline (env: LPBENCH_INCEPTION_WEIGHTS).",
-)
+@INCEPTION_WEIGHTS
 @click.pass_context
 def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, quiet, inception_weights):
     """Score the reference rows of DATASET's tables with its metrics: held-out real data (the
@@ -793,7 +771,7 @@ def sample(ctx, run_dir, n, out, seed):
 
 
 @main.command()
-@click.option("--runs-dir", default="runs", type=click.Path(file_okay=False), show_default=True)
+@RUNS_DIR
 @click.option(
     "--out", default="report.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write."
 )
