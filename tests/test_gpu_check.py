@@ -24,6 +24,7 @@ def _run(*args, env=None, timeout=600):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the script would measure it")
+@pytest.mark.slow  # starts the script in a subprocess (≈ 7–14 s)
 def test_without_cuda_it_fails_clearly_and_writes_nothing(tmp_path):
     out = tmp_path / "gpu.json"
     res = _run(env={"GPU_CHECK_OUT": str(out)}, timeout=120)
