@@ -67,6 +67,7 @@ def _secondary(rec: dict) -> dict:
         "h_principal_std": [round(x, 3) for x in (spread.get("h_principal_std") or [])[:4]],
         "codes_principal_std": [round(x, 3) for x in (spread.get("codes_principal_std") or [])[:4]],
         "reversal_converged_fraction": rev.get("converged_fraction"),
+        "fid": rec.get("metrics", {}).get("fid"),
     }
 
 
