@@ -8,7 +8,7 @@ import pytest
 
 import lpbench
 from lpbench import hookspecs
-from lpbench.plugins import Plugins, get_plugins
+from lpbench.plugins import WRAPPER_MESSAGE, Plugins, get_plugins
 from lpbench.testing import install_fake_distribution
 
 
@@ -157,6 +157,31 @@ def test_duplicate_names_are_an_error_naming_both_plugins(site, cli):
     res = cli("run", "--models", "vae", "--dataset", "eight_gaussians", "--budget", "smoke")
     assert res.exit_code == 2
     assert "lpbench_models" in res.output and "'dup'" in res.output
+
+
+@pytest.mark.parametrize("marker", [{"wrapper": True}, {"hookwrapper": True}])
+def test_wrapper_hook_implementations_are_refused_with_a_message(marker):
+    """A wrapper would be called as a plain function (a generator never run): it is reported, not
+    silently ignored, for registration hooks and for notifications alike."""
+
+    class Plugin:
+        @lpbench.hookimpl(**marker)
+        def register_models(self, register):
+            register(Bad)
+            yield
+
+        @lpbench.hookimpl(**marker)
+        def run_finished(self, record, run_dir):
+            yield
+
+    class Bad(lpbench.Model):
+        name = "never_registered"
+
+    p = get_plugins()
+    p.register(Plugin(), "wrapping")
+    assert "never_registered" not in p.all("model")
+    assert "wrapper hook implementations" in p.info["wrapping"].errors[0][1]
+    assert p.call_each("run_finished", record={}, run_dir=".") == [("wrapping", WRAPPER_MESSAGE)]
 
 
 def test_register_rejects_non_plugin_classes():

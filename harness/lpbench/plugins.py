@@ -108,6 +108,9 @@ class Plugins:
             for impl in reversed(hook.get_hookimpls()):  # registration order
                 plugin_name = self.pm.get_name(impl.plugin)
                 info = self.info.setdefault(plugin_name, PluginInfo(plugin_name))
+                if _is_wrapper(impl):
+                    info.errors.append((hook_name, WRAPPER_MESSAGE, ""))
+                    continue
                 pending: list[type] = []
 
                 def register(cls, _pending=pending):
@@ -141,6 +144,9 @@ class Plugins:
         cannot stop the others. Returns [(plugin name, error message)] for those that raised."""
         errors = []
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            if _is_wrapper(impl):
+                errors.append((self.pm.get_name(impl.plugin), WRAPPER_MESSAGE))
+                continue
             try:
                 impl.function(*(kwargs[a] for a in impl.argnames))
             except Exception as e:
@@ -182,6 +188,18 @@ def load_allow_list() -> set[str] | None:
     if value is None:
         return None
     return {name.strip() for name in value.split(",") if name.strip()}
+
+
+# lpbench calls each implementation on its own (one plugin's error cannot hide another's), so a
+# wrapper — a generator around the others — would be called, never run, and do nothing silently.
+WRAPPER_MESSAGE = (
+    "wrapper hook implementations (hookimpl(wrapper=True) or hookwrapper=True) are not supported: "
+    "lpbench calls every implementation on its own; implement the hook plainly"
+)
+
+
+def _is_wrapper(impl) -> bool:
+    return bool(getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False))
 
 
 def _check_class(cls, kind: str, base: type) -> None:
