@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # context.py imports this module; the names are for annotations only
@@ -290,6 +291,23 @@ class FeatureExtractor(_Plugin):
         return "none"
 
     def extract(self, x, device="cpu") -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- optional: an extractor that `lpbench train-evaluator` can rebuild from a dataset
+    # Whether it can; its training settings with their defaults (registry.yaml `extractors.<name>`
+    # may override them and may not add others).
+    trainable: ClassVar[bool] = False
+    train_defaults: ClassVar[dict] = {}
+
+    @classmethod
+    def default_weights_path(cls) -> Path:  # pragma: no cover
+        """Where its packaged weights live (what `train-evaluator --packaged` overwrites)."""
+        raise NotImplementedError
+
+    @classmethod
+    def train(cls, train: DataSplit, test: DataSplit, settings: dict, out, log=None) -> dict:  # pragma: no cover
+        """Train on ``train``, write the weights to ``out`` and return a JSON-able record of what
+        was trained (settings, held-out score on ``test``, weights hash)."""
         raise NotImplementedError
 
 

@@ -53,7 +53,7 @@ def train_evaluator(ctx, dataset, extractor, out, packaged, data_root, quiet):
     ds = registry.dataset(dataset)
     name = extractor or ds["evaluation"].get("feature_extractor", "raw")
     cls = plugins.get("feature_extractor", name)
-    if not getattr(cls, "trainable", False):
+    if not cls.trainable:
         raise LpbenchError(f"feature extractor '{name}' is not trainable (pass --extractor NAME of one that is)")
     given = registry.data.get("extractors", {}).get(name)
     if given is None:
