@@ -556,7 +556,7 @@ def test_digits_run_and_score_use_the_offline_evaluator(cli, tmp_path, project_r
     assert rec["metrics"]["kid_subset_size"] == 100 and rec["metrics"]["pag_d"] == 10
     assert (folder / "prd_curve.json").exists() and (folder / "prd_curve.png").exists()
     board = (runs / "leaderboard" / "digits" / "smoke.md").read_text()
-    # the markdown leaderboard escapes brackets (lpbench.leaderboard): fid \[digits_cnn\]
+    # the markdown leaderboard escapes brackets (lpbench.tables): fid \[digits_cnn\]
     assert "fid \\[digits_cnn\\]" in board and "is \\[digits_cnn\\]" in board
     assert "[digits_cnn]" in cli("show", folder).output
 

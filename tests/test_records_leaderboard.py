@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from lpbench import leaderboard, records
+from lpbench import records, tables
 
 
 def test_atomic_write_leaves_old_file_intact_on_failure(tmp_path, monkeypatch):
@@ -80,7 +80,7 @@ def test_aggregates_mean_std_over_seeds_and_sorts_by_primary(tmp_path):
     for s, v in enumerate([0.05, 0.07, 0.09]):
         fake_run(tmp_path, "a_model", s, {"emd": v, "hq": 99.0})
     fake_run(tmp_path, "c_model", 0, {"emd": 0.01}, status="failed")  # failed runs never count
-    t = leaderboard.tables(tmp_path, {"emd": False, "hq": True}, {"eight_gaussians": "emd"})
+    t = tables.build(tmp_path, {"emd": False, "hq": True}, {"eight_gaussians": "emd"})
     table = t[("eight_gaussians", "smoke")]
     assert list(table["model"]) == ["a_model", "b_model"]  # lower emd first
     b = table.set_index("model").loc["b_model"]
@@ -89,9 +89,9 @@ def test_aggregates_mean_std_over_seeds_and_sorts_by_primary(tmp_path):
     assert b["seeds"] == 2 and b["train_s"] == pytest.approx(2.5)
     assert table.set_index("model").loc["a_model", "seeds"] == 3
     # direction: sorted by a higher-is-better primary, highest first
-    t = leaderboard.tables(tmp_path, {"emd": False, "hq": True}, {"eight_gaussians": "hq"})
+    t = tables.build(tmp_path, {"emd": False, "hq": True}, {"eight_gaussians": "hq"})
     assert list(t[("eight_gaussians", "smoke")]["model"]) == ["a_model", "b_model"]
-    t = leaderboard.tables(tmp_path, {"emd": True}, {"eight_gaussians": "emd"})
+    t = tables.build(tmp_path, {"emd": True}, {"eight_gaussians": "emd"})
     assert list(t[("eight_gaussians", "smoke")]["model"]) == ["b_model", "a_model"]
 
 
@@ -99,7 +99,7 @@ def test_different_provenance_never_shares_a_column(tmp_path):
     fake_run(tmp_path, "m1", 0, {"fid": 10.0}, dataset="digits", extractor="digits_cnn", n=360)
     fake_run(tmp_path, "m2", 0, {"fid": 12.0}, dataset="digits", extractor="inception", n=360)
     fake_run(tmp_path, "m3", 0, {"fid": 11.0}, dataset="digits", extractor="inception", n=200)
-    table = leaderboard.tables(tmp_path, {}, {"digits": "fid"})[("digits", "smoke")]
+    table = tables.build(tmp_path, {}, {"digits": "fid"})[("digits", "smoke")]
     cols = table.attrs["metrics"]
     assert "fid [digits_cnn]" in cols
     assert "fid [inception] (n=360, test)" in cols and "fid [inception] (n=200, test)" in cols
@@ -120,8 +120,8 @@ def test_different_provenance_never_shares_a_column(tmp_path):
 def test_every_format_renders(tmp_path, fmt, needle):
     fake_run(tmp_path, "a_model", 0, {"emd": 0.1})
     fake_run(tmp_path, "a_model", 1, {"emd": 0.2})
-    table = leaderboard.tables(tmp_path, {}, {})[("eight_gaussians", "smoke")]
-    out = leaderboard.render(table, fmt)
+    table = tables.build(tmp_path, {}, {})[("eight_gaussians", "smoke")]
+    out = tables.render(table, fmt)
     assert needle in out.replace(" ", "") if fmt == "json" else needle in out
     if fmt == "md":
         assert "0.15 ± 0.071" in out
@@ -129,8 +129,8 @@ def test_every_format_renders(tmp_path, fmt, needle):
 
 def test_html_and_markdown_escape_names(tmp_path):
     fake_run(tmp_path, "<script>alert(1)", 0, {"emd": 0.1})  # no '/': a model name is a folder name
-    table = leaderboard.tables(tmp_path, {}, {})[("eight_gaussians", "smoke")]
-    assert "<script>" not in leaderboard.render(table, "html")
+    table = tables.build(tmp_path, {}, {})[("eight_gaussians", "smoke")]
+    assert "<script>" not in tables.render(table, "html")
 
 
 # ------------------------------------------------------------------------------- output formats
@@ -163,21 +163,19 @@ def _two_datasets(root):
         extractor="digits_cnn",
         n=360,
     )
-    return leaderboard.tables(
-        root, {"emd": False, "hq": True, "fid": False}, {"eight_gaussians": "emd", "digits": "fid"}
-    )
+    return tables.build(root, {"emd": False, "hq": True, "fid": False}, {"eight_gaussians": "emd", "digits": "fid"})
 
 
 def test_json_is_one_document_and_csv_one_table_for_any_number_of_tables(tmp_path):
     import csv
     import io
 
-    tables = _two_datasets(tmp_path)
-    assert len(tables) == 2
-    rows = json.loads(leaderboard.render_all(tables, "json"))  # raises on two arrays back to back
+    both = _two_datasets(tmp_path)
+    assert len(both) == 2
+    rows = json.loads(tables.render_all(both, "json"))  # raises on two arrays back to back
     assert {(r["dataset"], r["budget"]) for r in rows} == {("digits", "cpu"), ("eight_gaussians", "smoke")}
     assert {r["model"] for r in rows if r["dataset"] == "digits"} == {"b_model", "x&y%z$#{}~^_"}
-    text = leaderboard.render_all(tables, "csv")
+    text = tables.render_all(both, "csv")
     parsed = list(csv.reader(io.StringIO(text)))
     header, body = parsed[0], parsed[1:]
     assert header[:2] == ["dataset", "budget"] and "fid [digits_cnn]" in header and "emd" in header
@@ -187,7 +185,7 @@ def test_json_is_one_document_and_csv_one_table_for_any_number_of_tables(tmp_pat
     assert by_model["b_model"][header.index("emd")] == ""  # a value a table lacks is empty
     # a name a spreadsheet would evaluate is shown as text; negative numbers stay numbers
     assert '\'=HYPERLINK("x")' in by_model and '=HYPERLINK("x")' not in by_model
-    assert leaderboard.csv_safe(-0.5) == -0.5 and leaderboard.csv_safe("-1+2") == "'-1+2"
+    assert tables.csv_safe(-0.5) == -0.5 and tables.csv_safe("-1+2") == "'-1+2"
     for cell in (c for row in parsed for c in row):
         assert not cell.startswith(("=", "+", "@")), cell
         assert not cell.startswith("-") or _is_number(cell), cell
@@ -207,8 +205,8 @@ def _is_number(text):
 def test_latex_tables_compile_with_pdflatex(tmp_path):
     import subprocess
 
-    tables = _two_datasets(tmp_path / "runs")
-    (tmp_path / "tables.tex").write_text(leaderboard.render_all(tables, "latex"))
+    both = _two_datasets(tmp_path / "runs")
+    (tmp_path / "tables.tex").write_text(tables.render_all(both, "latex"))
     (tmp_path / "doc.tex").write_text(
         "\\documentclass{article}\n\\usepackage[margin=1cm,a3paper,landscape]{geometry}\n"
         "\\begin{document}\n\\input{tables.tex}\n\\end{document}\n"
@@ -233,8 +231,8 @@ def test_latex_tables_compile_with_pdflatex(tmp_path):
 
 
 def test_latex_escapes_header_cells_and_values():
-    assert leaderboard.tex_escape("is_std [digits_cnn]") == r"is\_std [digits\_cnn]"
-    assert leaderboard.tex_escape("0.5 ± 0.1 – a&b%c$d#e{f}g~h^i\\") == (
+    assert tables.tex_escape("is_std [digits_cnn]") == r"is\_std [digits\_cnn]"
+    assert tables.tex_escape("0.5 ± 0.1 – a&b%c$d#e{f}g~h^i\\") == (
         r"0.5 $\pm$ 0.1 -- a\&b\%c\$d\#e\{f\}g\textasciitilde{}h\textasciicircum{}i\textbackslash{}"
     )
 
@@ -294,7 +292,7 @@ def test_terminal_table_fits_120_columns_with_headline_values_and_the_best_in_bo
             metric_of=COMPANIONS,
         )
     hib = {"fid": False, "is": True, "kid": False, "prd": True, "emd": False, "pag": False}
-    table = leaderboard.tables(tmp_path, hib, {"digits": "fid"})[("digits", "cpu")]
+    table = tables.build(tmp_path, hib, {"digits": "fid"})[("digits", "cpu")]
     console = Console(width=120, record=True, force_terminal=True, color_system="standard")
     console.print(terminal_table(table))
     plain = console.export_text(styles=False, clear=False)

@@ -89,11 +89,11 @@ def _record(runs, model):
 
 
 def test_markdown_and_html_leaderboards_escape_names(tmp_path):
-    from lpbench import leaderboard as lb
+    from lpbench import tables as lb
 
     evil = "a|b <img src=x onerror=alert(1)> *bold* [link](http://x) `code`"
     _record(tmp_path, evil)
-    table = lb.tables(tmp_path, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    table = lb.build(tmp_path, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
     md = lb.render(table, "md")
     row = [line for line in md.splitlines() if "img" in line][0]
     assert row.count("|") - row.count("\\|") == md.splitlines()[0].count("|")  # no extra cell

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lpbench import leaderboard, records
+from lpbench import records, tables
 from lpbench.stats import compare, holm, rank_groups, summary
 
 T_975_2DF = 4.302652729911275  # Student's t, 97.5 % quantile, 2 degrees of freedom
@@ -90,7 +90,7 @@ def board(tmp_path):
 
 
 def test_leaderboard_intervals_ranks_and_reference_rows(board):
-    table = leaderboard.tables(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    table = tables.build(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
     rows = table.set_index("model")
     assert list(table["model"]) == ["best", "peer", "worse", "real_data"]  # references last, never ranked
     assert rows.loc["best", "emd"] == pytest.approx(1.0) and rows.loc["best", "emd std"] == pytest.approx(0.1)
@@ -104,8 +104,8 @@ def test_leaderboard_intervals_ranks_and_reference_rows(board):
 
 @pytest.mark.parametrize("fmt", ["md", "html", "latex"])
 def test_every_human_format_shows_interval_rank_and_legend(board, fmt):
-    table = leaderboard.tables(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
-    text = leaderboard.render(table, fmt)
+    table = tables.build(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    text = tables.render(table, fmt)
     half = T_975_2DF * 0.1 / math.sqrt(3)
     assert f"{1.0 - half:.3g}" in text and f"{1.0 + half:.3g}" in text  # the interval's ends
     assert "rank" in text and "ref" in text and "Holm" in text and "t-interval" in text
@@ -113,8 +113,8 @@ def test_every_human_format_shows_interval_rank_and_legend(board, fmt):
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_machine_formats_carry_std_interval_rank_and_reference(board, fmt):
-    table = leaderboard.tables(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
-    text = leaderboard.render(table, fmt)
+    table = tables.build(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    text = tables.render(table, fmt)
     if fmt == "csv":
         header = text.splitlines()[0].split(",")
         assert {"emd", "emd std", "emd ci_low", "emd ci_high", "rank", "reference"} <= set(header)
@@ -126,16 +126,16 @@ def test_machine_formats_carry_std_interval_rank_and_reference(board, fmt):
 
 def test_terminal_table_has_the_rank_column_and_the_legend(board):
     # the rich table is drawn only on a terminal: check what it is given
-    table = leaderboard.tables(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
-    disp = leaderboard.display_frame(table)
+    table = tables.build(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    disp = tables.display_frame(table)
     assert list(disp.columns[:2]) == ["rank", "model"] and list(disp["rank"]) == ["1", "1", "2", "ref"]
-    assert "Welch" in leaderboard.legend(table)
+    assert "Welch" in tables.legend(table)
 
 
 def test_a_kid_std_over_whole_set_subsets_is_not_shown(tmp_path):
     # records scored before subsets were halved: subset size = n, so "std" was no spread
     _record(tmp_path, "old", 0, {"emd": 1.0, "kid": 0.1, "kid_std": 1e-7, "kid_subset_size": 100})
     _record(tmp_path, "new", 0, {"emd": 1.0, "kid": 0.1, "kid_std": 0.02, "kid_subset_size": 50})
-    table = leaderboard.tables(tmp_path, {}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    table = tables.build(tmp_path, {}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
     rows = table.set_index("model")
     assert math.isnan(rows.loc["old", "kid_std"]) and rows.loc["new", "kid_std"] == pytest.approx(0.02)

@@ -46,14 +46,14 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in ("run", "score", "evaluate"):  # the library API the CLI calls (lpbench.library)
+    if name in ("run", "score", "evaluate", "leaderboard"):  # the library API the CLI calls (lpbench.library)
         import importlib
 
         return getattr(importlib.import_module(".library", __name__), name)
-    if name == "leaderboard":  # the tables module, callable as the API's leaderboard(...)
+    if name == "tables":  # leaderboard tables and their renderers (pandas)
         import importlib
 
-        return importlib.import_module(".leaderboard", __name__)
+        return importlib.import_module(".tables", __name__)
     if name == "nets":  # the standardized architectures (imports torch)
         import importlib
 

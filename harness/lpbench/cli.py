@@ -469,8 +469,8 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
     """One row per (dataset, budget, model) and per reference row: each value's mean ± std and
     95% t-interval over seeds, the seed count and train seconds, sorted by the dataset's primary
     metric, with rank groups (Welch t-tests against the best, Holm-corrected)."""
-    from . import leaderboard as lb
     from . import library
+    from . import tables as lb
 
     if check and not out:
         raise LpbenchError("--check compares with published tables: pass --out DIR, the folder that holds them")
@@ -513,7 +513,7 @@ def terminal_table(table, every: bool = False):
     from rich.table import Table
     from rich.text import Text
 
-    from . import leaderboard as lb
+    from . import tables as lb
 
     headers, rows, best, title = lb.headline_view(table, table.attrs["metrics"] if every else None)
     shown = set(table.attrs["metrics"] if every else table.attrs["headline"])

@@ -59,9 +59,9 @@ def primaries(registry) -> dict:
 
 def refresh_leaderboard(registry, plugins, runs_dir, dataset) -> None:
     """Rewrite RUNS_DIR/leaderboard/ (md and csv) for ``dataset`` from its run records."""
-    from . import leaderboard as lb
+    from . import tables as lb
 
-    tables = lb.tables(runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset)
+    tables = lb.build(runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset)
     lb.write(tables, Path(runs_dir) / "leaderboard", formats=("md", "csv"))
 
 
@@ -375,8 +375,8 @@ def evaluate(
 def leaderboard(runs_dir="runs", *, dataset: str | None = None, values=None, registry=None) -> dict:
     """{(dataset, budget): DataFrame}: one row per model (× prior) and per reference row, each
     value's mean, std and 95% t-interval over seeds, sorted by the dataset's primary metric with
-    rank groups (``lpbench.leaderboard.tables``). ``values``: only these value names."""
-    from . import leaderboard as lb
+    rank groups (``lpbench.tables.build``). ``values``: only these value names."""
+    from . import tables as lb
     from .plugins import get_plugins
 
     registry, plugins = load_registry(registry), get_plugins()
@@ -384,6 +384,6 @@ def leaderboard(runs_dir="runs", *, dataset: str | None = None, values=None, reg
         registry.dataset(dataset)
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
-    return lb.tables(
+    return lb.build(
         runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset, values=names(values) or None
     )

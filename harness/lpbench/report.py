@@ -19,8 +19,8 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import leaderboard as lb
 from . import records, store
+from . import tables as lb
 from .figures import figure_bytes, run_title
 from .run_figures import CAPTIONS, _Skip, prd_figure, read_prd_curve
 
@@ -247,7 +247,7 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
     import jinja2
     from markupsafe import Markup  # pandas escapes the leaderboard's cells itself
 
-    tables = lb.tables(runs_dir, higher_is_better, primary, dataset=dataset)
+    tables = lb.build(runs_dir, higher_is_better, primary, dataset=dataset)
     by_group: dict = {}
     for rec in records.iter_records(runs_dir):
         if not all(k in rec for k in ("dataset", "budget", "model", "seed")):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-import types
 from pathlib import Path
 
 from . import records, store
@@ -116,7 +114,7 @@ def _labels(df):
     return labels
 
 
-def tables(runs_dir, higher_is_better=None, primary=None, dataset=None, values=None) -> dict:
+def build(runs_dir, higher_is_better=None, primary=None, dataset=None, values=None) -> dict:
     """{(dataset, budget): DataFrame} with one row per model (and per reference row): each
     value's mean, std and t-interval over seeds (columns "<label>", "<label> std", "<label>
     ci_low", "<label> ci_high"), the seed count, mean train seconds, whether the row is a
@@ -497,17 +495,3 @@ def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) ->
         if path.suffix in suffixes and path not in expected:
             problems.append(f"{path}: no run records give this table any more")
     return problems
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this submodule binds ``lpbench.leaderboard`` to it, so the library function the
-    API promises under that name (``lpbench.leaderboard(runs_dir, ...)``, lpbench.library) is
-    this module's call; its tables and renderers stay reachable as attributes."""
-
-    def __call__(self, *args, **kwargs):
-        from .library import leaderboard
-
-        return leaderboard(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
