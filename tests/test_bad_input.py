@@ -16,11 +16,11 @@ import torch
 
 from lpbench import Model, hookimpl
 from lpbench.plugins import get_plugins
-from lpbench.testing import install_fake_distribution, read_json
+from lpbench.testing import TINY_RUN, install_fake_distribution, read_json
 
 pytestmark = pytest.mark.slow  # ~100 CLI cases, many of them runs: minutes
 EG = ["--dataset", "eight_gaussians", "--budget", "smoke"]
-TINY = [*EG, "--set", "data.n_train=200", "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"]
+TINY = list(TINY_RUN)
 DONE = Path("eight_gaussians/smoke/vae/seed7")  # the completed run each case must leave intact
 
 

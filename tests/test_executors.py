@@ -5,22 +5,10 @@ import os
 import fakeplugins
 import pytest
 
-from lpbench.testing import read_json
+from lpbench.testing import TINY_RUN, read_json
 
 pytestmark = pytest.mark.slow  # process pools and Dask clusters
-TINY = [
-    "--dataset",
-    "eight_gaussians",
-    "--budget",
-    "smoke",
-    "--set",
-    "data.n_train=200",
-    "--set",
-    "data.n_test=100",
-    "--set",
-    "budget.eval_samples=50",
-    "-q",
-]
+TINY = list(TINY_RUN)
 
 
 @pytest.fixture

@@ -11,23 +11,11 @@ import fakeplugins
 import pytest
 
 from lpbench.locks import RunLock, lock_path
-from lpbench.testing import read_json
+from lpbench.testing import TINY_RUN, read_json
 
 pytestmark = pytest.mark.slow  # real lpbench processes
 LPBENCH = str(Path(sys.executable).with_name("lpbench"))
-TINY = [
-    "--dataset",
-    "eight_gaussians",
-    "--budget",
-    "smoke",
-    "--set",
-    "data.n_train=200",
-    "--set",
-    "data.n_test=100",
-    "--set",
-    "budget.eval_samples=50",
-    "-q",
-]
+TINY = list(TINY_RUN)
 
 
 def test_lock_is_exclusive_and_released(tmp_path):

@@ -12,6 +12,8 @@ test files are not importable modules). Nothing here imports torch until a helpe
 - ``toy_images(n)`` is a tiny image split a model fits in a few steps.
 - ``make_idx_dataset(root, folder, rng)`` writes a small MNIST-format (IDX) dataset, so dataset
   code runs offline.
+- ``TINY_RUN``: ``lpbench run`` options for the smallest real run (eight Gaussians, smoke budget,
+  200 training and 100 test points, 50 evaluation samples, quiet): seconds per model.
 
 Which plugins load: when ``LPBENCH_LOAD_PLUGINS`` is set (lpbench's own suite sets it to empty),
 only lpbench's own plugins and the entry-point names it lists load, so a plugin installed in the
@@ -30,7 +32,20 @@ from pathlib import Path
 
 from .plugins import LOAD_PLUGINS_VAR
 
-__all__ = ["install_fake_distribution", "invoke", "make_idx_dataset", "read_json", "toy_images", "write_idx"]
+TINY_RUN = (
+    *("--dataset", "eight_gaussians", "--budget", "smoke"),
+    *("--set", "data.n_train=200", "--set", "data.n_test=100", "--set", "budget.eval_samples=50", "-q"),
+)
+
+__all__ = [
+    "TINY_RUN",
+    "install_fake_distribution",
+    "invoke",
+    "make_idx_dataset",
+    "read_json",
+    "toy_images",
+    "write_idx",
+]
 
 
 def invoke(*args, **kw):
