@@ -128,7 +128,7 @@ def _is_run_folder(folder: Path) -> bool:
 
 def _in_own_folder(folder: Path, rec: dict) -> bool:
     """True when folder is the seed<k> folder of the record it holds, or the priors/<prior>
-    folder of a prior-axis record inside one (lpbench/prior_axis.py)."""
+    folder of a prior-axis record inside one (lpbench/prior_axis)."""
     if folder.name == f"seed{rec.get('seed')}":
         return True
     return (

@@ -132,8 +132,9 @@ def compute(
 ) -> list[dict]:
     """Score every reference × seed with the dataset's default metrics (those that need no
     trained model); completed records are kept unless ``force``. Returns the records."""
+    from .bookkeeping import environment
     from .evaluation import build_metrics, score_samples
-    from .runner import environment, samples_digest
+    from .runner import samples_digest
 
     names = list(names or REFERENCES)
     for name in names:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import platform
 import shutil
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import records, store
+from .bookkeeping import describe, environment, failure, outcome, started
 from .context import CHECKPOINT, RunContext, autocast, seed_everything
-from .errors import DataError, LpbenchError, RunFailed
+from .errors import LpbenchError
 from .evaluation import build_metrics, check_samples, feature_extractor, reference_subset, score_samples
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
@@ -22,7 +21,6 @@ from .store import StoreError
 from .threads import limit as limit_threads
 
 MODEL_FILE = "model.pt"
-ERROR_FILE = "error.txt"
 log = logging.getLogger("lpbench.runner")
 
 
@@ -92,22 +90,6 @@ def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=
         extractor.weights_id()
 
 
-def environment(device: str, plugins: Plugins) -> dict:
-    import torch
-
-    from . import __version__
-
-    return {
-        "lpbench": __version__,
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "device": device,
-        "cuda": torch.version.cuda if device.startswith("cuda") else None,
-        "plugins": plugins.versions(),
-    }
-
-
 _data_cache: dict = {}
 
 
@@ -146,7 +128,7 @@ def identity(spec: RunSpec) -> dict:
 
 def unrecorded_failure(spec: RunSpec, message: str) -> dict:
     """A failed run's record that could not be (or must not be) written to its folder."""
-    return {**identity(spec), "status": "failed", "error": message, "metrics": {}, "unrecorded": True}
+    return failure(identity(spec), message, unrecorded=True)
 
 
 def _run_one(spec, opts, registry, plugins, folder) -> dict:
@@ -175,37 +157,15 @@ def _run_one(spec, opts, registry, plugins, folder) -> dict:
     work.mkdir(parents=True, exist_ok=True)
 
     record = {
-        **identity(spec),
-        "status": "running",
-        "error": None,
-        "metrics": {},
-        "metric_provenance": {},
-        "timings": {},
-        "config": config,
-        "environment": environment(device, plugins),
-        "artifacts": {},
+        **started(identity(spec), config, environment(device, plugins)),
         "registry": str(registry.path),
         "started_at": _now(),
     }
     record["environment"]["threads"] = opts.threads or _torch_threads()  # results depend on it
     records.write_record(work, record)
     t_start = time.perf_counter()
-    try:
-        with limit_threads(opts.threads):
-            _execute(spec, opts, registry, plugins, resolved, metric_names, device, work, record)
-        record["status"] = "completed"
-        (work / ERROR_FILE).unlink(missing_ok=True)
-    except KeyboardInterrupt:
-        record.update(status="failed", error="interrupted (Ctrl-C); rerun the same command to resume")
-        records.write_record(work, record)
-        raise
-    except Exception as e:
-        record["status"] = "failed"
-        record["error"] = _describe(e)
-        if getattr(e, "step", None) is not None:
-            record["failed_step"] = e.step
-        store.atomic_write_bytes(work / ERROR_FILE, traceback.format_exc().encode())
-        log.debug("run %s failed", spec.label, exc_info=True)
+    with outcome(record, work, f"run {spec.label}"), limit_threads(opts.threads):
+        _execute(spec, opts, registry, plugins, resolved, metric_names, device, work, record)
     if work != folder and record["status"] != "completed":
         record["error"] += (
             f" (this was a --force rerun: the completed run in {folder} is kept; the rerun's files are in {work})"
@@ -243,7 +203,7 @@ def _complete_metrics(spec, opts, registry, plugins, folder) -> dict:
             rec = records.read_record(folder, identity(spec))
             rec["evaluated_now"] = entry["metrics"]
         except Exception as e:  # the run itself stays completed; the gap is reported
-            rec["missing_metrics"] = {"metrics": missing, "why": _describe(e)}
+            rec["missing_metrics"] = {"metrics": missing, "why": describe(e)}
     rec["skipped"] = True
     return rec
 
@@ -392,17 +352,11 @@ def _add_figures(model, train, samples, reference, test, folder, seed, device, c
 
 
 def _save_model(model, folder: Path) -> None:
-    import io
-
-    import torch
-
     try:
         state = model.state_dict()
     except NotImplementedError:
         return
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    store.atomic_write_bytes(folder / MODEL_FILE, buf.getvalue())
+    store.atomic_write_torch(folder / MODEL_FILE, state, what="model weights file")
 
 
 def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
@@ -442,12 +396,6 @@ def _torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
-
-
-def _describe(e: BaseException) -> str:
-    if isinstance(e, (RunFailed, LpbenchError, DataError)):
-        return str(e)
-    return f"{type(e).__name__}: {e}"
 
 
 def _now() -> str:

@@ -320,6 +320,17 @@ def as_json(obj):
     return json.loads(json.dumps(_finite(obj), default=_jsonable, allow_nan=False))
 
 
+def atomic_write_torch(path, obj, what: str = "torch file") -> Path:
+    """``torch.save(obj)`` written atomically (weights, checkpoints, cached codes, fitted priors)."""
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return atomic_write_bytes(path, buf.getvalue(), what=what)
+
+
 def atomic_write_bytes(path, data: bytes, what: str = "file") -> Path:
     """Write ``data`` to ``path`` via a temp file in the same folder + rename: a reader sees the
     old file or the whole new one, and a failure (disk full) leaves the old one untouched."""

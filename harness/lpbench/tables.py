@@ -24,7 +24,7 @@ SECTIONS = ("samples", "ceiling", "gap", "latent")
 
 def run_rows(runs_dir) -> list[dict]:
     """One flat row per completed run and value, with its provenance. A run is a model's own
-    run.json (prior "native") or a prior-axis record (lpbench/prior_axis.py): rows are keyed by
+    run.json (prior "native") or a prior-axis record (lpbench/prior_axis): rows are keyed by
     (model, prior)."""
     rows = []
     for rec in records.iter_records(runs_dir):
