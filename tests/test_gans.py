@@ -214,13 +214,26 @@ def test_pgan_spends_the_budget_in_its_stages_and_reverses_the_training_set(tmp_
 def test_pgan_secondary_gan_stops_when_its_frechet_distance_stops_improving(tmp_path):
     torch.manual_seed(0)
     data = toy()
-    # a check every step, and no drop ever counts (a 100 % drop is needed): it stops at the 2nd check
-    model = make(PGAN, prior_check_every=1, prior_patience=1, prior_min_improvement=1.0)
+    # a check every step, windows of one check, and no drop ever counts (a 100 % drop is needed):
+    # it stops at the 2nd check
+    model = make(PGAN, prior_check_every=1, prior_window=1, prior_min_improvement=1.0)
     budget = Budget("t", epochs=1, batch_size=16, eval_samples=16, aux_epochs=5)
     model.fit(data, budget, RunContext(seed=0, run_dir=tmp_path, total_steps=budget.steps(len(data))))
     assert model.reversed.prior_stopped == 2 and [c[0] for c in model.reversed.prior_checks] == [1, 2]
     aux = model.stages(len(data), budget, budget.steps(len(data)))[1]
     assert aux == 30 and model.summary(aux, 0)["secondary_gan"]["converged"]
+
+
+def test_pgan_stopping_rule_compares_window_means_so_a_swing_does_not_stop_a_falling_curve():
+    from lpbench_models.pgan import stalled
+
+    falling_with_swings = [12, 10, 13, 9, 12, 9, 11, 8, 10, 7, 9, 6, 8, 5, 7]  # ±2 around a falling trend
+    assert not any(stalled(falling_with_swings[:n], 5, 0.01) for n in range(1, len(falling_with_swings) + 1))
+    # the old "no new best in 5 checks" test would have stopped it at its 7th check
+    flat_with_swings = [8, 10, 7, 9, 8, 10, 7, 9, 8, 10]
+    assert stalled(flat_with_swings, 5, 0.01)
+    assert not stalled(flat_with_swings[:9], 5, 0.01)  # two full windows are needed
+    assert stalled([10] * 5 + [9.95] * 5, 5, 0.01) and not stalled([10] * 5 + [9.8] * 5, 5, 0.01)
 
 
 def test_aae_learned_prior_with_conditions(tmp_path):

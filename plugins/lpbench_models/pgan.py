@@ -8,9 +8,10 @@ Budget (one global step counter, so checkpoints resume in any stage):
   reversal at T1         not a step; its codes are part of the checkpointed state
   steps [T1, T1 + A)     the secondary GAN, A = budget.aux_steps(n_train, prior_batch) at most: it
                          stops earlier once converged (``train_prior``: the Fréchet distance between
-                         Gaussian fits to h(z′) and to the reversed codes has not improved by
-                         ``prior_min_improvement`` in ``prior_patience`` checks ``prior_check_every``
-                         steps apart — the paper's "until no quantitative improvement", App. E)
+                         Gaussian fits to h(z′) and to the reversed codes, checked every
+                         ``prior_check_every`` steps, averaged over the last ``prior_window`` checks
+                         is not ``prior_min_improvement`` below its average over the window before —
+                         the paper's "until no quantitative improvement", App. E; ``stalled``)
   steps [T1 + A, T + A)  the GAN continued on h(z'), T_c = round(continue_fraction · T)
 The generator thus gets exactly as many updates as the plain ``gan``; the secondary GAN is the
 auxiliary stage the budget's ``aux_epochs`` pays for.
@@ -65,8 +66,8 @@ class PGAN(GAN):
         "prior_lr": 3e-4,  # secondary GAN: RMSProp step size
         "prior_batch": 100,  # secondary GAN: mini-batch size
         "prior_check_every": 100,  # secondary GAN: steps between convergence checks
-        "prior_patience": 5,  # secondary GAN: checks without improvement before it stops
-        "prior_min_improvement": 0.01,  # secondary GAN: relative drop of the Fréchet distance that counts
+        "prior_window": 5,  # secondary GAN: checks averaged on each side of the stopping test
+        "prior_min_improvement": 0.01,  # secondary GAN: relative drop of the windowed mean that counts
         "continue_fraction": 0.1,  # share of the generator's budget spent on z = h(z')
     }
 
@@ -180,9 +181,9 @@ class PGAN(GAN):
                 "converged": bool(r.prior_stopped is not None and r.prior_stopped < aux),
                 "criterion": (
                     f"Fréchet distance h(z′) vs reversed codes, checked every "
-                    f"{self.hp['prior_check_every']} steps: stop after "
-                    f"{self.hp['prior_patience']} checks without a "
-                    f"{self.hp['prior_min_improvement']:.0%} drop"
+                    f"{self.hp['prior_check_every']} steps: stop when its mean over the last "
+                    f"{self.hp['prior_window']} checks is not {self.hp['prior_min_improvement']:.0%} "
+                    f"below its mean over the {self.hp['prior_window']} before"
                 ),
                 "final_frechet": checks[-1][1] if checks else None,
                 "checks": [list(c) for c in checks],
@@ -260,8 +261,7 @@ class PGAN(GAN):
 
     def _converged(self, step, probe) -> bool:
         """Record the Fréchet distance between Gaussian fits to h(probe) and to the reversed codes;
-        True when the last ``prior_patience`` checks brought no new best by a relative
-        ``prior_min_improvement``."""
+        True when it has ``stalled`` over the recorded checks."""
         import torch
 
         from lpbench import latent
@@ -270,13 +270,9 @@ class PGAN(GAN):
         with torch.no_grad():
             fd = latent.frechet_distance(self.H(probe.to(self.device)).cpu(), self.reversed.codes)
         self.H.train()
-        checks = self.reversed.prior_checks
-        checks.append((step, fd))
-        k = int(self.hp["prior_patience"])
-        if len(checks) <= k:
-            return False
-        best_before = min(v for _, v in checks[:-k])
-        return min(v for _, v in checks[-k:]) > (1 - self.hp["prior_min_improvement"]) * best_before
+        self.reversed.prior_checks.append((step, fd))
+        values = [v for _, v in self.reversed.prior_checks]
+        return stalled(values, int(self.hp["prior_window"]), float(self.hp["prior_min_improvement"]))
 
     def state_dict(self):
         return {**super().state_dict(), "reversed_codes": self.reversed.state_dict()}
@@ -285,6 +281,19 @@ class PGAN(GAN):
         super().load_state_dict(state)
         self.reversed.load_state_dict(state["reversed_codes"])
         self.use_h = True
+
+
+def stalled(values, window: int, min_improvement: float) -> bool:
+    """True when the mean of the last ``window`` values is not ``min_improvement`` (relative) below
+    the mean of the ``window`` values before them. Means over windows, not the best single check:
+    the secondary GAN's Fréchet distance swings by ±2 from check to check while its trend falls by
+    ≈ 0.2 per check (studies/learned_prior_pag, the 10 runs' check curves), so a "no new best in k
+    checks" test stopped 9 of 10 runs at a swing (Fréchet 6–11) while one that went on reached 0.2."""
+    if len(values) < 2 * window:
+        return False
+    recent = sum(values[-window:]) / window
+    before = sum(values[-2 * window : -window]) / window
+    return recent > (1 - min_improvement) * before
 
 
 def principal_stds(z) -> list:
