@@ -155,7 +155,7 @@ def _random_flow(dim=4, seed=0):
     """A flow as the GLF code builds it (BatchNorm subnets, clamp 2), with larger random weights
     than its N(0, 0.05²) start and BatchNorm running statistics moved off their initial values,
     in eval mode (a fixed function of z)."""
-    from lpbench_models.priors.flow import LatentFlow
+    from lpbench_models.priors.latent_flow import LatentFlow
 
     torch.manual_seed(seed)
     flow = LatentFlow(dim, hidden=8, blocks=4, init_std=0.4).double()
@@ -168,7 +168,7 @@ def _random_flow(dim=4, seed=0):
 def test_flow_is_built_as_the_glf_code_builds_it():
     """Blocks of two couplings with Linear-ReLU-BN-Linear-ReLU-BN-Linear nets, one permutation per
     block, every parameter drawn from N(0, 0.05²)."""
-    from lpbench_models.priors.flow import LatentFlow
+    from lpbench_models.priors.latent_flow import LatentFlow
 
     torch.manual_seed(0)
     flow = LatentFlow(20, hidden=64, blocks=4)
@@ -194,7 +194,7 @@ def test_flow_is_exactly_invertible():
 
 
 def test_flow_log_scale_is_soft_clamped():
-    from lpbench_models.priors.flow import CouplingBlock
+    from lpbench_models.priors.latent_flow import CouplingBlock
 
     block = CouplingBlock(4, 8, clamp=2.0)
     s = torch.tensor([-1e6, -3.0, 0.0, 3.0, 1e6])
@@ -226,12 +226,11 @@ def test_flow_nll_is_a_normalized_density():
 @pytest.mark.slow
 def test_flow_prior_ex_post_fit_raises_the_likelihood(tmp_path):
     from lpbench import PriorContext
-    from lpbench_models.latent_priors import FlowLatentPrior
+    from lpbench_models.priors.flow import FlowPrior
 
     torch.manual_seed(0)
     codes = torch.randn(512, 3) * torch.tensor([3.0, 0.3, 1.0]) + 2
-    prior = FlowLatentPrior(3, {"lr": 1e-2})
-    prior._build()
+    prior = FlowPrior(3, {"lr": 1e-2}).build()
     before = prior.log_prob(codes).mean().item()
     prior.fit(codes, PriorContext(seed=0, total_steps=500, batch_size=128))
     assert prior.log_prob(codes).mean().item() > before + 1.0
@@ -255,20 +254,16 @@ def test_glf_stops_the_nll_gradient_at_the_codes_and_regularized_glf_does_not():
 
 
 def test_second_stage_vae_learns_correlated_codes():
-    from lpbench_models.priors.two_stage import SecondStageVAE
+    from lpbench import PriorContext
+    from lpbench_models.priors.two_stage import TwoStagePrior
 
     torch.manual_seed(0)
     A = torch.tensor([[1.0, 0.0, 0.0], [0.9, 0.3, 0.0], [-0.5, 0.2, 0.4]])
     codes = torch.randn(2048, 3) @ A.T + torch.tensor([1.0, -2.0, 0.5])
-    losses = []
-    stage = SecondStageVAE(3, hidden=32, depth=2).fit(
-        codes,
-        steps=400,
-        batch_size=128,
-        lr=3e-3,
-        generator=torch.Generator().manual_seed(0),
-        on_step=lambda s, loss: losses.append(loss.item()),
-    )
+    stage = TwoStagePrior(3, {"hidden": 32, "depth": 2, "lr": 3e-3})
+    ctx = PriorContext(seed=0, total_steps=400, batch_size=128, log_every=1)
+    stage.fit(codes, ctx)
+    losses = [row["loss"] for row in ctx.curves]
     assert np.mean(losses[-20:]) < np.mean(losses[:20]) - 1.0
     s = stage.sample(4000, torch.Generator().manual_seed(1))
     assert torch.allclose(s.mean(0), codes.mean(0), atol=0.2)
@@ -286,23 +281,28 @@ def _clusters(n=600, seed=0):
 
 @pytest.mark.slow
 def test_gmm_seeded_fit_is_reproducible_and_survives_a_state_dict():
+    from lpbench import PriorContext
     from lpbench_models.priors.gmm import GMMPrior
 
     z = _clusters()
-    a, b = GMMPrior(4).fit(z, seed=7), GMMPrior(4).fit(z, seed=7)
+    a, b = GMMPrior(2, {"n_components": 4}), GMMPrior(2, {"n_components": 4})
+    a.fit(z, PriorContext(seed=7))
+    b.fit(z, PriorContext(seed=7))
     for k, v in a.state_dict().items():
         if torch.is_tensor(v):
             assert torch.equal(v, b.state_dict()[k]), k
-    c = GMMPrior()
+    c = GMMPrior(2)
     c.load_state_dict(a.state_dict())
     assert torch.equal(a.sample(50, torch.Generator().manual_seed(1)), c.sample(50, torch.Generator().manual_seed(1)))
     assert torch.allclose(a.log_prob(z), c.log_prob(z))
 
 
 def test_gmm_samples_are_shuffled_not_grouped_by_component():
+    from lpbench import PriorContext
     from lpbench_models.priors.gmm import GMMPrior
 
-    prior = GMMPrior(4).fit(_clusters(), seed=0)
+    prior = GMMPrior(2, {"n_components": 4})
+    prior.fit(_clusters(), PriorContext(seed=0))
     s = prior.sample(400, torch.Generator().manual_seed(0))
     labels = prior.gmm.predict(s.double().numpy())
     # Grouped output changes label at most 3 times; shuffled output changes it ~300 times.

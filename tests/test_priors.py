@@ -11,7 +11,9 @@ import torch
 from lpbench import Metric, Model, Prior, PriorContext, hookimpl, records
 from lpbench.latent import frechet_distance, mmd, pag
 from lpbench.plugins import get_plugins
-from lpbench_models.latent_priors import GMMPrior, KDEPrior, NormalPrior
+from lpbench_models.priors.gmm import GMMPrior
+from lpbench_models.priors.kde import KDEPrior
+from lpbench_models.priors.normal import NormalPrior
 
 
 def ctx(seed=0, steps=0, tmp=None):
@@ -400,7 +402,7 @@ def ring(n, seed):
 @pytest.mark.slow
 def test_code_gan_prior_learns_a_non_gaussian_code_set_and_resumes_exactly(tmp_path):
     from lpbench import Budget
-    from lpbench_models.latent_priors import CodeGANPrior
+    from lpbench_models.priors.code_gan import CodeGANPrior
 
     codes, held = ring(1000, 0), ring(1000, 1)
     budget = Budget("t", epochs=1, batch_size=100, eval_samples=10, aux_epochs=20)
@@ -431,11 +433,11 @@ def test_code_gan_prior_learns_a_non_gaussian_code_set_and_resumes_exactly(tmp_p
 @pytest.mark.slow
 def test_flow_prior_beats_normal_in_heldout_likelihood_on_a_non_gaussian_set(tmp_path):
     from lpbench import Budget
-    from lpbench_models.latent_priors import FlowLatentPrior
+    from lpbench_models.priors.flow import FlowPrior
 
     codes, held = ring(2000, 0), ring(1000, 1)
     budget = Budget("t", epochs=1, batch_size=200, eval_samples=10, aux_epochs=10)
-    prior = FlowLatentPrior(2, {"hidden": 16, "blocks": 2, "lr": 3e-3})
+    prior = FlowPrior(2, {"hidden": 16, "blocks": 2, "lr": 3e-3})
     c = PriorContext(seed=0, run_dir=tmp_path, total_steps=budget.aux_steps(len(codes)), batch_size=200, budget=budget)
     prior.fit(codes, c)
     flow_nll = -prior.log_prob(held).mean().item()
@@ -443,7 +445,7 @@ def test_flow_prior_beats_normal_in_heldout_likelihood_on_a_non_gaussian_set(tmp
     assert flow_nll < normal_nll - 0.5, (flow_nll, normal_nll)
     z = prior.sample(1000, torch.Generator().manual_seed(0))
     assert mmd(held, z) < 0.5 * mmd(held, NormalPrior(2).sample(1000, torch.Generator().manual_seed(0)))
-    clone = roundtrip(prior, FlowLatentPrior, 2)
+    clone = roundtrip(prior, FlowPrior, 2)
     assert torch.allclose(clone.log_prob(held[:20]), prior.log_prob(held[:20]))
     assert [r["step"] for r in c.curves][-1] == c.total_steps - 1  # the budget's aux steps were run
 
@@ -454,7 +456,7 @@ def test_two_stage_prior_moves_towards_a_shifted_scaled_gaussian(tmp_path):
     (Its variances converge slowly — γ starts at 1 and dimensions below it collapse first, Dai &
     Wipf 2019 §4 — so a fast test does not check them.)"""
     from lpbench import Budget
-    from lpbench_models.latent_priors import TwoStagePrior
+    from lpbench_models.priors.two_stage import TwoStagePrior
 
     g = torch.Generator().manual_seed(0)
     codes = torch.randn(2000, 3, generator=g) * torch.tensor([0.5, 2.0, 1.0]) + torch.tensor([3.0, -1.0, 0.0])

@@ -26,7 +26,12 @@ def register_models(register):
 
 @hookimpl
 def register_priors(register):
-    from .latent_priors import CodeGANPrior, FlowLatentPrior, GMMPrior, KDEPrior, NormalPrior, TwoStagePrior
+    from .priors.code_gan import CodeGANPrior
+    from .priors.flow import FlowPrior
+    from .priors.gmm import GMMPrior
+    from .priors.kde import KDEPrior
+    from .priors.normal import NormalPrior
+    from .priors.two_stage import TwoStagePrior
 
-    for cls in (NormalPrior, GMMPrior, KDEPrior, FlowLatentPrior, TwoStagePrior, CodeGANPrior):
+    for cls in (NormalPrior, GMMPrior, KDEPrior, FlowPrior, TwoStagePrior, CodeGANPrior):
         register(cls)

@@ -40,14 +40,8 @@ class GLF(Autoencoder):
         from .priors.flow import FlowPrior
 
         hp = self.hp
-        self.prior = FlowPrior(
-            self.latent_dim,
-            hp["flow_hidden"],
-            hp["flow_blocks"],
-            hp["flow_clamp"],
-            perm_seed=0,
-            init_std=hp["flow_init_std"],
-        )
+        flow = {k: hp[f"flow_{k}"] for k in ("hidden", "blocks", "clamp", "init_std")}
+        self.prior = FlowPrior(self.latent_dim, flow).build(perm_seed=0)
 
     def networks(self):
         return {**super().networks(), "flow": self.prior.flow}
@@ -55,7 +49,7 @@ class GLF(Autoencoder):
     def make_optimizers(self):
         import torch
 
-        from .priors.flow import optimizer
+        from .priors.latent_flow import optimizer
 
         hp = self.hp
         return {

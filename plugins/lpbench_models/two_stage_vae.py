@@ -25,10 +25,11 @@ class TwoStageVAE(Autoencoder):
         import torch
         from torch import nn
 
-        from .priors.two_stage import SecondStageVAE
+        from .priors.two_stage import TwoStagePrior
 
         self.gamma = nn.ParameterDict({"log_gamma": nn.Parameter(torch.zeros(()))})
-        self.second = SecondStageVAE(self.latent_dim, self.hp["second_hidden"], self.hp["second_depth"])
+        second = {"hidden": self.hp["second_hidden"], "depth": self.hp["second_depth"]}
+        self.second = TwoStagePrior(self.latent_dim, second).build()
         self._codes = None
 
     def networks(self):
@@ -40,7 +41,7 @@ class TwoStageVAE(Autoencoder):
         first = [*self.enc.parameters(), *self.dec.parameters(), *self.gamma.parameters()]
         return {
             "first": torch.optim.Adam(first, lr=self.hp["lr"]),
-            "second": torch.optim.Adam(self.second.parameters(), lr=self.hp["second_lr"]),
+            "second": torch.optim.Adam(self.second.net.parameters(), lr=self.hp["second_lr"]),
         }
 
     def first_loss(self, x):

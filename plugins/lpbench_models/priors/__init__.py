@@ -1,13 +1,8 @@
-"""Latent priors fitted to an autoencoder's codes, reusable by any autoencoder.
+"""The latent priors, one file each, every one an ``lpbench.Prior``: fitted ex post on any trained
+model's codes (the prior axis), and the same classes the autoencoders use inside their own runs
+(glf's flow, two_stage_vae's second stage; rae_gmm is rae with the gmm prior).
 
-Each prior has the same shape: ``fit(codes, ..., seed or generator)``, ``sample(n, generator)``,
-``log_prob(z)`` where it is defined, and ``state_dict()``/``load_state_dict()`` holding tensors
-and numbers only (so checkpoints load with ``weights_only=True``).
-
-- ``gmm.GMMPrior``: full-covariance Gaussian mixture (scikit-learn), as in RAE+GMM.
-- ``flow.FlowPrior``: the GLF latent flow (affine couplings + fixed permutations); trained jointly
-  inside glf / glf_regularized / vae_flow_prior, or fitted ex post with ``fit``.
-- ``two_stage.SecondStageVAE``: Dai & Wipf's second VAE on the codes.
-
-Modules here import torch at top level; import them from inside methods.
+normal.py, gmm.py, kde.py, flow.py (its network: latent_flow.py), two_stage.py, code_gan.py.
+Registering them must keep ``lpbench list`` instant, so no prior module imports torch at module
+level; latent_flow.py does, and is imported from inside methods.
 """

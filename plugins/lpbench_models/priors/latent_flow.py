@@ -1,6 +1,6 @@
-"""The GLF latent flow (Xiao et al. 2019, §3.1, §4.1, Fig. 1b), built as the authors' released
-code builds it (a public copy of their training scripts, nalzok/flow-comparison train_glf.py, on
-FrEIA's RNVP coupling blocks; read, not copied):
+"""The network of the ``flow`` prior (flow.py): the GLF latent flow (Xiao et al. 2019, §3.1, §4.1,
+Fig. 1b), built as the authors' released code builds it (a public copy of their training scripts,
+nalzok/flow-comparison train_glf.py, on FrEIA's RNVP coupling blocks; read, not copied):
 
 - ``blocks`` RealNVP coupling blocks (Dinh et al. 2017). A block transforms both halves in turn:
   first x1 from x2, then x2 from the new x1, each with its own scale net s and shift net t.
@@ -22,9 +22,6 @@ import math
 
 import torch
 from torch import nn
-
-# GLF code defaults (train_glf.py): 64 hidden units, 4 blocks, clamp 2.0, N(0, 0.05²) init
-DEFAULTS = {"hidden": 64, "blocks": 4, "clamp": 2.0, "init_std": 0.05}
 
 
 def _subnet(d_in: int, hidden: int, d_out: int) -> nn.Sequential:
@@ -121,43 +118,3 @@ class LatentFlow(nn.Module):
 def optimizer(flow: nn.Module, lr: float, weight_decay: float, betas, eps: float):
     """The flow's Adam (GLF code: betas (0.8, 0.9), eps 1e-6, weight decay 2e-5)."""
     return torch.optim.Adam(flow.parameters(), lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
-
-
-class FlowPrior:
-    """The latent flow as a prior component: sample z = flow⁻¹(ε), ε ~ N(0, I) (eval mode)."""
-
-    def __init__(
-        self,
-        dim: int,
-        hidden: int = 64,
-        blocks: int = 4,
-        clamp: float = 2.0,
-        perm_seed: int = 0,
-        init_std: float = 0.05,
-    ):
-        self.flow = LatentFlow(dim, hidden, blocks, clamp, perm_seed, init_std)
-        self.dim = dim
-
-    def to(self, device):
-        self.flow.to(device)
-        return self
-
-    def log_prob(self, z):
-        return -self.flow.nll(z)
-
-    def sample(self, n: int, generator):
-        eps = torch.randn(n, self.dim, generator=generator)
-        p = next(self.flow.parameters())
-        was = self.flow.training
-        self.flow.eval()
-        with torch.no_grad():
-            out = self.flow.inverse(eps.to(p.device)).cpu()
-        self.flow.train(was)
-        return out
-
-    def state_dict(self):
-        return self.flow.state_dict()
-
-    def load_state_dict(self, state):
-        self.flow.load_state_dict(state)
-        self.flow.eval()
