@@ -385,6 +385,20 @@ def test_usage_errors_exit_2(plugin, small_registry, cli, tmp_path, project_regi
     assert res.exit_code == 2 and "both a registered model" in res.output
 
 
+def test_the_old_name_of_the_code_gan_prior_is_a_usage_error_naming_the_new_one(
+    plugin, small_registry, cli, tmp_path, project_registry, write_registry
+):
+    """The prior "pgan" shared its name with the pgan model; it is "code_gan" now."""
+    res = run(cli, small_registry, tmp_path / "runs", "--models", "identity_ae", "--priors", "pgan")
+    assert res.exit_code == 2 and "'code_gan'" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "runs").exists()  # refused before anything ran
+    project_registry.setdefault("composites", {})["ae_code_gan"] = {"base": "identity_ae", "prior": "pgan"}
+    old = write_registry(project_registry, "old.yaml")
+    res = run(cli, old, tmp_path / "runs", "--models", "ae_code_gan")
+    assert res.exit_code == 2 and "'code_gan'" in res.output
+    assert get_plugins().get("prior", "code_gan").name == "code_gan"
+
+
 def test_list_priors(cli):
     items = {i["name"]: i for i in json.loads(cli("list", "priors", "--json").output)}
     assert {"normal", "gmm", "kde"} <= set(items)

@@ -22,6 +22,11 @@ from .errors import LpbenchError, UnknownNameError
 ENTRY_POINT_GROUP = "lpbench"
 LOAD_PLUGINS_VAR = "LPBENCH_LOAD_PLUGINS"
 BUILTIN_DISTRIBUTION = "lpbench"
+# Built-in plugin names given up, with the name to ask for now and why: a command line or registry
+# written for the old name stops with a usage error that says what to write instead.
+RENAMED = {
+    ("prior", "pgan"): ("code_gan", "its old name is the pgan model's"),
+}
 
 # hook name → (kind, base class)
 KINDS = {
@@ -162,6 +167,9 @@ class Plugins:
             owners = " and ".join(f"'{p}'" for p in self._conflicts[(kind, name)])
             raise LpbenchError(f"{kind} name '{name}' is registered by both {owners}; uninstall or rename one of them.")
         if name not in entries:
+            if (kind, name) in RENAMED and RENAMED[(kind, name)][0] in entries:
+                new, why = RENAMED[(kind, name)]
+                raise LpbenchError(f"the {kind} '{name}' is now called '{new}' ({why}); ask for '{new}' instead.")
             err = UnknownNameError(kind.replace("_", " "), name, entries)
             broken = sorted(n for n, i in self.info.items() if i.errors)
             if broken:  # the name may belong to a plugin that failed to load

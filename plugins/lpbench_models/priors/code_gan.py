@@ -10,7 +10,7 @@ class CodeGANPrior(Prior):
     h: z' → z, z' ~ N(0, I), trained adversarially against the training codes. Both nets are 4
     fully connected layers; non-saturating GAN loss; RMSProp."""
 
-    name = "pgan"
+    name = "code_gan"
     description = (
         "Secondary GAN on the codes (PGAN paper): z = h(z'), z' ~ N(0, I), 4-FC-layer generator and discriminator"
     )
