@@ -211,6 +211,19 @@ def test_pgan_spends_the_budget_in_its_stages_and_reverses_the_training_set(tmp_
     assert notes["reversal"]["n"] == len(data) and 0 <= notes["reversal"]["converged_fraction"] <= 1
 
 
+def test_pgan_reversal_max_n_reverses_a_seeded_subset_of_the_training_points(tmp_path):
+    data = toy()
+    codes = []
+    for run in range(2):
+        torch.manual_seed(0)
+        model = make(PGAN, reversal_max_n=7)
+        model.fit(data, BUDGET, RunContext(seed=0, run_dir=tmp_path / str(run), total_steps=BUDGET.steps(len(data))))
+        codes.append(model.reversed.codes)
+    assert codes[0].shape == (7, 3) and torch.equal(codes[0], codes[1])
+    with pytest.raises(ValueError, match="reversal_max_n"):
+        make(PGAN, reversal_max_n=-1)
+
+
 def test_pgan_secondary_gan_stops_when_its_frechet_distance_stops_improving(tmp_path):
     torch.manual_seed(0)
     data = toy()

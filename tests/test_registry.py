@@ -56,6 +56,11 @@ def test_project_registry_is_valid_and_complete():
         ),
         (lambda d: d.pop("models"), "(top level)", "the keys"),
         (
+            lambda d: d["models"]["pgan"]["budgets"].update(huge={"reversal_steps": 1}),
+            "models.pgan.budgets.huge",
+            "no dataset has a budget named 'huge'",
+        ),
+        (
             lambda d: d["datasets"]["digits"]["evaluation"].update(reference_split="val"),
             "reference_split",
             "one of train, test",
@@ -106,6 +111,20 @@ def test_resolution_precedence_defaults_registry_dataset_set():
     r = reg.resolve("vae", "eight_gaussians", "smoke", plugins, ov)
     assert r.model_config.hparams["lr"] == 1e-4
     assert r.budget.epochs == 2 and r.model_config.latent_dim == 3
+
+
+def test_per_budget_hparams_apply_to_that_budget_only_and_set_still_wins(project_registry, write_registry):
+    reg, plugins = Registry.load(), get_plugins()
+    smoke = reg.resolve("pgan", "digits", "smoke", plugins).model_config.hparams
+    cpu = reg.resolve("pgan", "digits", "cpu", plugins).model_config.hparams
+    assert (smoke["reversal_max_n"], smoke["reversal_steps"]) == (256, 100)
+    assert (cpu["reversal_max_n"], cpu["reversal_steps"]) == (0, 1000)  # Algorithm 1 on every point
+    ov = parse_overrides(["pgan.reversal_steps=7"], ["pgan"])
+    assert reg.resolve("pgan", "digits", "smoke", plugins, ov).model_config.hparams["reversal_steps"] == 7
+    data = copy.deepcopy(project_registry)
+    data["models"]["pgan"]["budgets"]["smoke"]["reversal_stepz"] = 1
+    with pytest.raises(UnknownNameError, match="reversal_stepz"):
+        Registry.load(write_registry(data)).resolve("pgan", "digits", "smoke", plugins)
 
 
 def test_wildcard_set_reaches_exactly_the_models_it_names():

@@ -82,6 +82,8 @@ SCHEMA = {
                     "description": {"type": "string"},
                     "hparams": {"type": "object"},
                     "datasets": {"type": "object", "additionalProperties": {"type": "object"}},
+                    # models.<m>.budgets.<budget>: that budget's hparams, on every dataset with it
+                    "budgets": {"type": "object", "additionalProperties": {"type": "object"}},
                 },
             },
         },
@@ -212,6 +214,15 @@ class Registry:
                     f"datasets.{name}.evaluation.primary",
                     f"'{ev['primary']}' must be one of evaluation.metrics ({', '.join(ev['metrics'])})",
                 )
+        budgets = sorted({b for ds in self.data["datasets"].values() for b in ds["budgets"]})
+        for name, entry in self.data["models"].items():
+            for b in entry.get("budgets") or {}:
+                if b not in budgets:
+                    raise RegistryError(
+                        self.path,
+                        f"models.{name}.budgets.{b}",
+                        f"no dataset has a budget named '{b}' (budgets: {', '.join(budgets)})",
+                    )
 
     # ------------------------------------------------------------------------------- lookups
 
@@ -314,17 +325,20 @@ class Registry:
     # ---------------------------------------------------------------------------- resolution
 
     def resolve(self, model: str, dataset: str, budget: str | None, plugins, overrides=None) -> ResolvedRun:
-        """Merge class defaults ← registry ← per-dataset registry ← --set for one run."""
+        """Merge class defaults ← registry ← per-dataset registry ← per-budget registry ← --set for
+        one run."""
         overrides = overrides or {}
         ds = self.dataset(dataset)
         model_cls = plugins.get("model", model)
         dataset_cls = plugins.get("dataset", dataset)
+        b = self.budget(dataset, budget)
 
         entry = self.models.get(model, {})
         hparams = dict(model_cls.defaults)
         for where, values in (
             (f"models.{model}.hparams", entry.get("hparams", {})),
             (f"models.{model}.datasets.{dataset}", entry.get("datasets", {}).get(dataset, {})),
+            (f"models.{model}.budgets.{b.name}", (entry.get("budgets") or {}).get(b.name, {})),
             # wildcards first, so that an explicit --set <model>.<hparam> wins over '*.<hparam>'
             (f"--set (wildcard) {model}", wildcard_values(overrides, model, model_cls.defaults)),
             (f"--set {model}", overrides.get(model, {})),
@@ -337,7 +351,6 @@ class Registry:
             data_settings, overrides.get("data", {}), "--set data", "command line", dataset_cls.defaults, positive=True
         )
 
-        b = self.budget(dataset, budget)
         if overrides.get("budget"):
             from dataclasses import asdict
 

@@ -62,6 +62,7 @@ class PGAN(GAN):
         "reversal_window": 100,  # ...over this many steps
         "reversal_optimizer": "sgd",  # sgd (the paper's gradient descent) | adam
         "reversal_batch": 1024,  # chunk size: bounds memory only, the codes do not depend on it
+        "reversal_max_n": 0,  # reverse at most this many training points, a seeded subset (0: all, the paper)
         "prior_hidden": 256,  # width of the secondary GAN's hidden layers
         "prior_lr": 3e-4,  # secondary GAN: RMSProp step size
         "prior_batch": 100,  # secondary GAN: mini-batch size
@@ -73,6 +74,10 @@ class PGAN(GAN):
 
     def __init__(self, config):
         super().__init__(config)
+        if self.hp["reversal_max_n"] < 0:
+            raise ValueError(
+                f"pgan: reversal_max_n must be ≥ 0 (0: every training point), got {self.hp['reversal_max_n']!r}"
+            )
         if not 0 < self.hp["continue_fraction"] < 1:
             raise ValueError(f"pgan: continue_fraction must lie in (0, 1), got {self.hp['continue_fraction']!r}")
         self.use_h = False
@@ -192,18 +197,24 @@ class PGAN(GAN):
         }
 
     def reverse_training_set(self, data, ctx):
-        """Algorithm 1 on every training point, batched; errors are kept for inspection."""
+        """Algorithm 1 on every training point (or a seeded subset of ``reversal_max_n``), batched;
+        errors are kept for inspection."""
         import torch
 
         from lpbench import reverse
 
+        x = data.as_float(data.x)
+        cap = int(self.hp["reversal_max_n"])
+        if 0 < cap < len(x):
+            pick = torch.randperm(len(x), generator=torch.Generator().manual_seed(ctx.seed * 1_000_003 + 19))[:cap]
+            x = x[pick.to(x.device)]
         self.G.eval()
         for p in self.G.parameters():
             p.requires_grad_(False)
         try:
             rev = reverse(
                 self.G,
-                data.as_float(data.x),
+                x,
                 self.latent_dim,
                 steps=self.hp["reversal_steps"],
                 lr=self.hp["reversal_lr"],
