@@ -43,7 +43,11 @@ class Uint8Images(torch.utils.data.Dataset):
 def test_fid_is_kid_equal_torch_fidelity_calculate_metrics_on_the_same_images():
     import torch_fidelity
 
-    from lpbench_metrics._fidelity_nets import DIGITS_FIDELITY_NAME, DIGITS_WEIGHTS, register_with_torch_fidelity
+    from lpbench_metrics.extractors.classifier_net import (
+        DIGITS_FIDELITY_NAME,
+        DIGITS_WEIGHTS,
+        register_with_torch_fidelity,
+    )
 
     ref_u8 = digits("test").x[:200]
     g = torch.Generator().manual_seed(0)
@@ -186,7 +190,7 @@ def test_one_feature_pass_for_all_metrics_and_the_reference_is_cached(monkeypatc
 def test_reference_cache_key_includes_the_weights(tmp_path):
     import shutil
 
-    from lpbench_metrics._fidelity_nets import DIGITS_WEIGHTS
+    from lpbench_metrics.extractors.classifier_net import DIGITS_WEIGHTS
 
     cls = get_plugins().get("feature_extractor", "digits_cnn")
     ckpt = torch.load(DIGITS_WEIGHTS, weights_only=True)
@@ -221,7 +225,8 @@ def test_reference_cache_key_includes_the_data_settings(monkeypatch, tmp_path):
 
 
 def test_packaged_evaluator_is_small_and_its_record_matches():
-    from lpbench_metrics._fidelity_nets import DIGITS_WEIGHTS, file_sha256
+    from lpbench_metrics.extractors.base import file_sha256
+    from lpbench_metrics.extractors.classifier_net import DIGITS_WEIGHTS
 
     info = json.loads(DIGITS_WEIGHTS.with_suffix(".json").read_text())
     assert DIGITS_WEIGHTS.stat().st_size <= 300_000
@@ -248,7 +253,7 @@ def test_train_evaluator_is_deterministic(cli, tmp_path, project_registry, write
 
 
 def test_inception_weights_missing_and_not_downloadable_is_a_clear_error(monkeypatch, tmp_path):
-    from lpbench_metrics.fidelity import resolve_inception_weights
+    from lpbench_metrics.extractors.inception import resolve_inception_weights
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv("LPBENCH_INCEPTION_WEIGHTS", raising=False)

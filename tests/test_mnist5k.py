@@ -44,8 +44,9 @@ def test_images_are_real_28x28_mnist_digits():
 
 @pytest.mark.slow
 def test_packaged_evaluator_classifies_the_test_split_as_recorded():
-    from lpbench_metrics._fidelity_nets import ClassifierNet, file_sha256, to_network_input
-    from lpbench_metrics.fidelity import MNIST5kCNNFeatures
+    from lpbench_metrics.extractors.base import file_sha256
+    from lpbench_metrics.extractors.classifier_net import ClassifierNet, to_network_input
+    from lpbench_metrics.extractors.mnist5k_cnn import MNIST5kCNNFeatures
 
     path = MNIST5kCNNFeatures.default_weights_path()
     info = json.loads(path.with_suffix(".json").read_text())
@@ -64,7 +65,7 @@ def test_packaged_evaluator_classifies_the_test_split_as_recorded():
 def test_train_evaluator_leaves_the_packaged_weights_alone_unless_asked(
     cli, tmp_path, project_registry, write_registry, monkeypatch
 ):
-    from lpbench_metrics.fidelity import MNIST5kCNNFeatures
+    from lpbench_metrics.extractors.mnist5k_cnn import MNIST5kCNNFeatures
 
     packaged = MNIST5kCNNFeatures.default_weights_path()
     before = packaged.read_bytes()

@@ -22,7 +22,9 @@ def register_metrics(register):
 
 @hookimpl
 def register_feature_extractors(register):
-    from .fidelity import DigitsCNNFeatures, InceptionV3Features, MNIST5kCNNFeatures
+    from .extractors.digits_cnn import DigitsCNNFeatures
+    from .extractors.inception import InceptionV3Features
+    from .extractors.mnist5k_cnn import MNIST5kCNNFeatures
     from .raw import RawFeatures
 
     for cls in (RawFeatures, InceptionV3Features, DigitsCNNFeatures, MNIST5kCNNFeatures):

@@ -1,9 +1,9 @@
-"""torch-side code of the torch-fidelity bridge: the digits classifier and the torch-fidelity
-feature-extractor class that wraps it. Imported only from inside methods (imports torch)."""
+"""The network of the digits_cnn and mnist5k_cnn extractors: the small CNN classifier, how it is
+trained (``lpbench train-evaluator``), and the torch-fidelity feature-extractor class that wraps it.
+Imported only from inside methods (imports torch)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
@@ -12,7 +12,8 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 
 from lpbench import store
 
-WEIGHTS_DIR = Path(__file__).with_name("weights")
+from .digits_cnn import WEIGHTS_DIR
+
 DIGITS_WEIGHTS = WEIGHTS_DIR / "digits_cnn.pt"
 DIGITS_FIDELITY_NAME = "lpbench-digits-cnn"
 
@@ -126,37 +127,6 @@ def register_with_torch_fidelity() -> None:
 
     if DIGITS_FIDELITY_NAME not in FEATURE_EXTRACTORS_REGISTRY:
         register_feature_extractor(DIGITS_FIDELITY_NAME, ClassifierFidelityExtractor)
-
-
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class _Uint8Images(torch.utils.data.Dataset):
-    """What torch-fidelity reads: a Dataset of bare uint8 [C, H, W] tensors."""
-
-    def __init__(self, x):
-        self.x = x
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i]
-
-
-def extract(fe, x_uint8, device: str, batch_size: int) -> dict:
-    """Every feature layer of ``fe`` in one pass, through torch-fidelity's own batching loop."""
-    from torch_fidelity.utils import get_featuresdict_from_dataset
-
-    cuda = str(device).startswith("cuda")
-    # save_cpu_ram: no DataLoader worker processes (the images are already in memory).
-    out = get_featuresdict_from_dataset(_Uint8Images(x_uint8), fe, batch_size, cuda, True, False)
-    return {k: v.numpy() for k, v in out.items()}
 
 
 def _shift(x, max_shift: int, g):
