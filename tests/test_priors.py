@@ -397,6 +397,11 @@ def test_the_old_name_of_the_code_gan_prior_is_a_usage_error_naming_the_new_one(
     res = run(cli, old, tmp_path / "runs", "--models", "ae_code_gan")
     assert res.exit_code == 2 and "'code_gan'" in res.output
     assert get_plugins().get("prior", "code_gan").name == "code_gan"
+    # settings under the old name in a registry are an error too, not settings nobody reads
+    project_registry["priors"]["pgan"] = project_registry["priors"].pop("code_gan")
+    stale = write_registry(project_registry, "stale.yaml")
+    res = run(cli, stale, tmp_path / "runs", "--models", "identity_ae", "--priors", "gmm")
+    assert res.exit_code == 2 and "priors.pgan" in res.output and "now called 'code_gan'" in res.output
 
 
 def test_list_priors(cli):

@@ -88,7 +88,7 @@ SCHEMA = {
             },
         },
         "metrics": {"type": "object", "additionalProperties": {"type": "object"}},
-        # the prior axis (lpbench/prior_axis.py): settings per prior plugin, composite model ids
+        # the prior axis (lpbench/prior_axis/): settings per prior plugin, composite model ids
         # (a base model with an ex-post prior), and how codes are obtained for models without encoder
         "priors": {"type": "object", "additionalProperties": {"type": "object"}},
         "composites": {
@@ -315,7 +315,25 @@ class Registry:
         return dict(self.data.get("prior_axis", {}))
 
     def prior_settings(self, prior: str, plugins, extra: dict | None = None, where: str = "") -> dict:
-        """The prior class's defaults ← registry ``priors.<name>`` ← ``extra`` (a composite's settings)."""
+        """The prior class's defaults ← registry ``priors.<name>`` ← ``extra`` (a composite's settings).
+        A ``priors`` key that names no installed prior is an error, not settings nobody reads."""
+        import difflib
+
+        from .plugins import RENAMED
+
+        known = sorted(plugins.all("prior"))
+        for name in self.data.get("priors", {}):
+            if name not in known:
+                if ("prior", name) in RENAMED:
+                    hint = f" It is now called '{RENAMED[('prior', name)][0]}'."
+                else:
+                    close = difflib.get_close_matches(name, known, n=1)
+                    hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise RegistryError(
+                    self.path,
+                    f"priors.{name}",
+                    f"no installed prior is named '{name}'.{hint} Known priors: {', '.join(known)}",
+                )
         cls = plugins.get("prior", prior)
         out = _merge_checked(
             dict(cls.defaults), self.data.get("priors", {}).get(prior, {}), f"priors.{prior}", self.path, cls.defaults
