@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import store
 from .errors import RunFailed
-from .store import atomic_write_bytes, atomic_write_json
+from .store import atomic_write_json, atomic_write_torch
 
 CHECKPOINT = "train_state.pt"
 CURVES = "curves.json"
@@ -146,16 +146,11 @@ class RunContext:
         """Atomically save the full training state; include "step" so resume knows where to go."""
         if self.run_dir is None:
             return
-        import io
-
-        import torch
 
         # ctx.generator too: models may draw their noise from it, and a resumed run must draw
         # the same numbers as an uninterrupted one.
         state = {**state, "curves": self.curves, "rng": rng_state(), "generator": self.generator.get_state()}
-        buf = io.BytesIO()
-        torch.save(state, buf)
-        atomic_write_bytes(self.run_dir / CHECKPOINT, buf.getvalue())
+        atomic_write_torch(self.run_dir / CHECKPOINT, state, what="checkpoint")
         self.write_curves()
 
     def load_checkpoint(self) -> dict | None:

@@ -441,16 +441,12 @@ class CelebA(TorchvisionImages):
         return x
 
     def _write_cache(self, path: Path, x) -> None:
-        import torch
+        from lpbench import store
 
-        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(x, tmp)
-            os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
-        except OSError as e:  # a read-only data root only costs speed
+        try:  # atomic: a concurrent reader sees the old file or the whole new one
+            store.atomic_write_torch(path, x, what="decoded-image cache")
+        except OSError as e:  # store.WriteError is one; a read-only data root only costs speed
             log.warning("celeba: could not write the cache %s (%s); the next load decodes again", path, e)
-            tmp.unlink(missing_ok=True)
 
 
 def _celeba_image(path: Path):

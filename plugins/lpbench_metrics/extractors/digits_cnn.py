@@ -62,7 +62,6 @@ class DigitsCNNFeatures(FidelityFeatures):
     def train(cls, train, test, settings: dict, out, log=None) -> dict:
         """Train the classifier on ``train`` (a labelled DataSplit) and write ``out`` (weights) and
         ``out`` with .json (settings, test accuracy, sha256). Returns that JSON record."""
-        import io
         import json
 
         import torch
@@ -90,9 +89,7 @@ class DigitsCNNFeatures(FidelityFeatures):
             features=settings["features"],
             log=log,
         )
-        buf = io.BytesIO()
-        torch.save(ckpt, buf)
-        out = store.atomic_write_bytes(out, buf.getvalue(), what="extractor weights")
+        out = store.atomic_write_torch(out, ckpt, what="extractor weights")
         info = {
             "extractor": cls.name,
             "dataset": train.dataset,
