@@ -67,7 +67,7 @@ class PGAN(GAN):
         "prior_lr": 3e-4,  # secondary GAN: RMSProp step size
         "prior_batch": 100,  # secondary GAN: mini-batch size
         "prior_check_every": 100,  # secondary GAN: steps between convergence checks
-        "prior_window": 5,  # secondary GAN: checks averaged on each side of the stopping test
+        "prior_window": 10,  # secondary GAN: checks averaged on each side of the stopping test
         "prior_min_improvement": 0.01,  # secondary GAN: relative drop of the windowed mean that counts
         "continue_fraction": 0.1,  # share of the generator's budget spent on z = h(z')
     }
@@ -298,8 +298,11 @@ def stalled(values, window: int, min_improvement: float) -> bool:
     """True when the mean of the last ``window`` values is not ``min_improvement`` (relative) below
     the mean of the ``window`` values before them. Means over windows, not the best single check:
     the secondary GAN's Fréchet distance swings by ±2 from check to check while its trend falls by
-    ≈ 0.2 per check (studies/learned_prior_pag, the 10 runs' check curves), so a "no new best in k
-    checks" test stopped 9 of 10 runs at a swing (Fréchet 6–11) while one that went on reached 0.2."""
+    ≈ 0.2 per check (studies/learned_prior_pag, the runs' check curves), so a "no new best in 5
+    checks" test stopped 9 of 10 runs at a swing (Fréchet 6–11) while one that went on reached 0.2.
+    Windows of 5 checks still stopped 2 of 4 runs on a plateau (Fréchet 7–8 at checks 16 and 20)
+    that the runs which went on crossed (one sat at 5–6 for checks 17–27, then fell to 0.2); windows
+    of 10 fire on none of the 14 recorded curves before they flatten out."""
     if len(values) < 2 * window:
         return False
     recent = sum(values[-window:]) / window
