@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # GPU check (issue 19): one prepared script that a machine with a CUDA GPU runs from a checkout
-# (after `pip install -e '.[dev]'`; it needs nothing else), in under 10 minutes:
+# in under 10 minutes. Where lpbench is not installed and no package index is reachable (the
+# device machines), it installs what it needs from the wheels it carries: run
+# benchmarks/device_wheels.sh here first, carry .device-wheels, and it installs them (without
+# their dependencies: the image's torch stays) and lpbench itself (editable, no index). Then:
 #   1. the test suite's CUDA-marked tests (pytest -m cuda);
 #   2. a smoke run of every model with --device cuda and bf16 (budget.precision=bf16);
 #   3. step times of glf / rae / vae / gan at the digits paper budget on the GPU against the CPU;
@@ -13,7 +16,7 @@
 # 3 no CUDA device (nothing measured); 124 a part ran past its time limit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PY="${PYTHON:-python}"
+PY="${PYTHON:-python3}"  # the device image's python3 holds its torch
 OUT="${GPU_CHECK_OUT:-benchmarks/results/gpu.json}"
 DRY=0
 case "${1:-}" in
@@ -24,6 +27,13 @@ esac
 export OMP_NUM_THREADS=1 MPLBACKEND=Agg
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+
+if [ -d .device-wheels ] && ! "$PY" -c 'import lpbench' 2>/dev/null; then
+  echo "gpu_check: installing the carried wheels (.device-wheels) and lpbench, no index" >&2
+  "$PY" -m pip install -q --no-index --no-deps .device-wheels/*.whl \
+    && "$PY" -m pip install -q --no-index --no-deps --no-build-isolation -e . \
+    || { echo "gpu_check: installing from .device-wheels failed (see above)" >&2; exit 2; }
+fi
 
 if [ "$DRY" = 0 ]; then
   if ! "$PY" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>"$WORK/probe.err"; then
