@@ -271,18 +271,7 @@ class Registry:
         entry overrides its settings for that budget (``budget`` None: the base settings), and
         ``overrides`` ({metric: {key: value}}, from --set <metric>.<key>) override both,
         type-checked against the metric's defaults."""
-        import difflib
-
-        known = sorted(plugins.all("metric"))
-        for name in self.data.get("metrics", {}):
-            if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise RegistryError(
-                    self.path,
-                    f"metrics.{name}",
-                    f"no installed metric is named '{name}'.{hint} Known metrics: {', '.join(known)}",
-                )
+        self._check_names("metrics", "metric", plugins)
         out = {}
         for m, v in self.data.get("metrics", {}).items():
             v = dict(v or {})
@@ -305,6 +294,28 @@ class Registry:
             out[m] = _merge_checked({**defaults, **out.get(m, {})}, values, f"--set {m}", "command line", defaults)
         return out
 
+    def _check_names(self, section: str, kind: str, plugins) -> None:
+        """Every key of ``section`` (metrics, priors) names an installed plugin of ``kind``: settings
+        under a misspelt or renamed name would otherwise be read by nobody."""
+        import difflib
+
+        from .plugins import RENAMED
+
+        known = sorted(plugins.all(kind))
+        for name in self.data.get(section, {}):
+            if name in known:
+                continue
+            if (kind, name) in RENAMED:
+                hint = f" It is now called '{RENAMED[(kind, name)][0]}'."
+            else:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise RegistryError(
+                self.path,
+                f"{section}.{name}",
+                f"no installed {kind} is named '{name}'.{hint} Known {kind}s: {', '.join(known)}",
+            )
+
     # ------------------------------------------------------------------------------ priors
 
     @property
@@ -317,23 +328,7 @@ class Registry:
     def prior_settings(self, prior: str, plugins, extra: dict | None = None, where: str = "") -> dict:
         """The prior class's defaults ← registry ``priors.<name>`` ← ``extra`` (a composite's settings).
         A ``priors`` key that names no installed prior is an error, not settings nobody reads."""
-        import difflib
-
-        from .plugins import RENAMED
-
-        known = sorted(plugins.all("prior"))
-        for name in self.data.get("priors", {}):
-            if name not in known:
-                if ("prior", name) in RENAMED:
-                    hint = f" It is now called '{RENAMED[('prior', name)][0]}'."
-                else:
-                    close = difflib.get_close_matches(name, known, n=1)
-                    hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise RegistryError(
-                    self.path,
-                    f"priors.{name}",
-                    f"no installed prior is named '{name}'.{hint} Known priors: {', '.join(known)}",
-                )
+        self._check_names("priors", "prior", plugins)
         cls = plugins.get("prior", prior)
         out = _merge_checked(
             dict(cls.defaults), self.data.get("priors", {}).get(prior, {}), f"priors.{prior}", self.path, cls.defaults
