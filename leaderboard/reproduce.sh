@@ -16,7 +16,14 @@ SEEDS=0,1,2,3,4
 lpbench run --models "$ALL" --dataset digits --budget cpu --seeds $SEEDS --runs-dir $RUNS --device cpu --workers 2 -q
 # 2. the GAN family and the autoencoders on eight Gaussians, the masked/weighted paper's budget
 lpbench run --models "$ALL" --dataset eight_gaussians --budget paper --seeds $SEEDS --runs-dir $RUNS --device cpu --workers 2 -q
-# 2b. the reference rows (real data, memorizer, pca_gmm, pixel_gaussian), 5 draws each: seconds
+# 2b. (issue 21, being republished: leaderboard/REPUBLISH.md) mnist5k at its cpu budget: the GLF
+# comparison at 5 seeds, seed-major so that a cut-off grid still pairs the models by seed
+GLF_COMPARISON=glf,rae_gmm,vae,vae_flow_prior,wae_mmd,two_stage_vae
+for seed in ${SEEDS//,/ }; do
+  lpbench run --models $GLF_COMPARISON --dataset mnist5k --budget cpu --seeds $seed --runs-dir $RUNS --device cpu --threads 1 -q
+done
+lpbench references --dataset mnist5k --budget cpu --seeds $SEEDS --runs-dir $RUNS -q
+# 2c. the reference rows (real data, memorizer, pca_gmm, pixel_gaussian), 5 draws each: seconds
 lpbench references --dataset digits --budget cpu --seeds $SEEDS --runs-dir $RUNS -q
 lpbench references --dataset eight_gaussians --budget paper --seeds $SEEDS --runs-dir $RUNS -q
 
