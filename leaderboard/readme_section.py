@@ -97,11 +97,9 @@ def study_pag() -> str:
     """The learned-prior PAG study's verdicts (studies/learned_prior_pag/results.json, computed
     from its own committed records), one sentence per arm."""
     res = json.loads((ROOT / "studies" / "learned_prior_pag" / "results.json").read_text())
-    sq = res["secondary_vs_quality"]
-    best_arm, best_seed, best = max(
-        ((arm, seed, st) for arm, r in res["arms"].items() for seed, st in r["pgan_stages"].items()),
-        key=lambda t: t[2]["secondary_steps"],
-    )
+    stages = [st for r in res["arms"].values() for st in r["pgan_stages"].values()]
+    frechet = [st["final_frechet"] for st in stages]
+    stopped_early = sum(bool(st["secondary_converged"]) for st in stages)
 
     def t(x):
         return f"{x['verdict']}, Welch {p_text(x['p_value'])}, {p_text(x['p_holm'], 'Holm p')}"
@@ -115,7 +113,6 @@ def study_pag() -> str:
         g, pg = r["rows"]["gan"], r["rows"]["pgan"]
         eq2, norm, learned = r["pag_tests"].values()
         fid = next(iter(r["fid_test"].values()))
-        steps = [s["secondary_steps"] for s in r["pgan_stages"].values()]
         arms.append(
             f"`{arm}` ({len(r['seeds']['pgan'])} pgan and {len(r['seeds']['gan'])} gan seeds): `pag` pgan "
             f"{mean(pg['pag'])} against gan {mean(g['pag'])} — {t(eq2)}; `pag_normalized` {mean(pg['pag_normalized'], 2)} "
@@ -124,22 +121,23 @@ def study_pag() -> str:
             f"{mean(g['fid'], 2)} — {fid['verdict']} ({p_text(fid['p_value'])}); pgan's reversed test codes have total "
             f"variance Σλ = {mean(pg['codes_total_variance'], 2)} against gan's {mean(g['codes_total_variance'], 2)} "
             f"(N(0, I): 10) and log-determinant {mean(pg['codes_log_det'], 1)} against {mean(g['codes_log_det'], 1)} "
-            f"(N(0, I): 0); the secondary GAN's convergence test stopped it after {min(steps)}–{max(steps)} of "
-            f"{next(iter(r['pgan_stages'].values()))['secondary_allowance']} steps"
+            f"(N(0, I): 0)"
         )
     return (
         "With the faithful reversal, the secondary GAN trained to its convergence test and both "
         "conventions (studies/learned_prior_pag, [docs/models.md](docs/models.md#issue-15-experiments), "
         "experiment (ii)), the same split: " + "; in ".join(["in " + arms[0], *arms[1:]]) + ". "
         "Eq. 2's drop is the codes' scale: pgan's reversed codes are smaller and flatter than gan's, "
-        "further from N(0, I), not closer. What pgan lacks follows where its secondary GAN stopped: "
-        f"across its {sq['n_runs']} runs, Spearman ρ between the secondary GAN's final Fréchet distance "
-        f"to the reversed codes and FID = {sq['fid']['spearman_rho']:.2f} ({p_text(sq['fid']['p_value'])}), "
-        f"and pag_normalized = {sq['pag_normalized']['spearman_rho']:.2f} "
-        f"({p_text(sq['pag_normalized']['p_value'])}); the convergence test (5 checks without a 1 % drop) "
-        f"fires while that distance still oscillates, and the run that trained longest (`{best_arm}` seed "
-        f"{best_seed}, {best['secondary_steps']} steps) reached {best['final_frechet']:.2f} and FID "
-        f"{best['fid']:.3f}, against its arm's gan {res['arms'][best_arm]['rows']['gan']['fid']['mean']:.3f}."
+        "further from N(0, I), not closer — its generator's last steps are fitted to the codes its "
+        "secondary GAN learned, which are themselves a little smaller than N(0, I)'s. "
+        + (
+            f"The secondary GAN's convergence test (windowed means of its Fréchet distance to the reversed "
+            f"codes) never fired within its allowance: all {len(stages)} runs trained "
+            f"{stages[0]['secondary_allowance']} steps and ended at a distance of {min(frechet):.2f}–{max(frechet):.2f}."
+            if stopped_early == 0
+            else f"The secondary GAN's convergence test stopped it early in {stopped_early} of {len(stages)} runs; "
+            f"they ended at a distance of {min(frechet):.2f}–{max(frechet):.2f}."
+        )
     )
 
 

@@ -68,7 +68,19 @@ def _secondary(rec: dict) -> dict:
         "codes_principal_std": [round(x, 3) for x in (spread.get("codes_principal_std") or [])[:4]],
         "reversal_converged_fraction": rev.get("converged_fraction"),
         "fid": rec.get("metrics", {}).get("fid"),
+        "codes_spread": _spread(spread.get("codes_principal_std")),
+        "h_spread": _spread(spread.get("h_principal_std")),
     }
+
+
+def _spread(stds) -> dict | None:
+    """Total variance Σλ and log-determinant Σ ln λ from the principal standard deviations the
+    record holds (all d of them): of the reversed training codes, or of h(z′)."""
+    import math
+
+    if not stds or min(stds) <= 0:
+        return None
+    return {"total_variance": sum(s * s for s in stds), "log_det": sum(2 * math.log(s) for s in stds)}
 
 
 def code_spread(rec: dict, prefix: str = "pag") -> dict | None:
@@ -183,6 +195,10 @@ def _test(t: dict) -> str:
     return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({sig})"
 
 
+def _pair(sp: dict | None) -> str:
+    return "–" if sp is None else f"{sp['total_variance']:.2f}, {sp['log_det']:.2f}"
+
+
 def markdown(res: dict) -> str:
     lines = []
     for arm, r in res["arms"].items():
@@ -205,15 +221,16 @@ def markdown(res: dict) -> str:
         lines += [
             "",
             "| pgan seed | secondary GAN converged (steps / allowance) | final Fréchet | "
-            "principal std of h(z′) | of the reversed codes |",
-            "|---|---|---|---|---|",
+            "principal std of h(z′) | of the reversed training codes | Σλ, Σ ln λ of h(z′) | of the codes |",
+            "|---|---|---|---|---|---|---|",
         ]
         for seed, s in r["pgan_stages"].items():
             fr = "–" if s["final_frechet"] is None else f"{s['final_frechet']:.3g}"
             lines.append(
                 f"| {seed} | {s['secondary_converged']} ({s['secondary_steps']} / {s['secondary_allowance']}) | "
                 f"{fr} | {', '.join(map(str, s['h_principal_std']))} | "
-                f"{', '.join(map(str, s['codes_principal_std']))} |"
+                f"{', '.join(map(str, s['codes_principal_std']))} | {_pair(s['h_spread'])} | "
+                f"{_pair(s['codes_spread'])} |"
             )
         lines.append("")
     sq = res["secondary_vs_quality"]
