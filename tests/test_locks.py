@@ -121,7 +121,9 @@ class Watch(Model):
     name = "watch"
     family = "baseline"
     description = "checks that its run stays locked while it trains"
-    defaults = {"sleep_s": 60.0}
+    # longer than the wait for both workers to start (up to 240 s on a loaded machine), so that
+    # neither run can finish before the Ctrl-C; the Ctrl-C ends the wait, not this number
+    defaults = {"sleep_s": 600.0}
 
     def fit(self, data, budget, ctx):
         log = os.environ["LPBENCH_TEST_LOG"]
