@@ -183,12 +183,15 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
     site.mkdir()
     install_fake_distribution(site, "lpbench-watch", {"lpbench_watch": WATCH}, {"watch": "lpbench_watch"})
     log = tmp_path / "trained.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
-        "OMP_NUM_THREADS": "1",
-        "LPBENCH_TEST_LOG": str(log),
-    }
+    # lpbench's own variables only as this test sets them: earlier tests of a full run leave
+    # some in os.environ (a cache folder, the plugin allow-list), and this test must not depend on them
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LPBENCH_") or k == "LPBENCH_LOAD_PLUGINS"}
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        OMP_NUM_THREADS="1",
+        LPBENCH_TEST_LOG=str(log),
+        LPBENCH_CACHE=str(tmp_path / "cache"),
+    )
     runs = tmp_path / "runs"
     driver = subprocess.Popen(
         [LPBENCH, "run", "--models", "watch", "--seeds", "0,1", "--workers", "2", *TINY, "--runs-dir", str(runs)],
