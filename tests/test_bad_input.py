@@ -441,8 +441,15 @@ def test_corrupted_checkpoint_on_resume(cli, runs, tmp_path):
 
 def test_checkpoint_of_other_settings_on_resume(cli, runs, tmp_path):
     folder = _interrupted(runs, tmp_path, cli)
-    res = cli("run", "--models", "vae", *TINY, "--seeds", "3", "--runs-dir", runs, "--set", "latent_dim=3")
-    check(res, 1)
+    before = (folder / "run.json").read_bytes()
+    other = ("run", "--models", "vae", *TINY, "--seeds", "3", "--runs-dir", runs, "--set", "latent_dim=3")
+    check(cli(*other), 2, "(running): latent_dim 2 ≠ 3", "--force")
+    assert (folder / "run.json").read_bytes() == before  # refused before anything was resumed or written
+    # a record that does not say what it was trained on: the checkpoint itself is refused
+    rec = read_json(folder / "run.json")
+    del rec["config"]
+    (folder / "run.json").write_text(json.dumps(rec))
+    check(cli(*other), 1)
     error = read_json(folder / "run.json")["error"]
     assert "does not fit this run's 'encoder'" in error and "--force" in error
 

@@ -679,19 +679,30 @@ def evaluate_(ctx, runs, metrics, device, data_root, as_json, inception_weights,
 @RUNS_DIR
 @DATA_ROOT
 @click.option("--force", is_flag=True, help="Recompute references that are already recorded.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="data.SETTING=VALUE",
+    help="A data setting, as the runs of the table were given it (data.radius=0.8).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No per-row output.")
 @INCEPTION_WEIGHTS
 @click.pass_context
-def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, quiet, inception_weights):
+def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, sets, quiet, inception_weights):
     """Score the reference rows of DATASET's tables with its metrics: held-out real data (the
     floor), a memorizer (training items as samples), and the baselines pca_gmm and pixel_gaussian.
     They are recorded under RUNS_DIR/<dataset>/<budget>/references/ and shown, marked "ref", in
     every leaderboard table of that dataset and budget."""
     from . import library
     from . import references as refs
+    from .registry import parse_overrides
 
     registry, plugins_ = _registry(ctx), _plugins()
     budget = registry.budget(dataset, budget).name
+    overrides = parse_overrides(sets, [])
+    if set(overrides) - {"data"}:
+        raise LpbenchError(f"lpbench references takes only data.<setting> in --set, got: {', '.join(sets)}")
     runs_path = library.writable_dir(runs_dir)
     refs.compute(
         dataset,
@@ -701,6 +712,7 @@ def references(ctx, dataset, budget, seeds, only, runs_dir, data_root, force, qu
         registry=registry,
         plugins=plugins_,
         names=_csv(only) or None,
+        overrides=overrides,
         data_root=data_root,
         extractor_options=library.extractor_options(inception_weights),
         force=force,

@@ -18,7 +18,8 @@ class UnknownNameError(LpbenchError):
         listing = ", ".join(self.known) if self.known else "(none registered)"
         # "key in --set vae" → "keys in --set vae"; "budget (for digits)" → "budgets (for digits)"
         head, qualifier = re.match(r"(.*?)((?: in | \().*)?$", kind).groups()
-        super().__init__(f"Unknown {kind} '{name}'.{hint} Known {head}s{qualifier or ''}: {listing}.")
+        plural = head + ("es" if head.endswith(("s", "x", "ch", "sh")) else "s")
+        super().__init__(f"Unknown {kind} '{name}'.{hint} Known {plural}{qualifier or ''}: {listing}.")
 
 
 class RegistryError(LpbenchError):

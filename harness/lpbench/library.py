@@ -148,7 +148,7 @@ def run(
     from .plugins import get_plugins
     from .prior_axis import expand, run_priors
     from .registry import parse_overrides
-    from .runner import RunOptions, plan, preflight_evaluation, resolve_device
+    from .runner import RunOptions, check_runs_dir, plan, preflight_evaluation, resolve_device
 
     get_executor(executor)
     registry, plugins = load_registry(registry), get_plugins()
@@ -161,6 +161,7 @@ def run(
     preflight_evaluation(registry, plugins, dataset, metric_names, options)
     device = resolve_device(device)
     runs_path = writable_dir(runs_dir)
+    check_runs_dir(registry, plugins, specs, parsed, runs_path, force)
     shown = display(specs) if display else contextlib.nullcontext()
     opts = RunOptions(
         runs_dir=runs_path,

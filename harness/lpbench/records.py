@@ -182,3 +182,57 @@ def promote(staged, folder) -> None:
 def same_config(a, b) -> bool:
     """Whether two run configs are equal as run.json stores them (tuples as lists, and so on)."""
     return store.as_json(a) == store.as_json(b)
+
+
+# ------------------------------------------------------------------- settings a run was trained on
+# What decides what a run trains: two runs that differ in any of these are different experiments,
+# so a folder of one is never reused or resumed for the other, and one table never mixes data.
+# Not among them: how a run is evaluated (a completed run is scored for a metric it lacks; rescore
+# and evaluate recompute the others) and how it is carried out (checkpoint and log intervals, the
+# wall-clock cap, the budget's description), which a resume may change.
+TRAINING_SETTINGS = ("hparams", "architecture", "latent_dim", "data", "budget")
+_RUN_HANDLING = {
+    ("budget", "description"),
+    ("budget", "max_wall_s"),
+    ("budget", "checkpoint_every"),
+    ("budget", "log_every"),
+}
+
+
+def settings_differences(stored: dict, requested: dict, keys=TRAINING_SETTINGS) -> list[str]:
+    """The differences "<setting> <stored> ≠ <requested>", one for each training setting both
+    configs hold with different values. A key only one of them holds is not a difference: a record
+    written before a setting existed does not hold it."""
+    out: list[str] = []
+
+    def walk(a, b, path):
+        if path[:2] in _RUN_HANDLING:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(a.keys() & b.keys()):
+                walk(a[k], b[k], (*path, k))
+        elif store.as_json(a) != store.as_json(b):
+            out.append(f"{'.'.join(path)} {a!r} ≠ {b!r}")
+
+    for key in keys:
+        if key in (stored or {}) and key in (requested or {}):
+            walk(stored[key], requested[key], (key,))
+    return out
+
+
+def table_data_differences(runs_dir, dataset: str, budget: str, data: dict, skip=()) -> list[str]:
+    """The lines "<run folder>: <differences>", one for each record of the ``dataset``/``budget``
+    table in ``runs_dir`` (model runs and reference rows; not the folders in ``skip``) whose data
+    settings differ from ``data``: such runs cannot share a table."""
+    skip = {Path(s).resolve() for s in skip}
+    out = []
+    with warnings.catch_warnings():  # an unreadable record is reported where it is read for use
+        warnings.simplefilter("ignore")
+        for rec in iter_records(Path(runs_dir) / dataset / budget):
+            folder = Path(rec["_dir"])
+            if folder.resolve() in skip or rec.get("dataset") != dataset or rec.get("budget") != budget:
+                continue
+            diff = settings_differences(rec.get("config") or {}, {"data": data}, keys=("data",))
+            if diff:
+                out.append(f"{folder}: {', '.join(diff)}")
+    return out

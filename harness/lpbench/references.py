@@ -125,13 +125,15 @@ def compute(
     registry,
     plugins,
     names=None,
+    overrides=None,
     data_root=None,
     extractor_options=None,
     force=False,
     echo=None,
 ) -> list[dict]:
     """Score every reference × seed with the dataset's default metrics (those that need no
-    trained model); completed records are kept unless ``force``. Returns the records."""
+    trained model); completed records are kept unless ``force``. ``overrides`` {"data": {...}}:
+    the data settings of the table's runs (--set data.<key>). Returns the records."""
     from .bookkeeping import environment
     from .evaluation import build_metrics, score_samples
     from .runner import samples_digest
@@ -145,7 +147,16 @@ def compute(
     ds = registry.dataset(dataset)
     budget_obj = registry.budget(dataset, budget)
     ds_cls = plugins.get("dataset", dataset)
-    settings = registry.data_settings(dataset, plugins)
+    settings = registry.data_settings(dataset, plugins, overrides)
+    folders = [folder(runs_dir, dataset, budget_obj.name, n, s) for n in names for s in seeds]
+    other = records.table_data_differences(runs_dir, dataset, budget_obj.name, settings, skip=folders if force else ())
+    if other:
+        raise LpbenchError(
+            f"{Path(runs_dir) / dataset / budget_obj.name} holds {len(other)} record(s) on other data settings "
+            "(the recorded value ≠ these references'):\n  "
+            + "\n  ".join(other[:5])
+            + "\nGive the references the table's data settings (--set data.<key>=…), or use another --runs-dir."
+        )
     evaluation = ds["evaluation"]
     metric_settings = registry.metric_settings(plugins, budget_obj.name)
     out = []

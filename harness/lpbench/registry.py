@@ -253,16 +253,20 @@ class Registry:
     def primary_metric(self, dataset: str) -> str:
         return self.dataset(dataset)["evaluation"]["primary"]
 
-    def data_settings(self, dataset: str, plugins) -> dict:
-        """The dataset class's defaults with the registry's ``data`` entry merged over them."""
+    def data_settings(self, dataset: str, plugins, overrides: dict | None = None) -> dict:
+        """The dataset class's defaults with the registry's ``data`` entry merged over them, then
+        ``overrides["data"]`` (from --set data.<key>)."""
         cls = plugins.get("dataset", dataset)
-        return _merge_checked(
+        settings = _merge_checked(
             dict(cls.defaults),
             self.dataset(dataset).get("data", {}),
             f"datasets.{dataset}.data",
             self.path,
             cls.defaults,
             positive=True,
+        )
+        return _merge_checked(
+            settings, (overrides or {}).get("data", {}), "--set data", "command line", cls.defaults, positive=True
         )
 
     def metric_settings(self, plugins, budget: str | None = None, overrides: dict | None = None) -> dict:
@@ -359,10 +363,7 @@ class Registry:
             source = "command line" if where.startswith("--set") else self.path
             hparams = _merge_checked(hparams, values, where, source, model_cls.defaults)
 
-        data_settings = self.data_settings(dataset, plugins)
-        data_settings = _merge_checked(
-            data_settings, overrides.get("data", {}), "--set data", "command line", dataset_cls.defaults, positive=True
-        )
+        data_settings = self.data_settings(dataset, plugins, overrides)
 
         if overrides.get("budget"):
             from dataclasses import asdict

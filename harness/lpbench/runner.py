@@ -17,7 +17,7 @@ from .errors import LpbenchError
 from .evaluation import build_metrics, check_samples, feature_extractor, reference_subset, score_samples
 from .plugins import Plugins, get_plugins
 from .registry import Registry, ResolvedRun, check_wildcards
-from .store import StoreError
+from .store import Malformed, StoreError
 from .threads import limit as limit_threads
 
 MODEL_FILE = "model.pt"
@@ -78,6 +78,50 @@ def plan(registry: Registry, plugins: Plugins, models, dataset, budget, seeds, m
         registry.resolve(m, dataset, budget, plugins, overrides)
     check_wildcards(overrides, models, plugins)
     return [RunSpec(m, dataset, budget, int(s)) for m in models for s in seeds]
+
+
+SHOWN_DIFFERENCES = 5
+
+
+def check_runs_dir(registry: Registry, plugins: Plugins, specs, overrides, runs_dir, force: bool = False) -> None:
+    """Before any training: the runs directory must not hold, in these runs' folders, runs trained
+    on other settings (a completed one would be reused as this command's, an interrupted one
+    resumed from another experiment's checkpoint; --force replaces them), nor runs of the same
+    dataset and budget on other data (they would share one table, forced or not)."""
+    runs_dir = Path(runs_dir)
+    own, tables = [], {}
+    for spec in specs:
+        resolved = registry.resolve(spec.model, spec.dataset, spec.budget, plugins, overrides)
+        folder = records.run_dir(runs_dir, spec.dataset, spec.budget, spec.model, spec.seed)
+        tables.setdefault((spec.dataset, spec.budget), (resolved.data_settings, []))[1].append(folder)
+        if force:
+            continue
+        try:
+            rec = records.read_record(folder, identity(spec))
+        except Malformed:  # the run itself says what is wrong with it
+            continue
+        diff = records.settings_differences((rec or {}).get("config") or {}, resolved.as_dict())
+        if diff:
+            own.append(f"{folder} ({rec['status']}): {', '.join(diff)}")
+    if own:
+        raise LpbenchError(
+            f"{len(own)} of these runs' folders hold runs trained on other settings "
+            "(settings: the recorded value ≠ this command's):\n  "
+            + "\n  ".join(own[:SHOWN_DIFFERENCES])
+            + ("\n  …" if len(own) > SHOWN_DIFFERENCES else "")
+            + "\nA runs directory holds one run per model and seed: pass another --runs-dir for these "
+            "settings, or --force to replace those runs."
+        )
+    for (dataset, budget), (data, folders) in tables.items():
+        other = records.table_data_differences(runs_dir, dataset, budget, data, skip=folders if force else ())
+        if other:
+            raise LpbenchError(
+                f"{runs_dir / dataset / budget} holds {len(other)} run(s) on other data settings than "
+                "this command's (the recorded value ≠ this command's):\n  "
+                + "\n  ".join(other[:SHOWN_DIFFERENCES])
+                + ("\n  …" if len(other) > SHOWN_DIFFERENCES else "")
+                + f"\nRuns on different data cannot share the {dataset}/{budget} table: pass another --runs-dir."
+            )
 
 
 def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=None, extractor_options=None) -> None:
@@ -382,6 +426,11 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     path = Path(folder) / MODEL_FILE
     state = store.read_torch(path, what="model weights file", missing_ok=True)
     if state is None:
+        if rec.get("status") == "completed":  # e.g. a published runs directory: records, not weights
+            raise LpbenchError(
+                f"{path} is missing: the run completed, but its weights are not kept here; "
+                "rerun it with --force to train it again"
+            )
         raise LpbenchError(f"{path} is missing: the run did not finish training")
     try:
         model.load_state_dict(state)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from . import records, store
+from .errors import LpbenchError
 from .stats import INTERVAL, RANK_TEST, rank_groups, summary
 
 FORMATS = {"md": "md", "csv": "csv", "json": "json", "latex": "tex", "html": "html"}
@@ -39,6 +40,8 @@ def run_rows(runs_dir) -> list[dict]:
             "seed": rec["seed"],
             "train_s": timings.get("train_s"),
             "prior_fit_s": timings.get("prior_fit_s"),
+            "data": store.as_json((rec.get("config") or {}).get("data")),
+            "dir": rec.get("_dir"),
         }
         prov = rec.get("metric_provenance", {})
         cprov = rec.get("ceiling_provenance") or {}
@@ -88,6 +91,26 @@ def run_rows(runs_dir) -> list[dict]:
                 }
             )
     return rows
+
+
+def _check_one_data_setting(rows) -> None:
+    """One table, one data setting: runs of a dataset and budget made on different data settings
+    (--set data.<key>) are refused, not averaged into one row or ranked against each other.
+    lpbench run and lpbench references refuse to add such runs; this catches folders copied in."""
+    first: dict = {}
+    for r in rows:
+        if not r["data"]:  # a prior-axis record: its model run's data
+            continue
+        key = (r["dataset"], r["budget"])
+        if key not in first:
+            first[key] = r
+            continue
+        diff = records.settings_differences({"data": first[key]["data"]}, {"data": r["data"]}, keys=("data",))
+        if diff:
+            raise LpbenchError(
+                f"the {key[0]}/{key[1]} table would mix runs on different data settings: {first[key]['dir']} and "
+                f"{r['dir']} differ in {', '.join(diff)}; keep runs on different data in different runs directories"
+            )
 
 
 def _is_spread(name, values, provenance) -> bool:
@@ -142,7 +165,8 @@ def build(runs_dir, higher_is_better=None, primary=None, dataset=None, values=No
         rows = [r for r in rows if r["value_name"] in values]
     if not rows:
         return {}
-    df = pd.DataFrame(rows)
+    _check_one_data_setting(rows)
+    df = pd.DataFrame(rows).drop(columns=["data", "dir"])
     for col in ("train_s", "prior_fit_s"):  # None (not recorded) → NaN, so means skip it
         df[col] = pd.to_numeric(df[col], errors="coerce")
     labels = _labels(df)

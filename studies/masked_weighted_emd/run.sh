@@ -17,11 +17,18 @@ SCALE=(--set architecture.decoder_output=tanh --set data.radius=0.8 --set data.n
 NS=(--set '*.loss=ns')
 TABLE1=(--set '*.loss=wgan' --set '*.critic_output=sigmoid' --set '*.optimizer=rmsprop' --set '*.clip=0.01')
 ARMS=${ARMS:-ns table1}
-for seed in ${SEEDS:-0 1 2 3 4}; do
+SEEDS=${SEEDS:-0 1 2 3 4}
+for seed in $SEEDS; do
   for arm in $ARMS; do
     if [ "$arm" = ns ]; then SETTINGS=("${NS[@]}"); else SETTINGS=("${TABLE1[@]}"); fi
     lpbench run --models gan,masked_gan,weighted_gan --dataset eight_gaussians --budget paper \
       --seeds "$seed" "${SCALE[@]}" "${SETTINGS[@]}" --runs-dir "$HERE/$arm/runs" \
       --threads 1 --workers "${WORKERS:-1}" -q
   done
+done
+# the reference rows (the real-vs-real floor, a memorizer, pca_gmm, pixel_gaussian) on the same
+# data, one draw per seed: seconds
+for arm in $ARMS; do
+  lpbench references --dataset eight_gaussians --budget paper --seeds "${SEEDS// /,}" \
+    --set data.radius=0.8 --set data.n_train=1000000 --runs-dir "$HERE/$arm/runs" -q
 done
