@@ -32,3 +32,4 @@ for arm in $ARMS; do
   lpbench references --dataset eight_gaussians --budget paper --seeds "${SEEDS// /,}" \
     --set data.radius=0.8 --set data.n_train=1000000 --runs-dir "$HERE/$arm/runs" -q
 done
+python studies/masked_weighted_emd/analyze.py

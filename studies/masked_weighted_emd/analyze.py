@@ -1,0 +1,142 @@
+"""The masked/weighted-prior study (issue 15, experiment i): do masked_gan and weighted_gan lower
+EMD below gan on eight Gaussians at the paper's scale (masked/weighted paper §4.1: 0.1328 / 0.0891
+/ 0.3195), under the NS path and under the paper's Table 1 critic? Reads the run records under
+<arm>/runs/, writes results.json and results.md next to this file and the tables into
+docs/models.md between its markers. Every number comes from the records (the grid is filled across
+sessions; each row says how many seeds it has).
+
+Tests: the claims' own (leaderboard/claims.py): a paired t-test by seed — eight Gaussians draws its
+training and reference points from the seed, so a seed's three runs share them — on the seeds both
+models have; weighted < gan and masked < gan Holm-corrected together; two-sided, α = 0.05. The
+floor is the real_data reference row (held-out real points against the same reference set), the
+pixel_gaussian row a one-Gaussian baseline (a GAN that does not beat it has not learned the modes).
+The paper's fourth row, gan sampled from the masked prior only at generation, resamples each gan
+run's generator (kept in the runs directory for this).
+
+    python studies/masked_weighted_emd/analyze.py [--check]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE.parent), str(ROOT / "leaderboard"), str(ROOT / "benchmarks")]
+import claims  # noqa: E402  (leaderboard/claims.py: the tests every published claim uses)
+from publish import publish  # noqa: E402  (studies/publish.py)
+
+ARMS = {
+    "ns": "the non-saturating GAN path (`'*.loss=ns'`): s = D's probability, w ∝ s",
+    "table1": "the paper's Table 1 critic (`'*.loss=wgan'`, sigmoid output, RMSProp, clip 0.01): w ∝ s",
+}
+MODELS = ("gan", "masked_gan", "weighted_gan")
+TABLE = ("eight_gaussians", "paper")
+
+
+def analyse_arm(arm: str) -> dict:
+    from lpbench.stats import summary
+
+    runs_dir = HERE / arm / "runs"
+    groups, refs = claims.load(runs_dir).get(TABLE, {}), claims.references(runs_dir).get(TABLE, {})
+
+    def values(recs, metric):
+        return [r["metrics"][metric] for r in sorted(recs, key=lambda r: r["seed"]) if metric in r["metrics"]]
+
+    rows = {
+        m: {
+            "seeds": sorted(r["seed"] for r in groups.get(m, [])),
+            "paper_emd": claims.PAPER_EMD[m],
+            **{k: summary(values(groups.get(m, []), k)) for k in ("emd", "modes", "hq")},
+        }
+        for m in MODELS
+    }
+    references = {name: summary(values(refs.get(name, []), "emd")) for name in ("real_data", "pixel_gaussian")}
+    tests = [
+        claims.comparison(groups, "weighted_gan", "gan", "emd", TABLE[0]),
+        claims.comparison(groups, "masked_gan", "gan", "emd", TABLE[0]),
+    ]
+    return {
+        "rows": rows,
+        "references_emd": references,
+        "gan_masked_at_generation": _masked_at_generation(runs_dir, groups.get("gan", [])),
+        "tests": tests,
+        "verdict": claims.decide(tests),
+    }
+
+
+def _masked_at_generation(runs_dir: Path, gan_runs) -> dict | None:
+    if not gan_runs:
+        return None
+    from eight_gaussians_paper import PAPER_GAN_MASKED_AT_GENERATION, masked_at_generation
+
+    n = gan_runs[0]["metric_provenance"]["emd"]["n_generated"]
+    res = masked_at_generation(runs_dir, n)
+    return None if res is None else {**res, "paper_emd": PAPER_GAN_MASKED_AT_GENERATION}
+
+
+def analyse() -> dict:
+    return {
+        "dataset": "eight_gaussians at the paper's scale (radius 0.8, tanh output), paper budget, 100 000 steps",
+        "test_note": __doc__.split("\n\n")[1].replace("\n", " "),
+        "arms": {arm: {"settings": what, **analyse_arm(arm)} for arm, what in ARMS.items()},
+    }
+
+
+def _fmt(s: dict | None, digits: int = 3) -> str:
+    if not s or s.get("mean") is None:
+        return "–"
+    f = f"{{:.{digits}f}}"
+    if s.get("std") is None:
+        return f"{f.format(s['mean'])} (n = 1)"
+    return (
+        f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
+        f"(n = {s['n']})"
+    )
+
+
+def _test(t: dict) -> str:
+    if t.get("p_value") is None:
+        return "too few paired seeds"
+    holm = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
+    d = f", {t['effect_size_name']} = {t['effect_size']:.2f}" if t.get("effect_size") is not None else ""
+    return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({t.get('verdict', '–')})"
+
+
+def markdown(res: dict) -> str:
+    lines = []
+    for arm, r in res["arms"].items():
+        lines += [
+            f"**Arm `{arm}`** — {r['settings']}. Mean ± std [95% t-interval] over the seeds done.",
+            "",
+            "| model | seeds | EMD | modes (of 8) | hq % | paper's EMD |",
+            "|---|---|---|---|---|---|",
+        ]
+        for m, row in r["rows"].items():
+            seeds = ", ".join(map(str, row["seeds"])) or "none yet"
+            lines.append(
+                f"| {m} | {seeds} | {_fmt(row['emd'])} | {_fmt(row['modes'], 1)} | {_fmt(row['hq'], 1)} | "
+                f"{row['paper_emd']} |"
+            )
+        g = r["gan_masked_at_generation"]
+        if g:
+            lines.append(
+                f"| gan, masked only at generation | {len(g['values'])} | {g['mean']:.3f} | | | {g['paper_emd']} |"
+            )
+        for name, s in r["references_emd"].items():
+            lines.append(f"| *{name}* (reference) | {s['n']} | {_fmt(s)} | | | |")
+        lines += ["", f"Verdict (weighted_gan and masked_gan below gan): **{r['verdict']}**.", ""]
+        lines += [f"- {t['comparison']}: {_test(t)}" for t in r["tests"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv) -> int:
+    res = analyse()
+    return publish(HERE, json.loads(json.dumps(res)), markdown(res), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
