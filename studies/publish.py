@@ -39,3 +39,26 @@ def publish(folder: Path, res: dict, md: str, argv) -> int:
         p.write_text(text)
     print(md, end="")
     return 0
+
+
+def fmt_summary(s: dict | None, digits: int = 3) -> str:
+    """A lpbench.stats.summary as "mean ± std [95% t-interval] (n = k)"; "–" when there is none."""
+    if not s or s.get("mean") is None:
+        return "–"
+    f = "{:.0f}" if abs(s["mean"]) >= 100 else f"{{:.{digits}f}}"
+    if s.get("std") is None:
+        return f"{f.format(s['mean'])} (n = 1)"
+    return (
+        f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
+        f"(n = {s['n']})"
+    )
+
+
+def fmt_test(t: dict) -> str:
+    """A lpbench.stats.compare result (with its Holm p where the comparison had one) in one line."""
+    if t.get("p_value") is None:
+        return "too few seeds"
+    holm = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
+    sig = "significant" if t.get("significant") else "not significant"
+    d = f", {t['effect_size_name']} = {t['effect_size']:.2f}" if t.get("effect_size") is not None else ""
+    return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({sig})"

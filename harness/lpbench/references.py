@@ -136,7 +136,7 @@ def compute(
     the data settings of the table's runs (--set data.<key>). Returns the records."""
     from .bookkeeping import environment
     from .evaluation import build_metrics, score_samples
-    from .runner import samples_digest
+    from .runner import listing, samples_digest
 
     names = list(names or REFERENCES)
     for name in names:
@@ -154,7 +154,7 @@ def compute(
         raise LpbenchError(
             f"{Path(runs_dir) / dataset / budget_obj.name} holds {len(other)} record(s) on other data settings "
             "(the recorded value ≠ these references'):\n  "
-            + "\n  ".join(other[:5])
+            + listing(other)
             + "\nGive the references the table's data settings (--set data.<key>=…), or use another --runs-dir."
         )
     evaluation = ds["evaluation"]

@@ -107,8 +107,7 @@ def check_runs_dir(registry: Registry, plugins: Plugins, specs, overrides, runs_
         raise LpbenchError(
             f"{len(own)} of these runs' folders hold runs trained on other settings "
             "(settings: the recorded value ≠ this command's):\n  "
-            + "\n  ".join(own[:SHOWN_DIFFERENCES])
-            + ("\n  …" if len(own) > SHOWN_DIFFERENCES else "")
+            + listing(own)
             + "\nA runs directory holds one run per model and seed: pass another --runs-dir for these "
             "settings, or --force to replace those runs."
         )
@@ -118,10 +117,14 @@ def check_runs_dir(registry: Registry, plugins: Plugins, specs, overrides, runs_
             raise LpbenchError(
                 f"{runs_dir / dataset / budget} holds {len(other)} run(s) on other data settings than "
                 "this command's (the recorded value ≠ this command's):\n  "
-                + "\n  ".join(other[:SHOWN_DIFFERENCES])
-                + ("\n  …" if len(other) > SHOWN_DIFFERENCES else "")
+                + listing(other)
                 + f"\nRuns on different data cannot share the {dataset}/{budget} table: pass another --runs-dir."
             )
+
+
+def listing(lines) -> str:
+    """The first SHOWN_DIFFERENCES lines, indented, and "…" when there are more."""
+    return "\n  ".join(lines[:SHOWN_DIFFERENCES]) + ("\n  …" if len(lines) > SHOWN_DIFFERENCES else "")
 
 
 def preflight_evaluation(registry: Registry, plugins: Plugins, dataset, metrics=None, extractor_options=None) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from publish import publish  # noqa: E402  (studies/publish.py, shared by every study)
+from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
 
 RUNS = HERE / "runs" / "digits" / "paper"
 MODELS = ["glf", "rae", "vae", "vae_flow_prior"]
@@ -123,41 +123,22 @@ def _paired(data, model, k1, k2, compare):
     return compare([a for a, _ in pairs], [b for _, b in pairs], paired=True)
 
 
-def _fmt(s: dict) -> str:
-    if s["mean"] is None:
-        return "–"
-    if s["std"] is None:
-        return f"{s['mean']:.3f} (n = 1)"
-    return f"{s['mean']:.3f} ± {s['std']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}] (n = {s['n']})"
-
-
-def _test(t: dict) -> str:
-    if t.get("p_value") is None:
-        return "too few seeds"
-    extra = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
-    sig = "significant" if t["significant"] else "not significant"
-    return (
-        f"{t['test']}: Δ = {t['mean_diff']:+.3f}, {t['effect_size_name']} = "
-        f"{t['effect_size']:.2f}, p = {t['p_value']:.3g}{extra} ({sig})"
-        if t["effect_size"] is not None
-        else f"{t['test']}: Δ = {t['mean_diff']:+.3f}, p = {t['p_value']:.3g}{extra} ({sig})"
-    )
-
-
 def markdown(res: dict) -> str:
     lines = [
         "| row | fid [digits_cnn] (mean ± std [95% t-interval]) | decoder ceiling | its codes + ex-post gmm | its codes + ex-post flow |",
         "|---|---|---|---|---|",
     ]
     for name, r in res["rows"].items():
-        lines.append(f"| {name} | {_fmt(r['fid'])} | {_fmt(r['ceiling'])} | {_fmt(r['gmm'])} | {_fmt(r['flow'])} |")
+        lines.append(
+            f"| {name} | {fmt_summary(r['fid'])} | {fmt_summary(r['ceiling'])} | {fmt_summary(r['gmm'])} | {fmt_summary(r['flow'])} |"
+        )
     lines += ["", "| ordering claim | verdict | test |", "|---|---|---|"]
     for claim, t in res["ordering"].items():
         verdict = t.get("verdict") or "–"
-        lines.append(f"| {claim} | {verdict} | {_test(t)} |")
+        lines.append(f"| {claim} | {verdict} | {fmt_test(t)} |")
     lines += ["", "| decomposition | test |", "|---|---|"]
     for what, t in res["decomposition"].items():
-        lines.append(f"| {what} | {_test(t)} |")
+        lines.append(f"| {what} | {fmt_test(t)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from publish import publish  # noqa: E402  (studies/publish.py, shared by every study)
+from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
 
 ARMS = {
     "shared": "the digits GAN settings both models share (registry.yaml)",
@@ -174,27 +174,6 @@ def analyse() -> dict:
     }
 
 
-def _fmt(s: dict, digits: int = 3) -> str:
-    if s["mean"] is None:
-        return "–"
-    f = "{:.0f}" if abs(s["mean"]) >= 100 else f"{{:.{digits}f}}"
-    if s["std"] is None:
-        return f"{f.format(s['mean'])} (n = 1)"
-    return (
-        f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
-        f"(n = {s['n']})"
-    )
-
-
-def _test(t: dict) -> str:
-    if t.get("p_value") is None:
-        return "too few seeds"
-    holm = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
-    sig = "significant" if t["significant"] else "not significant"
-    d = f", {t['effect_size_name']} = {t['effect_size']:.2f}" if t["effect_size"] is not None else ""
-    return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({sig})"
-
-
 def _pair(sp: dict | None) -> str:
     return "–" if sp is None else f"{sp['total_variance']:.2f}, {sp['log_det']:.2f}"
 
@@ -211,13 +190,13 @@ def markdown(res: dict) -> str:
         ]
         for m, row in r["rows"].items():
             lines.append(
-                f"| {m} | {_fmt(row['pag'])} | {_fmt(row['pag_normalized'])} | {_fmt(row['pag_learned'])} | "
-                f"{_fmt(row['fid'])} | {_fmt(row['pag_reversal_converged'], 2)} | "
-                f"{_fmt(row['codes_total_variance'], 2)} | {_fmt(row['codes_log_det'], 2)} |"
+                f"| {m} | {fmt_summary(row['pag'])} | {fmt_summary(row['pag_normalized'])} | {fmt_summary(row['pag_learned'])} | "
+                f"{fmt_summary(row['fid'])} | {fmt_summary(row['pag_reversal_converged'], 2)} | "
+                f"{fmt_summary(row['codes_total_variance'], 2)} | {fmt_summary(row['codes_log_det'], 2)} |"
             )
         lines += ["", "| claim | verdict | test |", "|---|---|---|"]
         for claim, t in {**r["pag_tests"], **r["fid_test"]}.items():
-            lines.append(f"| {claim} | {t['verdict']} | {_test(t)} |")
+            lines.append(f"| {claim} | {t['verdict']} | {fmt_test(t)} |")
         lines += [
             "",
             "| pgan seed | secondary GAN converged (steps / allowance) | final Fréchet | "

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE.parent), str(ROOT / "leaderboard"), str(ROOT / "benchmarks")]
 import claims  # noqa: E402  (leaderboard/claims.py: the tests every published claim uses)
-from publish import publish  # noqa: E402  (studies/publish.py)
+from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py)
 
 ARMS = {
     "ns": "the non-saturating GAN path (`'*.loss=ns'`): s = D's probability, w ∝ s",
@@ -85,26 +85,6 @@ def analyse() -> dict:
     }
 
 
-def _fmt(s: dict | None, digits: int = 3) -> str:
-    if not s or s.get("mean") is None:
-        return "–"
-    f = f"{{:.{digits}f}}"
-    if s.get("std") is None:
-        return f"{f.format(s['mean'])} (n = 1)"
-    return (
-        f"{f.format(s['mean'])} ± {f.format(s['std'])} [{f.format(s['ci_low'])}, {f.format(s['ci_high'])}] "
-        f"(n = {s['n']})"
-    )
-
-
-def _test(t: dict) -> str:
-    if t.get("p_value") is None:
-        return "too few paired seeds"
-    holm = f", Holm p = {t['p_holm']:.3g}" if "p_holm" in t else ""
-    d = f", {t['effect_size_name']} = {t['effect_size']:.2f}" if t.get("effect_size") is not None else ""
-    return f"{t['test']}: Δ = {t['mean_diff']:+.4g}{d}, p = {t['p_value']:.3g}{holm} ({t.get('verdict', '–')})"
-
-
 def markdown(res: dict) -> str:
     lines = []
     for arm, r in res["arms"].items():
@@ -117,7 +97,7 @@ def markdown(res: dict) -> str:
         for m, row in r["rows"].items():
             seeds = ", ".join(map(str, row["seeds"])) or "none yet"
             lines.append(
-                f"| {m} | {seeds} | {_fmt(row['emd'])} | {_fmt(row['modes'], 1)} | {_fmt(row['hq'], 1)} | "
+                f"| {m} | {seeds} | {fmt_summary(row['emd'])} | {fmt_summary(row['modes'], 1)} | {fmt_summary(row['hq'], 1)} | "
                 f"{row['paper_emd']} |"
             )
         g = r["gan_masked_at_generation"]
@@ -126,9 +106,9 @@ def markdown(res: dict) -> str:
                 f"| gan, masked only at generation | {len(g['values'])} | {g['mean']:.3f} | | | {g['paper_emd']} |"
             )
         for name, s in r["references_emd"].items():
-            lines.append(f"| *{name}* (reference) | {s['n']} | {_fmt(s)} | | | |")
+            lines.append(f"| *{name}* (reference) | {s['n']} | {fmt_summary(s)} | | | |")
         lines += ["", f"Verdict (weighted_gan and masked_gan below gan): **{r['verdict']}**.", ""]
-        lines += [f"- {t['comparison']}: {_test(t)}" for t in r["tests"]]
+        lines += [f"- {t['comparison']}: {fmt_test(t)}" for t in r["tests"]]
         lines.append("")
     return "\n".join(lines)
 
