@@ -30,6 +30,11 @@ GLF_COMPARISON=glf,rae_gmm,vae,vae_flow_prior,wae_mmd,two_stage_vae
 for seed in ${SEEDS//,/ }; do
   lpbench run --models $GLF_COMPARISON --dataset mnist5k --budget cpu --seeds $seed --runs-dir $RUNS --device cpu --threads 1 -q
 done
+# then the other eight models on mnist5k, as far as the machine allows (each row shows its seeds)
+MNIST5K_OTHERS=wae_gan,glf_regularized,aae,aae_learned_prior,gan,masked_gan,weighted_gan,pgan
+for seed in ${SEEDS//,/ }; do
+  lpbench run --models $MNIST5K_OTHERS --dataset mnist5k --budget cpu --seeds $seed --runs-dir $RUNS --device cpu --threads 1 -q
+done
 lpbench references --dataset mnist5k --budget cpu --seeds $SEEDS --runs-dir $RUNS -q
 # 2c. the reference rows (real data, memorizer, pca_gmm, pixel_gaussian), 5 draws each: seconds
 lpbench references --dataset digits --budget cpu --seeds $SEEDS --runs-dir $RUNS -q
