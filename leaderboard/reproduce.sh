@@ -42,7 +42,9 @@ lpbench references --dataset eight_gaussians --budget paper --seeds $SEEDS --run
 
 # 3. tables, report, the claims, the paper comparison and the provenance, all from the run records
 lpbench leaderboard --runs-dir $RUNS --out leaderboard/tables
-lpbench report --runs-dir $RUNS --out leaderboard/report.html
+# the figures leaderboard/runs publishes (the PRD plots are redrawn from prd_curve.json): a live runs
+# directory holds more, and the report would embed them all
+lpbench report --runs-dir $RUNS --out leaderboard/report.html --figures samples,density,curves_plot
 python leaderboard/claims.py $RUNS leaderboard/claims.json
 python benchmarks/eight_gaussians_paper.py $RUNS benchmarks/results/eight_gaussians_paper.json
 python leaderboard/provenance.py $RUNS leaderboard/PROVENANCE

@@ -353,6 +353,21 @@ def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
 
 
 @pytest.mark.slow
+def test_report_embeds_only_the_figures_asked_for(cli, digits_run, tmp_path):
+    """--figures: each run's section embeds those figures only (a published report takes the
+    ones a clean checkout has, whatever else a live runs directory holds); the gallery stays."""
+    out = tmp_path / "report.html"
+    res = cli("report", "--runs-dir", digits_run, "--out", out, "--figures", "samples,curves_plot")
+    assert res.exit_code == 0, res.output
+    alts = [a.split('"', 1)[0] for a in out.read_text().split('<img alt="')[1:]]
+    per_run = {a.split(": ", 1)[0] for a in alts if ": " in a}  # "<figure name>: <run title>"
+    assert per_run == {"curves_plot", "samples"}, alts
+    assert "samples of vae, digits / smoke, seed 0" in alts  # the gallery
+    res = cli("report", "--runs-dir", digits_run, "--out", out, "--figures", "samples,tsne")
+    assert res.exit_code == 2 and "Unknown figure 'tsne'" in res.output and "latent_tsne" in res.output
+
+
+@pytest.mark.slow
 def test_report_without_prd_curves_skips_the_plot(cli, digits_run, tmp_path):
     import shutil
 

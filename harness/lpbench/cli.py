@@ -788,21 +788,33 @@ def sample(ctx, run_dir, n, out, seed):
     "--out", default="report.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write."
 )
 @click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
+@click.option(
+    "--figures",
+    default=None,
+    metavar="NAME,...",
+    help="Only these figures in each run's section (default: every one it has), e.g. samples,density,curves_plot.",
+)
 @click.pass_context
-def report(ctx, runs_dir, out, dataset):
+def report(ctx, runs_dir, out, dataset, figures):
     """One static, self-contained HTML page: the leaderboard per dataset and budget, PRD curves
     compared, and every run with its figures (images embedded; opens without a network)."""
     from . import library, store
+    from .errors import UnknownNameError
     from .report import write_report
+    from .run_figures import CAPTIONS
 
     registry, plugins_ = _registry(ctx), _plugins()
     if dataset:
         registry.dataset(dataset)
+    figures = _csv(figures) if figures is not None else None
+    for name in figures or ():
+        if name not in CAPTIONS:
+            raise UnknownNameError("figure", name, list(CAPTIONS))
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
     store.check_output(out, "--out")  # before the work: a device or a FIFO there is never replaced
     path, n_runs = write_report(
-        runs_dir, out, library.higher_is_better(plugins_), library.primaries(registry), dataset=dataset
+        runs_dir, out, library.higher_is_better(plugins_), library.primaries(registry), dataset=dataset, figures=figures
     )
     if n_runs == 0:
         click.echo(f"No runs under {runs_dir}; the report says so.", err=True)

@@ -242,11 +242,14 @@ def _headline(table) -> dict:
     }
 
 
-def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) -> tuple[str, int]:
-    """The page as a string, and how many runs it shows."""
+def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None, figures=None) -> tuple[str, int]:
+    """The page as a string, and how many runs it shows. ``figures``: the names (run_figures.CAPTIONS)
+    of the figures each run's section embeds; None: every one the run has. The sample gallery
+    shows samples either way."""
     import jinja2
     from markupsafe import Markup  # pandas escapes the leaderboard's cells itself
 
+    figures_wanted = None if figures is None else set(figures)
     tables = lb.build(runs_dir, higher_is_better, primary, dataset=dataset)
     by_group: dict = {}
     for rec in records.iter_records(runs_dir):
@@ -275,7 +278,8 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
             prov = rec.get("metric_provenance") or {}
             t = rec.get("timings") or {}
             label = _row_label(rec["model"], rec.get("prior"))
-            figures = _figures(rec, folder)
+            every = _figures(rec, folder)
+            figures = [f for f in every if figures_wanted is None or f["name"] in figures_wanted]
             runs.append(
                 {
                     "anchor": _anchor(*key, label, rec["seed"]),
@@ -295,7 +299,7 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
             if rec.get("status") != "completed":
                 continue
             completed.append(rec)
-            samples = next((f for f in figures if f["name"] == "samples"), None)
+            samples = next((f for f in every if f["name"] == "samples"), None)
             if samples is not None and label not in gallery:  # the lowest seed: records are sorted by seed
                 value = None
                 if table is not None and table.attrs.get("primary"):
@@ -343,11 +347,11 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None) ->
     return page, sum(len(g["runs"]) for g in groups)
 
 
-def write_report(runs_dir, out, higher_is_better=None, primary=None, dataset=None) -> tuple[Path, int]:
+def write_report(runs_dir, out, higher_is_better=None, primary=None, dataset=None, figures=None) -> tuple[Path, int]:
     import matplotlib
 
     matplotlib.use("Agg")
-    page, n = build_report(runs_dir, higher_is_better, primary, dataset)
+    page, n = build_report(runs_dir, higher_is_better, primary, dataset, figures)
     out = Path(out)
     store.write_output(out, page.encode("utf-8"), what="report")
     # the temp file behind the atomic write is private (0600); a report is meant to be shared
