@@ -295,7 +295,7 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   (`critic_output: sigmoid`, w ∝ s), the NS-GAN path for all three (`--set '*.loss=ns'`), the
   paper's scale (`--set architecture.decoder_output=tanh --set data.radius=0.8`) and a step
   count taken from a source independent of any of our models' EMD; the
-  experiment that tests the claim with them is planned, not yet run ([docs/models.md](docs/models.md#issue-15-experiments),
+  experiment that tests the claim with them is under way across sessions (results so far: [docs/models.md](docs/models.md#issue-15-experiments),
   experiment (i)).
 - **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g["verdict"])}
   ({tests_text(gd["tests"])}). Observed
