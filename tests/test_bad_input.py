@@ -344,7 +344,7 @@ def misbehaving():
         ("boom_sample", "ValueError: boom in sample", None),
         ("wrong_shape_2", "expected [N, 2]", None),
         ("diverges_2", "loss 'loss' became inf at step 4", 4),
-        ("slow", "exceeded the budget's wall-clock cap of 0.2 s", "any"),
+        ("slow", "exceeded the budget's wall-clock cap of 10 s", "any"),
     ],
 )
 def test_a_misbehaving_model_fails_its_run_and_the_others_complete(cli, runs, misbehaving, model, message, step):
@@ -355,8 +355,10 @@ def test_a_misbehaving_model_fails_its_run_and_the_others_complete(cli, runs, mi
         *TINY,
         "--runs-dir",
         runs,
+        # the cap is the slow model's 20 s of sleep halved, so the vae finishes well inside it even
+        # on a loaded machine (at 0.2 s it failed there too)
         "--set",
-        "budget.max_wall_s=0.2",
+        "budget.max_wall_s=10",
         "--set",
         "budget.log_every=1",
     )
