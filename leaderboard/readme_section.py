@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "## Published leaderboard", "## Install"
 
-DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --values fid,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
-EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --values emd,modes,hq,pag,pag_normalized --format md"
+DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --budget cpu --values fid,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
+EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --budget paper --values emd,modes,hq,pag,pag_normalized --format md"
 
 
 def lpbench(args: str) -> str:

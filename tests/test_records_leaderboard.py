@@ -318,3 +318,20 @@ def test_leaderboard_command_prints_every_table_as_one_document(cli, tmp_path):
     assert {r["dataset"] for r in json.loads(res.output)} == {"digits", "eight_gaussians"}
     res = cli("leaderboard", "--runs-dir", tmp_path, "--format", "csv")
     assert res.output.count("dataset,budget,") == 1
+
+
+def test_leaderboard_budget_shows_only_that_budgets_tables(cli, tmp_path):
+    for s, v in enumerate([0.1, 0.2]):
+        fake_run(tmp_path, "a_model", s, {"emd": v})
+        fake_run(tmp_path, "a_model", s, {"emd": v + 1}, budget="paper")
+    res = cli("leaderboard", "--runs-dir", tmp_path, "--budget", "paper", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert {r["budget"] for r in rows} == {"paper"} and rows[0]["emd"] == pytest.approx(1.15)
+    out = tmp_path / "tables"
+    assert cli("leaderboard", "--runs-dir", tmp_path, "--out", out).exit_code == 0
+    # --check of one budget compares that budget's files only; the other budget's are not orphans
+    res = cli("leaderboard", "--runs-dir", tmp_path, "--out", out, "--budget", "smoke", "--check")
+    assert res.exit_code == 0 and "1 table(s)" in res.output, res.output
+    res = cli("leaderboard", "--runs-dir", tmp_path, "--dataset", "eight_gaussians", "--budget", "nope")
+    assert res.exit_code == 2 and "'nope'. Known budgets" in res.output, res.output

@@ -444,6 +444,7 @@ def plugins(as_json):
 @main.command()
 @RUNS_DIR
 @click.option("--dataset", default=None, shell_complete=_complete_names("dataset"), help="Only this dataset.")
+@click.option("--budget", default=None, shell_complete=_complete_budgets, help="Only this budget's tables.")
 @click.option(
     "--format",
     "fmt",
@@ -465,7 +466,7 @@ def plugins(as_json):
     "in --out; exit 1 if any differs, is missing or has no records.",
 )
 @click.pass_context
-def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
+def leaderboard(ctx, runs_dir, dataset, budget, fmt, out, values, check):
     """One row per (dataset, budget, model) and per reference row: each value's mean ± std and
     95% t-interval over seeds, the seed count and train seconds, sorted by the dataset's primary
     metric, with rank groups (Welch t-tests against the best, Holm-corrected)."""
@@ -475,9 +476,9 @@ def leaderboard(ctx, runs_dir, dataset, fmt, out, values, check):
     if check and not out:
         raise LpbenchError("--check compares with published tables: pass --out DIR, the folder that holds them")
     chosen = _csv(values) or None
-    tables = library.leaderboard(runs_dir, dataset=dataset, values=chosen, registry=_registry_path(ctx))
+    tables = library.leaderboard(runs_dir, dataset=dataset, budget=budget, values=chosen, registry=_registry_path(ctx))
     if check:
-        problems = lb.check(tables, out, formats=[fmt] if fmt else list(lb.FORMATS), dataset=dataset)
+        problems = lb.check(tables, out, formats=[fmt] if fmt else list(lb.FORMATS), dataset=dataset, budget=budget)
         for p in problems:
             click.echo(p, err=True)
         if problems:

@@ -373,18 +373,25 @@ def evaluate(
 # ---------------------------------------------------------------------------------- leaderboard
 
 
-def leaderboard(runs_dir="runs", *, dataset: str | None = None, values=None, registry=None) -> dict:
+def leaderboard(
+    runs_dir="runs", *, dataset: str | None = None, budget: str | None = None, values=None, registry=None
+) -> dict:
     """{(dataset, budget): DataFrame}: one row per model (× prior) and per reference row, each
     value's mean, std and 95% t-interval over seeds, sorted by the dataset's primary metric with
-    rank groups (``lpbench.tables.build``). ``values``: only these value names."""
+    rank groups (``lpbench.tables.build``). ``dataset``, ``budget``: only those tables (each
+    table is ranked on its own, so leaving others out changes nothing in it); ``values``: only
+    these value names."""
     from . import tables as lb
     from .plugins import get_plugins
 
     registry, plugins = load_registry(registry), get_plugins()
     if dataset:
         registry.dataset(dataset)
+        if budget:
+            registry.budget(dataset, budget)
     if not Path(runs_dir).is_dir():
         raise LpbenchError(f"runs directory {runs_dir} does not exist; run 'lpbench run' first or pass --runs-dir")
-    return lb.build(
+    tables = lb.build(
         runs_dir, higher_is_better(plugins), primaries(registry), dataset=dataset, values=names(values) or None
     )
+    return {key: t for key, t in tables.items() if budget is None or key[1] == budget}

@@ -492,7 +492,7 @@ def write(tables_by_key: dict, out_dir, formats=("md",)) -> list[Path]:
     return list(files)
 
 
-def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) -> list[str]:
+def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None, budget=None) -> list[str]:
     """Compare the tables the run records give with the files already in out_dir (a published
     leaderboard): one message per missing, differing or orphaned table file; [] when they agree."""
     import difflib
@@ -515,7 +515,7 @@ def check(tables_by_key: dict, out_dir, formats=tuple(FORMATS), dataset=None) ->
             shown = "\n".join(list(diff)[2:8])
             problems.append(f"{path}: differs from what the run records give\n{shown}")
     suffixes = {f".{FORMATS[f]}" for f in formats}
-    for path in sorted(out_dir.glob(f"{dataset or '*'}/*")):
+    for path in sorted(out_dir.glob(f"{dataset or '*'}/{budget or '*'}.*")):
         if path.suffix in suffixes and path not in expected:
             problems.append(f"{path}: no run records give this table any more")
     return problems
