@@ -279,7 +279,7 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None, fi
             t = rec.get("timings") or {}
             label = _row_label(rec["model"], rec.get("prior"))
             every = _figures(rec, folder)
-            figures = [f for f in every if figures_wanted is None or f["name"] in figures_wanted]
+            shown = [f for f in every if figures_wanted is None or f["name"] in figures_wanted]
             runs.append(
                 {
                     "anchor": _anchor(*key, label, rec["seed"]),
@@ -293,7 +293,7 @@ def build_report(runs_dir, higher_is_better=None, primary=None, dataset=None, fi
                     ],
                     "timings": ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if isinstance(v, (int, float))),
                     "figure_errors": "; ".join(f"{k}: {v}" for k, v in (rec.get("figure_errors") or {}).items()),
-                    "figures": figures,
+                    "figures": shown,
                 }
             )
             if rec.get("status") != "completed":

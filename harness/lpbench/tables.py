@@ -27,10 +27,12 @@ def run_rows(runs_dir) -> list[dict]:
     """One flat row per completed run and value, with its provenance. A run is a model's own
     run.json (prior "native") or a prior-axis record (lpbench/prior_axis): rows are keyed by
     (model, prior)."""
-    rows = []
+    rows: list[dict] = []
+    first_of_table: dict = {}
     for rec in records.iter_records(runs_dir):
         if rec.get("status") != "completed":
             continue
+        _check_one_data_setting(first_of_table, rec)
         timings = rec.get("timings") or {}
         base = {
             "dataset": rec["dataset"],
@@ -40,8 +42,6 @@ def run_rows(runs_dir) -> list[dict]:
             "seed": rec["seed"],
             "train_s": timings.get("train_s"),
             "prior_fit_s": timings.get("prior_fit_s"),
-            "data": store.as_json((rec.get("config") or {}).get("data")),
-            "dir": rec.get("_dir"),
         }
         prov = rec.get("metric_provenance", {})
         cprov = rec.get("ceiling_provenance") or {}
@@ -93,24 +93,22 @@ def run_rows(runs_dir) -> list[dict]:
     return rows
 
 
-def _check_one_data_setting(rows) -> None:
+def _check_one_data_setting(first_of_table: dict, rec: dict) -> None:
     """One table, one data setting: runs of a dataset and budget made on different data settings
     (--set data.<key>) are refused, not averaged into one row or ranked against each other.
-    lpbench run and lpbench references refuse to add such runs; this catches folders copied in."""
-    first: dict = {}
-    for r in rows:
-        if not r["data"]:  # a prior-axis record: its model run's data
-            continue
-        key = (r["dataset"], r["budget"])
-        if key not in first:
-            first[key] = r
-            continue
-        diff = records.settings_differences({"data": first[key]["data"]}, {"data": r["data"]}, keys=("data",))
-        if diff:
-            raise LpbenchError(
-                f"the {key[0]}/{key[1]} table would mix runs on different data settings: {first[key]['dir']} and "
-                f"{r['dir']} differ in {', '.join(diff)}; keep runs on different data in different runs directories"
-            )
+    lpbench run and lpbench references refuse to add such runs; this catches folders copied in.
+    ``first_of_table``: (dataset, budget) → the first record read with data settings."""
+    data = (rec.get("config") or {}).get("data")
+    if not data:  # a prior-axis record: its model run's data
+        return
+    first = first_of_table.setdefault((rec["dataset"], rec["budget"]), rec)
+    diff = records.settings_differences(first["config"], rec["config"], keys=("data",))
+    if diff:
+        raise LpbenchError(
+            f"the {rec['dataset']}/{rec['budget']} table would mix runs on different data settings: "
+            f"{first['_dir']} and {rec['_dir']} differ in {', '.join(diff)}; keep runs on different data "
+            "in different runs directories"
+        )
 
 
 def _is_spread(name, values, provenance) -> bool:
@@ -165,8 +163,7 @@ def build(runs_dir, higher_is_better=None, primary=None, dataset=None, values=No
         rows = [r for r in rows if r["value_name"] in values]
     if not rows:
         return {}
-    _check_one_data_setting(rows)
-    df = pd.DataFrame(rows).drop(columns=["data", "dir"])
+    df = pd.DataFrame(rows)
     for col in ("train_s", "prior_fit_s"):  # None (not recorded) → NaN, so means skip it
         df[col] = pd.to_numeric(df[col], errors="coerce")
     labels = _labels(df)
