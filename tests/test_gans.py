@@ -260,6 +260,22 @@ def test_aae_learned_prior_with_conditions(tmp_path):
         make(AAE, condition="unsupervised")
 
 
+def test_residual_code_generator_starts_at_the_fixed_prior_it_learns_to_transform():
+    torch.manual_seed(0)
+    learned, fixed = make(AAELearnedPrior, "image"), make(AAE, "image")
+    codes = learned.sample_prior(500, torch.Generator().manual_seed(3))
+    assert torch.equal(codes, fixed.sample_prior(500, torch.Generator().manual_seed(3)))
+    # after one step f is no longer zero: the prior moves away from N(0, I)
+    model = make(AAELearnedPrior, "image")
+    model.fit(toy("image"), BUDGET, RunContext(seed=0, total_steps=2, log_every=1))
+    assert not torch.equal(model.sample_prior(500, torch.Generator().manual_seed(3)), codes)
+    # the plain MLP at its default init: codes far narrower than the N(0, I) they are drawn from
+    plain = make(AAELearnedPrior, "image", code_generator="mlp").sample_prior(500, torch.Generator().manual_seed(3))
+    assert plain.var(0).sum() < 0.1 * codes.var(0).sum()
+    with pytest.raises(ValueError, match="code_generator"):
+        make(AAELearnedPrior, code_generator="resnet")
+
+
 def test_bad_hyperparameters_are_clear_errors():
     with pytest.raises(ValueError, match="loss"):
         make(GAN, loss="hinge")

@@ -12,6 +12,12 @@ Every budget step alternates the two phases of the paper's Fig. 1 once, on one r
   AAE                D_C: z_c vs enc(x); enc + dec minimize the reconstruction error in D_I's
                      feature space + the adversarial loss of enc(x) under D_C; CG fixed
 ``aae`` is the same model with CG the identity on N(0, I) codes (the paper's baseline).
+
+The learned prior's code generator is residual by default, z_c = z + f(z, s) with f's output layer
+zero at initialization: at step 0 aae_learned_prior samples exactly aae's prior, so what follows is
+the learned prior's own effect (the paper's §3 design). A plain MLP at PyTorch's default init
+(``code_generator: mlp``) maps N(0, I) to codes of total variance ≈ 0.03 — a near point mass the
+image-space GAN game never spreads again (docs/models.md, "The code generator's start").
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from lpbench import Model
 from .module_set import ModuleSet
 
 CONDITIONS = ("none", "supervised", "unsupervised")
+CODE_GENERATORS = ("residual", "mlp")
 
 
 class AAE(ModuleSet, Model):
@@ -52,6 +59,10 @@ class AAE(ModuleSet, Model):
         self.n_cond = {"none": 0, "supervised": config.num_classes or 0, "unsupervised": hp["categories"]}[
             hp["condition"]
         ]
+        if self.learned_prior and hp["code_generator"] not in CODE_GENERATORS:
+            raise ValueError(
+                f"{self.name}: code_generator must be one of {', '.join(CODE_GENERATORS)}, got {hp['code_generator']!r}"
+            )
         self._build()
 
     def _build(self):
@@ -63,6 +74,11 @@ class AAE(ModuleSet, Model):
         self.DI = nets.discriminator(c.architecture, c.data_shape, 1)
         self.DC = nets.mlp([d, w, w, 1], "lrelu")
         self.CG = nets.mlp([d + self.n_cond, w, w, d], "relu") if self.learned_prior else None
+        if self.CG is not None and self.residual:
+            import torch
+
+            torch.nn.init.zeros_(self.CG[-1].weight)  # f ≡ 0: CG starts as the identity on z
+            torch.nn.init.zeros_(self.CG[-1].bias)
         feat = _feature_dim(self.DI)
         self.Q = nets.mlp([feat, w, self.n_cond], "lrelu") if self.n_cond else None
         self.device = "cpu"
@@ -84,11 +100,16 @@ class AAE(ModuleSet, Model):
         z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
         if self.CG is None:
             return z, None
-        s = None
+        s, inputs = None, z
         if self.n_cond:
             s = labels if labels is not None else torch.randint(self.n_cond, (n,), generator=generator).to(self.device)
-            z = torch.cat([z, torch.nn.functional.one_hot(s, self.n_cond).float()], 1)
-        return self.CG(z), s
+            inputs = torch.cat([z, torch.nn.functional.one_hot(s, self.n_cond).float()], 1)
+        out = self.CG(inputs)
+        return (z + out if self.residual else out), s
+
+    @property
+    def residual(self) -> bool:
+        return self.learned_prior and self.hp["code_generator"] == "residual"
 
     # ------------------------------------------------------------------------------ training
 
@@ -188,6 +209,7 @@ class AAE(ModuleSet, Model):
 class AAELearnedPrior(AAE):
     name = "aae_learned_prior"
     description = "Adversarial autoencoder whose prior is learned by a code generator (Wang, Ko & Peng)"
+    defaults = {**AAE.defaults, "code_generator": "residual"}  # residual | mlp (module docstring)
     learned_prior = True
 
 
