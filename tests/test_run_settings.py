@@ -97,3 +97,23 @@ def test_a_table_refuses_runs_copied_in_from_other_data(cli, tmp_path):
     res = cli("leaderboard", "--runs-dir", runs)
     assert res.exit_code == 2, res.output
     assert "would mix runs on different data settings" in res.output and "data.radius" in res.output
+
+
+def test_a_run_recorded_before_a_setting_existed_is_compared_with_the_behaviour_it_had(cli, tmp_path):
+    # aae_learned_prior's code_generator came after runs had been recorded with the plain MLP
+    # (Model.predates): such a run is not the residual default's experiment
+    runs = tmp_path / "runs"
+    assert _run(cli, runs, model="aae_learned_prior").exit_code == 0
+    record = runs / TABLE / "aae_learned_prior/seed0/run.json"
+    rec = read_json(record)
+    del rec["config"]["hparams"]["code_generator"]
+    record.write_text(json.dumps(rec))
+    before = record.read_bytes()
+
+    res = _run(cli, runs, model="aae_learned_prior")
+    assert res.exit_code == 2, res.output
+    assert "hparams.code_generator 'mlp' ≠ 'residual'" in res.output
+    assert record.read_bytes() == before
+    # asked for the plain MLP, the stored run is that experiment and is reused
+    assert _run(cli, runs, "--set", "aae_learned_prior.code_generator=mlp", model="aae_learned_prior").exit_code == 0
+    assert record.read_bytes() == before

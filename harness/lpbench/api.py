@@ -171,6 +171,10 @@ class Model(_Plugin):
     prior_sigma: ClassVar[float] = 1.0
     # σ of the fixed noise a learned prior map is fed (decode_noise's input; pgan: z′ ~ N(0, I)).
     noise_sigma: ClassVar[float] = 1.0
+    # Hyperparameters added after runs were recorded, each with the value that gives the behaviour
+    # from before it existed: a stored run without one is compared as if it held that value, so a
+    # new default that changes training is not mistaken for the stored run's experiment.
+    predates: ClassVar[dict] = {}
 
     def __init__(self, config: ModelConfig):
         self.config = config

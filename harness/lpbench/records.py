@@ -220,6 +220,14 @@ def settings_differences(stored: dict, requested: dict, keys=TRAINING_SETTINGS) 
     return out
 
 
+def with_predated(config: dict, predates: dict) -> dict:
+    """A stored run's config with the hyperparameters it predates filled in (``Model.predates``):
+    the values that reproduce how it was trained before they existed."""
+    if not predates or not isinstance(config.get("hparams"), dict):
+        return config
+    return {**config, "hparams": {**predates, **config["hparams"]}}
+
+
 def table_data_differences(runs_dir, dataset: str, budget: str, data: dict, skip=()) -> list[str]:
     """The lines "<run folder>: <differences>", one for each record of the ``dataset``/``budget``
     table in ``runs_dir`` (model runs and reference rows; not the folders in ``skip``) whose data

@@ -100,7 +100,8 @@ def check_runs_dir(registry: Registry, plugins: Plugins, specs, overrides, runs_
             rec = records.read_record(folder, identity(spec))
         except Malformed:  # the run itself says what is wrong with it
             continue
-        diff = records.settings_differences((rec or {}).get("config") or {}, resolved.as_dict())
+        stored = records.with_predated((rec or {}).get("config") or {}, plugins.get("model", spec.model).predates)
+        diff = records.settings_differences(stored, resolved.as_dict())
         if diff:
             own.append(f"{folder} ({rec['status']}): {', '.join(diff)}")
     if own:

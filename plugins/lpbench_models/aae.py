@@ -210,6 +210,7 @@ class AAELearnedPrior(AAE):
     name = "aae_learned_prior"
     description = "Adversarial autoencoder whose prior is learned by a code generator (Wang, Ko & Peng)"
     defaults = {**AAE.defaults, "code_generator": "residual"}  # residual | mlp (module docstring)
+    predates = {"code_generator": "mlp"}  # runs recorded before the setting had the plain MLP
     learned_prior = True
 
 
