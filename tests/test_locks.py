@@ -188,6 +188,7 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
     env = {k: v for k, v in os.environ.items() if not k.startswith("LPBENCH_") or k == "LPBENCH_LOAD_PLUGINS"}
     env.update(
         PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        PYTHONFAULTHANDLER="1",  # a driver that hangs is sent SIGABRT below: its threads' stacks
         OMP_NUM_THREADS="1",
         LPBENCH_TEST_LOG=str(log),
         LPBENCH_CACHE=str(tmp_path / "cache"),
@@ -200,6 +201,9 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # SIGINT at its default, as a terminal's Ctrl-C finds it: a suite started in the background
+        # of a script inherits SIGINT ignored (the shell's doing), and the driver would never see it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 240  # a bound on the wait for both workers, not on lpbench's speed
@@ -210,7 +214,15 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
         started = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
         assert len(started) == 2 and driver.poll() is None, (started, driver.poll())
         os.kill(driver.pid, signal.SIGINT)
-        _, err = driver.communicate(timeout=120)
+        try:
+            _, err = driver.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.kill(driver.pid, signal.SIGABRT)  # faulthandler writes every thread's stack to stderr
+            try:  # a child that inherited the pipe may keep it open after the driver has died
+                _, err = driver.communicate(timeout=30)
+            except subprocess.TimeoutExpired as e:
+                err = (e.stderr or b"").decode(errors="replace") + "\n(the pipe was still held open by a child)"
+            raise AssertionError(f"the driver had not exited 120 s after its SIGINT; its stacks:\n{err}") from None
     finally:
         if driver.poll() is None:
             driver.kill()
