@@ -221,7 +221,8 @@ def test_ctrl_c_to_the_driver_stops_its_workers_before_it_releases_their_locks(t
             try:  # a child that inherited the pipe may keep it open after the driver has died
                 _, err = driver.communicate(timeout=30)
             except subprocess.TimeoutExpired as e:
-                err = (e.stderr or b"").decode(errors="replace") + "\n(the pipe was still held open by a child)"
+                held = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+                err = held + "\n(the pipe was still held open by a child)"
             raise AssertionError(f"the driver had not exited 120 s after its SIGINT; its stacks:\n{err}") from None
     finally:
         if driver.poll() is None:
