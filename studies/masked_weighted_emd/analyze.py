@@ -10,6 +10,9 @@ training and reference points from the seed, so a seed's three runs share them â
 models have; weighted < gan and masked < gan Holm-corrected together; two-sided, Î± = 0.05. The
 floor is the real_data reference row (held-out real points against the same reference set), the
 pixel_gaussian row a one-Gaussian baseline (a GAN that does not beat it has not learned the modes).
+Whether the critic still gives the generator a signal is read from each saved gan run: the spread
+of its score s (the sigmoid's output, or D's probability on the ns path) over held-out real points
+and over generated ones, and the last logged step at which its loss exceeded 1e-6 in magnitude.
 The paper's fourth row, gan sampled from the masked prior only at generation, resamples each gan
 run's generator (kept in the runs directory for this).
 
@@ -67,10 +70,57 @@ def analyse_arm(arm: str, models) -> dict:
     return {
         "rows": rows,
         "references_emd": references,
+        "gan_critic": _critic_signal(runs_dir),
         "gan_masked_at_generation": _masked_at_generation(runs_dir, groups.get("gan", [])),
         "tests": tests,
         "verdict": claims.decide(tests) if tests else None,
     }
+
+
+# a loss this small is the critic's float32 rounding, not a signal
+DEAD_LOSS = 1e-6
+
+
+def _score(model, x):
+    """The score s of points x: the Table 1 critic's sigmoid output, or D's probability (ns)."""
+    import torch
+
+    model.D.eval()
+    with torch.no_grad():
+        out = model.critic(x).flatten()
+    return out.sigmoid() if model.hp["loss"] == "ns" else out
+
+
+def _critic_signal(runs_dir: Path) -> dict:
+    """{seed: the saved gan critic's score spread over real and generated points, and the last
+    logged step with |d_loss| > DEAD_LOSS} for every gan run with its weights."""
+    import torch
+    from eight_gaussians_paper import dataset
+
+    from lpbench.evaluation import reference_subset
+    from lpbench.runner import load_model
+
+    out = {}
+    for folder in sorted((runs_dir / "eight_gaussians/paper/gan").glob("seed*")):
+        if not (folder / "model.pt").exists():
+            continue
+        model, rec = load_model(folder)
+        n = rec["metric_provenance"]["emd"]["n_generated"]
+        real = reference_subset(dataset(rec).load("test", seed=rec["seed"]), n)
+        fake = model.sample(n, torch.Generator().manual_seed(rec["seed"] + 10_000))  # the runner's sampling seed
+        s_real, s_fake = _score(model, real), _score(model, fake)
+        curves = json.loads((folder / "curves.json").read_text())
+        moved = [r["step"] for r in curves if abs(r["d_loss"]) > DEAD_LOSS]
+        out[str(rec["seed"])] = {
+            "n": n,
+            "score_real_mean": float(s_real.mean()),
+            "score_real_range": float(s_real.max() - s_real.min()),
+            "score_fake_mean": float(s_fake.mean()),
+            "score_fake_range": float(s_fake.max() - s_fake.min()),
+            "loss_last_moved_step": max(moved) if moved else None,
+            "steps": curves[-1]["step"] + 1,
+        }
+    return out
 
 
 def _masked_at_generation(runs_dir: Path, gan_runs) -> dict | None:
@@ -113,11 +163,33 @@ def markdown(res: dict) -> str:
             )
         for name, s in r["references_emd"].items():
             lines.append(f"| *{name}* (reference) | {s['n']} | {fmt_summary(s)} | | | |")
+        if r["gan_critic"]:
+            lines += ["", _critic_line(r["gan_critic"])]
         if r["verdict"] is not None:
             lines += ["", f"Verdict (weighted_gan and masked_gan below gan): **{r['verdict']}**.", ""]
             lines += [f"- {t['comparison']}: {fmt_test(t)}" for t in r["tests"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _critic_line(critic: dict) -> str:
+    parts = []
+    for seed, c in critic.items():
+        moved = c["loss_last_moved_step"]
+        parts.append(
+            f"seed {seed}: s spans {c['score_real_range']:.2g} over real points (mean {c['score_real_mean']:.4g}) "
+            f"and {c['score_fake_range']:.2g} over generated ones (mean {c['score_fake_mean']:.4g}); its loss "
+            + (
+                f"last exceeded {DEAD_LOSS:g} in magnitude at logged step {moved} of {c['steps']}"
+                if moved is not None
+                else f"never exceeded {DEAD_LOSS:g} in magnitude"
+            )
+        )
+    return (
+        f"gan's critic, from its saved weights ({next(iter(critic.values()))['n']} held-out real and as many generated points): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def main(argv) -> int:
