@@ -1,6 +1,7 @@
-"""What every study's analyze.py does with its results: write results.json, results.md and the
-tables into the docs page between the study's markers — or, with --check, write nothing and exit 1
-when any of them differs from what the records give (tests/test_studies.py runs --check)."""
+"""What every study's analyze.py shares: reading a completed run's record, and publishing the
+results — write results.json, results.md and the tables into the docs page between the study's
+markers, or, with --check, write nothing and exit 1 when any of them differs from what the records
+give (tests/test_studies.py runs --check)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import json
 from pathlib import Path
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "models.md"  # the page that publishes the tables
+
+
+def completed_record(path: Path) -> dict | None:
+    """A run.json's record if the run completed; None for a missing, unreadable or unfinished one."""
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
 
 
 def markers(study: str) -> tuple[str, str]:

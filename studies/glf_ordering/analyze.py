@@ -16,25 +16,16 @@ It also writes the tables into docs/models.md between its markers; --check write
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
+from publish import completed_record, fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
 
 RUNS = HERE / "runs" / "digits" / "paper"
 MODELS = ["glf", "rae", "vae", "vae_flow_prior"]
 METRIC = "fid"
-
-
-def _load(path: Path) -> dict | None:
-    try:
-        rec = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
 
 
 def collect() -> dict:
@@ -42,12 +33,12 @@ def collect() -> dict:
     out: dict = {}
     for model in MODELS:
         for folder in sorted((RUNS / model).glob("seed*")):
-            rec = _load(folder / "run.json")
+            rec = completed_record(folder / "run.json")
             if rec is None:
                 continue
             row = {"native": rec["metrics"].get(METRIC), "ceiling": (rec.get("ceiling") or {}).get(METRIC)}
             for prior in ("gmm", "flow"):
-                prec = _load(folder / "priors" / prior / "run.json")
+                prec = completed_record(folder / "priors" / prior / "run.json")
                 if prec is not None:
                     row[prior] = prec["metrics"].get(METRIC)
             out.setdefault(model, {})[int(rec["seed"])] = row

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1] / "leaderboard")]
 import claims  # noqa: E402  (leaderboard/claims.py: the verdict rule every published claim uses)
-from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
+from publish import completed_record, fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
 
 TABLE = ("digits", "paper")
 # row → (arm, model, what it is)
@@ -53,23 +53,15 @@ COMPARISONS = {
 }
 
 
-def _load(path: Path) -> dict | None:
-    try:
-        rec = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
-
-
 def values(row: str) -> dict:
     """column → [value per seed, in seed order] of one row's completed runs."""
     arm, model, _ = ROWS[row]
     out: dict = {c: [] for c in COLUMNS}
     for folder in sorted((HERE / "runs" / arm / TABLE[0] / TABLE[1] / model).glob("seed*"), key=lambda p: p.name):
-        rec = _load(folder / "run.json")
+        rec = completed_record(folder / "run.json")
         if rec is None:
             continue
-        gmm = _load(folder / "priors" / "gmm" / "run.json") or {}
+        gmm = completed_record(folder / "priors" / "gmm" / "run.json") or {}
         source = {"native": rec.get("metrics", {}), "ceiling": rec.get("ceiling", {}), "gmm": gmm.get("metrics", {})}
         for column, (where, metric) in COLUMNS.items():
             if metric in source[where]:

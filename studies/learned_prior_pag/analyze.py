@@ -17,13 +17,12 @@ from what the records give.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
+from publish import completed_record, fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py, shared by every study)
 
 ARMS = {
     "shared": "the digits GAN settings both models share (registry.yaml)",
@@ -32,20 +31,12 @@ ARMS = {
 METRICS = ("pag", "pag_normalized", "pag_learned", "pag_learned_normalized", "fid", "pag_reversal_converged")
 
 
-def _load(path: Path) -> dict | None:
-    try:
-        rec = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return rec if isinstance(rec, dict) and rec.get("status") == "completed" else None
-
-
 def collect(arm: str) -> dict:
     """model → seed → record (completed runs of one arm)."""
     out: dict = {}
     for model in ("gan", "pgan"):
         for path in sorted((HERE / "runs" / arm / "digits" / "cpu" / model).glob("seed*/run.json")):
-            rec = _load(path)
+            rec = completed_record(path)
             if rec is not None:
                 out.setdefault(model, {})[int(rec["seed"])] = rec
     return out
