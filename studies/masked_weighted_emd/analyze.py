@@ -177,8 +177,8 @@ def _critic_line(critic: dict) -> str:
     for seed, c in critic.items():
         moved = c["loss_last_moved_step"]
         parts.append(
-            f"seed {seed}: s spans {c['score_real_range']:.2g} over real points (mean {c['score_real_mean']:.4g}) "
-            f"and {c['score_fake_range']:.2g} over generated ones (mean {c['score_fake_mean']:.4g}); its loss "
+            f"seed {seed}: s spans {c['score_real_range']:.2g} over real points (mean {c['score_real_mean']:.6g}) "
+            f"and {c['score_fake_range']:.2g} over generated ones (mean {c['score_fake_mean']:.6g}); its loss "
             + (
                 f"last exceeded {DEAD_LOSS:g} in magnitude at logged step {moved} of {c['steps']}"
                 if moved is not None
