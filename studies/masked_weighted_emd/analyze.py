@@ -10,9 +10,10 @@ training and reference points from the seed, so a seed's three runs share them â
 models have; weighted < gan and masked < gan Holm-corrected together; two-sided, Î± = 0.05. The
 floor is the real_data reference row (held-out real points against the same reference set), the
 pixel_gaussian row a one-Gaussian baseline (a GAN that does not beat it has not learned the modes).
-Whether the critic still gives the generator a signal is read from each saved gan run: the spread
-of its score s (the sigmoid's output, or D's probability on the ns path) over held-out real points
-and over generated ones, and the last logged step at which its loss exceeded 1e-6 in magnitude.
+Whether the critic still gives the generator (and the masked/weighted priors, whose weights are
+its scores) a signal is read from each saved run: the spread of its score s (the sigmoid's output,
+or D's probability on the ns path) over held-out real points and over generated ones, and the last
+logged step at which its loss exceeded 1e-6 in magnitude.
 The paper's fourth row, gan sampled from the masked prior only at generation, resamples each gan
 run's generator (kept in the runs directory for this).
 
@@ -70,7 +71,7 @@ def analyse_arm(arm: str, models) -> dict:
     return {
         "rows": rows,
         "references_emd": references,
-        "gan_critic": _critic_signal(runs_dir),
+        "critic": {m: c for m in models if (c := _critic_signal(runs_dir, m))},
         "gan_masked_at_generation": _masked_at_generation(runs_dir, groups.get("gan", [])),
         "tests": tests,
         "verdict": claims.decide(tests) if tests else None,
@@ -91,9 +92,9 @@ def _score(model, x):
     return out.sigmoid() if model.hp["loss"] == "ns" else out
 
 
-def _critic_signal(runs_dir: Path) -> dict:
-    """{seed: the saved gan critic's score spread over real and generated points, and the last
-    logged step with |d_loss| > DEAD_LOSS} for every gan run with its weights."""
+def _critic_signal(runs_dir: Path, model_name: str) -> dict:
+    """{seed: the saved critic's score spread over real and generated points, and the last logged
+    step with |d_loss| > DEAD_LOSS} for every run of the model with its weights."""
     import torch
     from eight_gaussians_paper import dataset
 
@@ -101,7 +102,7 @@ def _critic_signal(runs_dir: Path) -> dict:
     from lpbench.runner import load_model
 
     out = {}
-    for folder in sorted((runs_dir / "eight_gaussians/paper/gan").glob("seed*")):
+    for folder in sorted((runs_dir / "eight_gaussians/paper" / model_name).glob("seed*")):
         if not (folder / "model.pt").exists():
             continue
         model, rec = load_model(folder)
@@ -163,8 +164,8 @@ def markdown(res: dict) -> str:
             )
         for name, s in r["references_emd"].items():
             lines.append(f"| *{name}* (reference) | {s['n']} | {fmt_summary(s)} | | | |")
-        if r["gan_critic"]:
-            lines += ["", _critic_line(r["gan_critic"])]
+        for m, critic in r["critic"].items():
+            lines += ["", _critic_line(m, critic)]
         if r["verdict"] is not None:
             lines += ["", f"Verdict (weighted_gan and masked_gan below gan): **{r['verdict']}**.", ""]
             lines += [f"- {t['comparison']}: {fmt_test(t)}" for t in r["tests"]]
@@ -172,7 +173,7 @@ def markdown(res: dict) -> str:
     return "\n".join(lines)
 
 
-def _critic_line(critic: dict) -> str:
+def _critic_line(model: str, critic: dict) -> str:
     parts = []
     for seed, c in critic.items():
         moved = c["loss_last_moved_step"]
@@ -186,7 +187,7 @@ def _critic_line(critic: dict) -> str:
             )
         )
     return (
-        f"gan's critic, from its saved weights ({next(iter(critic.values()))['n']} held-out real and as many generated points): "
+        f"{model}'s critic, from its saved weights ({next(iter(critic.values()))['n']} held-out real and as many generated points): "
         + "; ".join(parts)
         + "."
     )
