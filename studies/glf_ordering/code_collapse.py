@@ -33,8 +33,7 @@ def measure(folder, registry, plugins) -> dict:
     from lpbench import records
     from lpbench.runner import load_model
 
-    model, _ = load_model(folder, registry, plugins)
-    rec = records.read_record(folder)
+    model, rec = load_model(folder, registry, plugins)
     ds_cls = plugins.get("dataset", rec["dataset"])
     data = ds_cls(records.config_of(rec, folder, "data")["data"], data_root=None).load("test", seed=rec["seed"])
     codes = model.encode_all(data)
