@@ -117,3 +117,40 @@ def test_a_run_recorded_before_a_setting_existed_is_compared_with_the_behaviour_
     # asked for the plain MLP, the stored run is that experiment and is reused
     assert _run(cli, runs, "--set", "aae_learned_prior.code_generator=mlp", model="aae_learned_prior").exit_code == 0
     assert record.read_bytes() == before
+
+
+def test_a_record_names_its_registry_without_the_machines_paths(cli, tmp_path):
+    """The packaged registry is recorded by name (its absolute path says only where lpbench is
+    installed); a registry given by the user keeps its given path; both carry a content digest
+    that differs exactly when the registry's content does."""
+    import yaml
+
+    from lpbench.registry import PACKAGED
+
+    runs = tmp_path / "runs"
+    assert _run(cli, runs).exit_code == 0
+    rec = read_json(runs / TABLE / "vae/seed0/run.json")
+    assert rec["registry"] == "lpbench/registry.yaml (packaged)"
+    assert str(PACKAGED.resolve().parent) not in json.dumps(rec)
+
+    mine = tmp_path / "mine.yaml"
+    data = yaml.safe_load(PACKAGED.read_text())
+    mine.write_text(yaml.safe_dump(data))  # the same content, another file and formatting
+    assert (
+        cli(
+            "--registry", mine, "run", "--models", "vae", "--seeds", "0", *TINY_RUN, "--runs-dir", tmp_path / "b"
+        ).exit_code
+        == 0
+    )
+    same = read_json(tmp_path / "b" / TABLE / "vae/seed0/run.json")
+    assert same["registry"] == str(mine) and same["registry_sha256"] == rec["registry_sha256"]
+
+    data["models"]["vae"]["hparams"]["lr"] = 0.002
+    mine.write_text(yaml.safe_dump(data))
+    assert (
+        cli(
+            "--registry", mine, "run", "--models", "vae", "--seeds", "0", *TINY_RUN, "--runs-dir", tmp_path / "c"
+        ).exit_code
+        == 0
+    )
+    assert read_json(tmp_path / "c" / TABLE / "vae/seed0/run.json")["registry_sha256"] != rec["registry_sha256"]

@@ -162,6 +162,21 @@ class Registry:
         self.data = data
         self._validate()
 
+    @property
+    def recorded_path(self) -> str:
+        """The registry's name in a run record: the packaged one by name, since its absolute
+        path says only where lpbench happens to be installed; any other as it was given."""
+        return "lpbench/registry.yaml (packaged)" if self.path == str(PACKAGED.resolve()) else self.path
+
+    @property
+    def sha256(self) -> str:
+        """A digest of the registry's content (canonical JSON of the parsed YAML), so that two
+        records can be compared for the registry they came from wherever each was made."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.data, sort_keys=True, default=str).encode()).hexdigest()
+
     @classmethod
     def load(cls, path: Path | str | None = None) -> Registry:
         from . import store

@@ -206,7 +206,8 @@ def _run_one(spec, opts, registry, plugins, folder) -> dict:
 
     record = {
         **started(identity(spec), config, environment(device, plugins)),
-        "registry": str(registry.path),
+        "registry": registry.recorded_path,
+        "registry_sha256": registry.sha256,
         "started_at": _now(),
     }
     record["environment"]["threads"] = opts.threads or _torch_threads()  # results depend on it
