@@ -330,6 +330,40 @@ def test_rae_gmm_is_rae_with_the_gmm_prior_fitted_on_the_training_codes(tmp_path
     assert torch.allclose(s.mean(0), codes.mean(0), atol=0.1 * codes.std().item() + 1e-3)
 
 
+@pytest.mark.parametrize("decay", ["all", "deconv_kernels"])
+def test_rae_decoder_decay_reaches_exactly_the_parameters_it_names(decay):
+    """RAE-L2's λ (as Adam weight decay 2λ) on every decoder parameter (the registry's), or on the
+    transposed-convolution kernels alone (the RAE code's kernel_regularizer); never the encoder."""
+    model = make("rae", decoder_weight_decay=0.25, decoder_decay=decay)
+    kernels = {id(m.weight) for m in model.dec.modules() if isinstance(m, torch.nn.ConvTranspose2d)}
+    assert kernels
+    wd = {id(p): g["weight_decay"] for g in model.make_optimizers()["ae"].param_groups for p in g["params"]}
+    assert all(wd[id(p)] == 0 for p in model.enc.parameters())
+    for p in model.dec.parameters():
+        assert wd[id(p)] == (0.5 if decay == "all" or id(p) in kernels else 0)
+    with pytest.raises(ValueError, match="decoder_decay must be one of all, deconv_kernels"):
+        make("rae", decoder_decay="kernels")
+
+
+def test_a_run_recorded_before_a_setting_existed_is_rebuilt_with_the_behaviour_it_had(cli, tmp_path):
+    """load_model fills a hyperparameter the record predates with the model's ``predates`` value
+    (else its default), so `lpbench evaluate` and the studies can read runs older than a setting."""
+    import json
+
+    from lpbench.runner import load_model
+    from lpbench.testing import TINY_RUN
+
+    runs = tmp_path / "runs"
+    assert cli("run", "--models", "rae", "--seeds", "0", *TINY_RUN, "--runs-dir", runs).exit_code == 0
+    folder = next(runs.glob("*/*/rae/seed0"))
+    rec = json.loads((folder / "run.json").read_text())
+    del rec["config"]["hparams"]["decoder_decay"]
+    (folder / "run.json").write_text(json.dumps(rec))
+    model, _ = load_model(folder)
+    assert model.hp["decoder_decay"] == "all"
+    assert model.sample(5, torch.Generator().manual_seed(0)).shape[0] == 5
+
+
 # -------------------------------------------------------------------------------------- WAE
 
 

@@ -55,3 +55,36 @@ def test_code_collapse_measures_the_codes_of_trained_glf_runs(cli, tmp_path):
         assert 1 <= r["participation_ratio"] <= 10 and r["reconstruction_sse"] > 0
     # one seed per model: a summary, but no test
     assert out["glf_regularized_vs_glf"]["participation_ratio"]["p_value"] is None
+
+
+def test_rae_decoder_l2_compares_the_two_decay_rules_seed_by_seed(cli, tmp_path):
+    """studies/glf_ordering/rae_decoder_l2.py (docs/fidelity.md, rae) reads rae_gmm runs under
+    both decoder_decay rules: FIDs from the records, paired by seed, and from the weights the
+    penalty's parts and how often the decay's gradient outweighs the reconstruction's."""
+    import importlib.util
+    import json
+
+    dirs = {}
+    for decay in ("all", "deconv_kernels"):
+        dirs[decay] = tmp_path / decay
+        args = ("--models", "rae_gmm", "--set", f"rae.decoder_decay={decay}", "--dataset", "digits")
+        args += ("--budget", "smoke", "--seeds", "0,1", "--metrics", "fid", "--runs-dir", dirs[decay], "--quiet")
+        res = cli("run", *args)
+        assert res.exit_code == 0, res.output
+    spec = importlib.util.spec_from_file_location("rae_decoder_l2", ROOT / "studies/glf_ordering/rae_decoder_l2.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    out_file = tmp_path / "rae_decoder_l2.json"
+    study.main(dirs["all"] / "digits" / "smoke", dirs["deconv_kernels"] / "digits" / "smoke", out_file)
+    out = json.loads(out_file.read_text())
+    assert out["seeds_compared"] == ["seed0", "seed1"]
+    for decay in ("all", "deconv_kernels"):
+        for seed in ("seed0", "seed1"):
+            r = out["arms"][decay]["per_seed"][seed]
+            gmm = json.loads((dirs[decay] / "digits/smoke/rae" / seed / "priors/gmm/run.json").read_text())
+            assert r["gmm_fid"] == gmm["metrics"]["fid"]
+            assert 0 < r["penalty_kernels"] < r["penalty_all"] and 0 <= r["decay_outweighs_reconstruction_share"] <= 1
+    c = out["deconv_kernels_vs_all"]["gmm_fid"]
+    a, b = (out["arms"][d]["per_seed"] for d in ("deconv_kernels", "all"))
+    assert c["test"] == "paired t-test (by seed)"
+    assert c["mean_diff"] == pytest.approx(sum(a[s]["gmm_fid"] - b[s]["gmm_fid"] for s in a) / 2)

@@ -419,8 +419,11 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
     cfg = records.config_of(rec, folder, "hparams", "architecture", "latent_dim")
     ds_cls = plugins.get("dataset", rec["dataset"])
     model_cls = plugins.get("model", rec["model"])
+    # a run recorded before a hyperparameter existed is rebuilt with the behaviour it had: the
+    # model's predates value, else the default (which then did not change how it trained)
+    hparams = {**model_cls.defaults, **records.with_predated(cfg, model_cls.predates)["hparams"]}
     config = ModelConfig(
-        hparams=cfg["hparams"],
+        hparams=hparams,
         architecture=cfg["architecture"],
         latent_dim=cfg["latent_dim"],
         data_kind=ds_cls.kind,

@@ -9,6 +9,8 @@ the gmm prior)."""
 
 from .autoencoder import Autoencoder, squared_error
 
+DECAYS = ("all", "deconv_kernels")
+
 
 class RAE(Autoencoder):
     name = "rae"
@@ -17,22 +19,36 @@ class RAE(Autoencoder):
         "lr": 1e-3,
         "latent_weight": 1e-4,  # β on mean_d(z²)
         "decoder_weight_decay": 1e-7,  # λ on ‖θ_dec‖² (RAE-L2)
+        # which decoder parameters λ applies to: all | deconv_kernels (the RAE code's
+        # kernel_regularizer sits on its transposed convolutions only; an MLP decoder has none)
+        "decoder_decay": "all",
     }
+    predates = {"decoder_decay": "all"}  # runs recorded before the setting decayed every parameter
+
+    def __init__(self, config):
+        super().__init__(config)
+        if self.hp["decoder_decay"] not in DECAYS:
+            raise ValueError(
+                f"{self.name}: hyperparameter decoder_decay must be one of {', '.join(DECAYS)}, "
+                f"got {self.hp['decoder_decay']!r}"
+            )
 
     def make_optimizers(self):
         import torch
 
         # L2 on the decoder weights as Adam weight decay on the decoder's group only: the gradient
         # of λ‖θ‖² is 2λθ, so weight_decay = 2λ.
-        return {
-            "ae": torch.optim.Adam(
-                [
-                    {"params": self.enc.parameters()},
-                    {"params": self.dec.parameters(), "weight_decay": 2 * self.hp["decoder_weight_decay"]},
-                ],
-                lr=self.hp["lr"],
-            )
-        }
+        decay = {"weight_decay": 2 * self.hp["decoder_weight_decay"]}
+        if self.hp["decoder_decay"] == "all":
+            groups = [{"params": self.dec.parameters(), **decay}]
+        else:
+            kernels = {id(m.weight) for m in self.dec.modules() if isinstance(m, torch.nn.ConvTranspose2d)}
+            params = list(self.dec.parameters())
+            groups = [
+                {"params": [p for p in params if id(p) in kernels], **decay},
+                {"params": [p for p in params if id(p) not in kernels]},
+            ]
+        return {"ae": torch.optim.Adam([{"params": self.enc.parameters()}, *groups], lr=self.hp["lr"])}
 
     def train_step(self, x, opts):
         z = self.enc(x)
