@@ -26,6 +26,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from publish import completed_record  # noqa: E402  (studies/publish.py, shared by every study)
+
 ROOT = HERE.parent.parent
 RUNS = ROOT / "leaderboard" / "runs" / "digits" / "paper"
 ABLATION = HERE / "rae_deconv_kernels" / "runs" / "digits" / "paper"
@@ -78,9 +81,6 @@ def measure(folder, registry, plugins) -> dict:
 
 def recorded(folder) -> dict | None:
     """rae+gmm's FID and the decoder's ceiling FID, from a completed run's records."""
-    sys.path.insert(0, str(ROOT / "studies"))
-    from publish import completed_record
-
     rec, gmm = completed_record(folder / "run.json"), completed_record(folder / "priors" / "gmm" / "run.json")
     if rec is None or gmm is None:
         return None
