@@ -24,7 +24,7 @@ def test_readme_tables_are_the_output_of_the_commands_printed_with_them(cli, mon
     monkeypatch.chdir(ROOT)
     blocks = BLOCK.findall((ROOT / "README.md").read_text())
     datasets = {args.split("--dataset ")[1].split()[0] for args, _ in blocks if "--dataset " in args}
-    assert {"digits", "eight_gaussians"} <= datasets
+    assert {"digits", "mnist5k", "eight_gaussians"} <= datasets
     pages = [("README.md", args, body) for args, body in blocks]
     pages += [
         (f"docs/{p.name}", args, body)
