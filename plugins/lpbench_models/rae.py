@@ -12,6 +12,13 @@ from .autoencoder import Autoencoder, squared_error
 DECAYS = ("all", "deconv_kernels")
 
 
+def deconv_kernels(module) -> list:
+    """The weights of a module's transposed convolutions: where the RAE code puts its l2."""
+    import torch
+
+    return [m.weight for m in module.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+
+
 class RAE(Autoencoder):
     name = "rae"
     description = "Regularized deterministic AE (RAE-L2); rae_gmm adds the ex-post 10-component GMM prior"
@@ -42,7 +49,7 @@ class RAE(Autoencoder):
         if self.hp["decoder_decay"] == "all":
             groups = [{"params": self.dec.parameters(), **decay}]
         else:
-            kernels = {id(m.weight) for m in self.dec.modules() if isinstance(m, torch.nn.ConvTranspose2d)}
+            kernels = {id(w) for w in deconv_kernels(self.dec)}
             params = list(self.dec.parameters())
             groups = [
                 {"params": [p for p in params if id(p) in kernels], **decay},

@@ -40,6 +40,7 @@ def measure(folder, registry, plugins) -> dict:
 
     from lpbench import records
     from lpbench.runner import load_model
+    from lpbench_models.rae import deconv_kernels
 
     model, rec = load_model(folder, registry, plugins)
     hp = records.config_of(rec, folder, "hparams")["hparams"]
@@ -49,7 +50,7 @@ def measure(folder, registry, plugins) -> dict:
     data = ds_cls(settings, data_root=None).load("train", seed=rec["seed"])
     test = ds_cls(settings, data_root=None).load("test", seed=rec["seed"])
     x = data.batch(torch.arange(len(data)))
-    kernels = {id(m.weight) for m in model.dec.modules() if isinstance(m, torch.nn.ConvTranspose2d)}
+    kernels = {id(w) for w in deconv_kernels(model.dec)}
     params = list(model.dec.parameters())
     added = [p for p in params if id(p) not in kernels]
     # the training step's own terms, on the whole training set at once; train mode as in training
