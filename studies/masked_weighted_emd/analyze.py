@@ -13,7 +13,7 @@ pixel_gaussian row a one-Gaussian baseline (a GAN that does not beat it has not 
 Whether the critic still gives the generator (and the masked/weighted priors, whose weights are
 its scores) a signal is read from each saved run: the spread of its score s (the sigmoid's output,
 or D's probability on the ns path) over held-out real points and over generated ones, and the last
-logged step at which its loss exceeded 1e-6 in magnitude.
+logged step at which its loss changed by more than 1e-6 since the step logged before it.
 The paper's fourth row, gan sampled from the masked prior only at generation, resamples each gan
 run's generator (kept in the runs directory for this).
 
@@ -94,7 +94,7 @@ def _score(model, x):
 
 def _critic_signal(runs_dir: Path, model_name: str) -> dict:
     """{seed: the saved critic's score spread over real and generated points, and the last logged
-    step with |d_loss| > DEAD_LOSS} for every run of the model with its weights."""
+    step at which d_loss changed by more than DEAD_LOSS} for every run of the model with its weights."""
     import torch
     from eight_gaussians_paper import dataset
 
@@ -111,7 +111,9 @@ def _critic_signal(runs_dir: Path, model_name: str) -> dict:
         fake = model.sample(n, torch.Generator().manual_seed(rec["seed"] + 10_000))  # the runner's sampling seed
         s_real, s_fake = _score(model, real), _score(model, fake)
         curves = json.loads((folder / "curves.json").read_text())
-        moved = [r["step"] for r in curves if abs(r["d_loss"]) > DEAD_LOSS]
+        # a constant critic leaves its loss constant: 0 on the WGAN paths, softplus(-c) + softplus(c)
+        # (2 ln 2 at c = 0) on the ns path, so "moved" is a change between logged steps
+        moved = [b["step"] for a, b in zip(curves, curves[1:]) if abs(b["d_loss"] - a["d_loss"]) > DEAD_LOSS]
         out[str(rec["seed"])] = {
             "n": n,
             "score_real_mean": float(s_real.mean()),
@@ -181,9 +183,9 @@ def _critic_line(model: str, critic: dict) -> str:
             f"seed {seed}: s spans {c['score_real_range']:.2g} over real points (mean {c['score_real_mean']:.6g}) "
             f"and {c['score_fake_range']:.2g} over generated ones (mean {c['score_fake_mean']:.6g}); its loss "
             + (
-                f"last exceeded {DEAD_LOSS:g} in magnitude at logged step {moved} of {c['steps']}"
+                f"last changed by more than {DEAD_LOSS:g} at logged step {moved} of {c['steps']}"
                 if moved is not None
-                else f"never exceeded {DEAD_LOSS:g} in magnitude"
+                else f"never changed by more than {DEAD_LOSS:g}"
             )
         )
     return (
