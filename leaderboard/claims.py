@@ -62,6 +62,39 @@ def stat(recs, metric):
     }
 
 
+def _spread(rec):
+    """A run's reversed codes: total variance Σλ and log-determinant Σ ln λ, recovered from the two
+    PAG conventions its record holds (lpbench.latent.spread_from_pag); None without them."""
+    from lpbench.latent import spread_from_pag
+
+    m = rec.get("metrics", {})
+    if not all(k in m for k in ("pag", "pag_normalized", "pag_n", "pag_d")):
+        return None
+    return spread_from_pag(
+        m["pag"], m["pag_normalized"], int(m["pag_n"]), int(m["pag_d"]), float(m.get("pag_sigma", 1.0))
+    )
+
+
+def code_spread(recs):
+    """Per model: the reversed codes' total variance and log-determinant over its runs (seed
+    order) — whether a PAG gap is the codes' scale or their shape."""
+    spreads = [sp for r in sorted(recs, key=lambda r: r["seed"]) if (sp := _spread(r))]
+    out = {}
+    for key in ("total_variance", "log_det"):
+        v = [sp[key] for sp in spreads]
+        out[key] = (
+            None
+            if not v
+            else {
+                "mean": float(np.mean(v)),
+                "std": float(np.std(v, ddof=1)) if len(v) > 1 else None,
+                "seeds": len(v),
+                "values": v,
+            }
+        )
+    return out
+
+
 def references(runs_dir):
     """{(dataset, budget): {reference name: [record, ...]}} (lpbench references)."""
     out = {}
@@ -272,9 +305,26 @@ def learned_prior_lowers_pag(groups):
             },
             f"gan_{quality}": stat(runs.get("gan", []), quality),
             f"pgan_{quality}": stat(runs.get("pgan", []), quality),
+            "codes": {m: code_spread(runs.get(m, [])) for m in ("gan", "pgan")},
+            "pag_tracks_codes_scale": _scale_rank(runs),
         }
     out["verdict"] = out["/".join(DIGITS)]["verdict"]  # the paper's image setting decides
     return out
+
+
+def _scale_rank(runs):
+    """Spearman ρ, over every gan and pgan run, between Eq. 2's pag and the reversed codes' total
+    variance: at small N Eq. 2 is ≈ N/2 · Σλ, so it ranks runs by their codes' scale."""
+    pairs = [
+        (r["metrics"]["pag"], sp["total_variance"])
+        for m in ("gan", "pgan")
+        for r in runs.get(m, [])
+        if (sp := _spread(r))
+    ]
+    if len(pairs) < 3:
+        return None
+    rho, p = spearmanr(*zip(*pairs))
+    return {"spearman_rho": float(rho), "p_value": float(p), "n_runs": len(pairs)}
 
 
 def learned_prior_improves_samples(groups):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lpbench import Metric, Model, Prior, PriorContext, hookimpl, records
-from lpbench.latent import frechet_distance, mmd, pag
+from lpbench.latent import frechet_distance, mmd, pag, spread_from_pag
 from lpbench.plugins import get_plugins
 from lpbench_models.priors.gmm import GMMPrior
 from lpbench_models.priors.kde import KDEPrior
@@ -120,6 +120,21 @@ def test_pag_closed_form_and_scale_invariance_in_n():
     )
     with pytest.raises(ValueError, match="at least as many codes"):
         pag(rng.normal(size=(3, 5)))
+
+
+@pytest.mark.parametrize("sigma", [1.0, 0.6])
+def test_spread_from_pag_recovers_the_codes_total_variance_and_log_det(sigma):
+    # a record keeps both PAG conventions, not the codes; their spread is recovered from the two
+    rng = np.random.default_rng(1)
+    n, d = 360, 10
+    z = rng.normal(size=(n, d)) * np.linspace(0.3, 1.4, d)
+    lam = np.linalg.eigvalsh(z.T @ z / n)
+    p = pag(z, sigma=sigma)
+    got = spread_from_pag(p["pag"], p["pag_normalized"], n, d, sigma=sigma)
+    assert got["total_variance"] == pytest.approx(lam.sum(), rel=1e-8)
+    assert got["log_det"] == pytest.approx(np.log(lam).sum(), rel=1e-8)
+    with pytest.raises(ValueError, match="N ≥ 2"):
+        spread_from_pag(1.0, 1.0, 1, d)
 
 
 def test_frechet_and_mmd_separate_shifted_code_sets():

@@ -42,6 +42,22 @@ def pag(codes, sigma: float = 1.0) -> dict:
     return {"pag": kl(s**2), "pag_normalized": kl(s**2 / n)}
 
 
+def spread_from_pag(pag: float, pag_normalized: float, n: int, d: int, sigma: float = 1.0) -> dict:
+    """The codes' total variance Σλᵢ and log-determinant Σ ln λᵢ (λᵢ = sᵢ²/N, the eigenvalues of
+    ZᵀZ/N), recovered exactly from the two PAG conventions of the same N×d codes — which a record
+    holds, while the codes are not kept. With rᵢ = λᵢ/σ², 2·pag_normalized = Σr − d − Σ ln r and
+    2·pag = NΣr − d − Σ ln r − d ln N, so Σ ln r = (2(pag − N·pag_normalized) + d ln N)/(N − 1) − d
+    and Σr = 2·pag_normalized + d + Σ ln r. N(0, σ²I) codes give dσ² and d ln σ². It tells whether
+    a PAG gap is the codes' scale (Eq. 2 at small N is ≈ N/2 · Σr) or their shape."""
+    import math
+
+    if n < 2 or d < 1 or not sigma > 0:
+        raise ValueError(f"spread_from_pag needs N ≥ 2 codes, d ≥ 1 and σ > 0; got N={n}, d={d}, σ={sigma}")
+    log_r = (2 * (pag - n * pag_normalized) + d * math.log(n)) / (n - 1) - d
+    sum_r = 2 * pag_normalized + d + log_r
+    return {"total_variance": sum_r * sigma**2, "log_det": log_r + d * math.log(sigma**2)}
+
+
 def frechet_distance(a, b) -> float:
     """Fréchet distance between Gaussians fitted to code sets a [N, d] and b [M, d] (the FID
     formula, applied in latent space), computed by torch-fidelity's own FID routines."""

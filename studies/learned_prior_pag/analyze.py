@@ -75,19 +75,16 @@ def _spread(stds) -> dict | None:
 
 
 def code_spread(rec: dict, prefix: str = "pag") -> dict | None:
-    """Total variance Σλᵢ and log-determinant Σ ln λᵢ of the reversed test codes' covariance
-    (λᵢ = sᵢ²/N), recovered exactly from the two PAG conventions the record holds: with
-    raw = ½Σ(Nλ − 1 − ln Nλ) and normalized = ½Σ(λ − 1 − ln λ),
-    Σ ln λ = (2(raw − N·normalized) + d ln N)/(N − 1) − d and Σλ = 2·normalized + d + Σ ln λ.
+    """Total variance Σλᵢ and log-determinant Σ ln λᵢ of the reversed test codes' covariance,
+    recovered exactly from the two PAG conventions the record holds (lpbench.latent.spread_from_pag).
     N(0, I) codes give d and 0. It says whether a PAG gap is the codes' scale or their shape."""
-    import math
+    from lpbench.latent import spread_from_pag
 
     m = rec.get("metrics", {})
     raw, norm, n, d = (m.get(k) for k in (prefix, f"{prefix}_normalized", "pag_n", "pag_d"))
     if None in (raw, norm, n, d):
         return None
-    logdet = (2 * (raw - n * norm) + d * math.log(n)) / (n - 1) - d
-    return {"total_variance": 2 * norm + d + logdet, "log_det": logdet}
+    return spread_from_pag(raw, norm, int(n), int(d), float(m.get(f"{prefix}_sigma", 1.0)))
 
 
 def analyse_arm(data: dict) -> dict:
