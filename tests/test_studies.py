@@ -88,3 +88,36 @@ def test_rae_decoder_l2_compares_the_two_decay_rules_seed_by_seed(cli, tmp_path)
     a, b = (out["arms"][d]["per_seed"] for d in ("deconv_kernels", "all"))
     assert c["test"] == "paired t-test (by seed)"
     assert c["mean_diff"] == pytest.approx(sum(a[s]["gmm_fid"] - b[s]["gmm_fid"] for s in a) / 2)
+
+
+def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp_path):
+    """studies/masked_weighted_emd/critic_saturation.py rebuilds gan and masked_gan runs from their
+    run.json and replays their training with the critic measured: the faithful variants' d_loss
+    must equal the record's curves step for step, and the split variants differ from both."""
+    import importlib.util
+    import json
+
+    runs = tmp_path / "runs"
+    res = cli(
+        *("run", "--models", "gan,masked_gan", "--dataset", "eight_gaussians", "--budget", "smoke"),
+        *("--set", "*.loss=ns", "--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
+        *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
+    )
+    assert res.exit_code == 0, res.output
+    spec = importlib.util.spec_from_file_location(
+        "critic_saturation", ROOT / "studies/masked_weighted_emd/critic_saturation.py"
+    )
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    out_file = tmp_path / "cs.json"
+    table = runs / "eight_gaussians" / "smoke"
+    assert study.main(["--steps", "40", "--every", "10", "--runs", str(table), "--out", str(out_file)]) == 0
+    out = json.loads(out_file.read_text())["variants"]
+    for v in ("gan", "masked"):
+        assert out[v]["max_abs_d_loss_diff_vs_record"] == 0.0
+    rows = {v: out[v]["probe"] for v in out}
+    assert [r["step"] for r in rows["masked"]] == [0, 9, 19, 29, 39]
+    assert all(len(r["saturated"]) == 3 and len(r["spread"]) == 3 for r in rows["masked"])  # Table 1: three tanh layers
+    last = {v: rows[v][-1]["d_loss"] for v in rows}
+    assert len(set(last.values())) == 4  # four different trainings
+    assert study.main(["--variants", "masked,nope", "--runs", str(table), "--out", str(out_file)]) == 2

@@ -1,0 +1,197 @@
+"""Why masked_gan's critic died on the `ns` arm (seed 0): replay the first generator steps of a
+committed run with the critic's hidden layers measured, and with the masking split between the two
+places it acts — the critic's fake batches and the generator's batches.
+
+masked_gan `ns` seed 0 ended with a constant critic (s = 0.4985 on every point; its second and
+third tanh layers saturated), gan's did not. The replay rebuilds a run from its run.json (same
+seed, settings, data and batches: the replayed d_loss is compared with the record's curves.json
+step by step) and trains it for --steps generator steps in four variants:
+
+  gan               — the plain prior for both networks (gan's run);
+  masked            — masked_gan as it ran: the top `rate` of the pre-sample by D(G(z)) for both;
+  masked_critic     — the masked batches only in the critic's steps, the generator's plain;
+  masked_generator  — the masked batches only in the generator's step, the critic's plain.
+
+Every --every steps, on a fixed probe (1 000 test points and 1 000 fakes of fixed plain-prior
+codes): per tanh layer of D the fraction of activations beyond |0.99| and the units' mean spread
+(standard deviation across the probe); D's output spread; D's mean probability on real and fake
+probe points. Writes critic_saturation.json beside this file.
+
+    python studies/masked_weighted_emd/critic_saturation.py [--steps 1500] [--every 50]
+
+One torch thread; ≈ 2–3 min per variant at 1 500 steps on this machine. A diagnostic of one
+seed, not a verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RUNS = HERE / "ns" / "runs" / "eight_gaussians" / "paper"
+VARIANTS = {  # variant: (the run it replays, mask the critic's fakes, mask the generator's codes)
+    "gan": ("gan", False, False),
+    "masked": ("masked_gan", True, True),
+    "masked_critic": ("masked_gan", True, False),
+    "masked_generator": ("masked_gan", False, True),
+}
+
+
+def build(folder: Path):
+    """The model, its training data, budget and test split, rebuilt from a run folder's run.json
+    as `lpbench run` builds them (seed_everything first, then the model: the same initial weights)."""
+    from lpbench import records
+    from lpbench.api import Budget, ModelConfig
+    from lpbench.context import seed_everything
+    from lpbench.plugins import get_plugins
+
+    plugins = get_plugins()
+    rec = records.read_record(folder)
+    cfg = rec["config"]
+    ds_cls = plugins.get("dataset", rec["dataset"])
+    model_cls = plugins.get("model", rec["model"])
+    seed_everything(rec["seed"])
+    data = ds_cls(cfg["data"])
+    train, test = data.load("train", seed=rec["seed"]), data.load("test", seed=rec["seed"])
+    model = model_cls(
+        ModelConfig(
+            hparams={**model_cls.defaults, **cfg["hparams"]},
+            architecture=cfg["architecture"],
+            latent_dim=cfg["latent_dim"],
+            data_kind=ds_cls.kind,
+            data_shape=tuple(ds_cls.shape),
+            num_classes=ds_cls.num_classes,
+        )
+    )
+    model.name = rec["model"]
+    budget = model.train_budget(Budget(**cfg["budget"]))
+    return model, train, test, budget, rec
+
+
+def probe_stats(model, probe_real, probe_z) -> dict:
+    """The critic on a fixed probe: saturation and spread of each tanh layer, output spread, and
+    D's mean probability on the real and the fake half."""
+    import torch
+
+    acts = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: acts.append(out)) for m in model.D if isinstance(m, torch.nn.Tanh)
+    ]
+    try:
+        with torch.no_grad():
+            x = torch.cat([probe_real, model.G(probe_z)])
+            out = model.D(x).flatten()
+    finally:
+        for h in hooks:
+            h.remove()
+    n = len(probe_real)
+    return {
+        "saturated": [round(float((a.abs() > 0.99).float().mean()), 4) for a in acts],
+        "spread": [round(float(a.std(dim=0).mean()), 5) for a in acts],
+        "out_spread": round(float(out.std()), 6),
+        "p_real": round(float(out[:n].sigmoid().mean()), 5),
+        "p_fake": round(float(out[n:].sigmoid().mean()), 5),
+    }
+
+
+def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUNS) -> dict:
+    import torch
+
+    from lpbench.context import RunContext
+
+    run, mask_critic, mask_generator = VARIANTS[variant]
+    model, train, test, budget, rec = build(runs / run / f"seed{seed}")
+    probe_g = torch.Generator().manual_seed(12345)  # the probe draws its own codes: it leaves training's RNG alone
+    probe_real = test.x[torch.randperm(len(test), generator=probe_g)[:1000]]
+    probe_z = model.base_prior(1000, probe_g)
+
+    k = model.hp["critic_steps"]
+    masked = model.train_latents  # the class's resampling (masked_gan: masked)
+    calls = {"n": 0}
+
+    def split_latents(m: int):
+        critic_call = calls["n"] % (k + 1) < k  # gan_step: k critic batches, then one generator batch
+        calls["n"] += 1
+        use_mask = mask_critic if critic_call else mask_generator
+        return masked(m) if use_mask else model.noise(m)
+
+    if model.train_resampling != "prior":
+        model.train_latents = split_latents
+
+    rows = []
+    step_fn = model.gan_step
+
+    def gan_step(*a, **kw):
+        out = step_fn(*a, **kw)
+        model._replay_step = getattr(model, "_replay_step", 0) + 1
+        if model._replay_step % every == 0 or model._replay_step == 1:
+            model.D.eval(), model.G.eval()
+            rows.append(
+                {
+                    "step": model._replay_step - 1,
+                    "d_loss": float(out[0].detach()),
+                    **probe_stats(model, probe_real, probe_z),
+                }
+            )
+            model.D.train(), model.G.train()
+        return out
+
+    model.gan_step = gan_step
+    ctx = RunContext(device="cpu", seed=rec["seed"], run_dir=None, total_steps=steps, log_every=10)
+    model.fit(train, budget, ctx)
+    recorded = {
+        row["step"]: row["d_loss"] for row in json.loads((runs / run / f"seed{seed}" / "curves.json").read_text())
+    }
+    replayed = {row["step"]: row["d_loss"] for row in ctx.curves}
+    common = sorted(set(recorded) & set(replayed))
+    faithful = variant in ("gan", "masked")  # the other two are not the recorded run
+    return {
+        "replays": f"{run} seed {seed}",
+        "mask_critic_fakes": mask_critic,
+        "mask_generator_codes": mask_generator,
+        "max_abs_d_loss_diff_vs_record": (
+            max(abs(recorded[s] - replayed[s]) for s in common) if faithful and common else None
+        ),
+        "last_d_loss_change_step": _last_change(ctx.curves),
+        "probe": rows,
+    }
+
+
+def _last_change(curves) -> int | None:
+    """The last logged step at which d_loss differs from the previous logged value."""
+    last = None
+    for a, b in zip(curves, curves[1:]):
+        if a["d_loss"] != b["d_loss"]:
+            last = b["step"]
+    return last
+
+
+def main(argv=None) -> int:
+    import torch
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--every", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--runs", default=str(RUNS), help="the table folder holding gan/ and masked_gan/ (default: the ns arm's)")
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--out", default=str(HERE / "critic_saturation.json"))
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    unknown = sorted(set(args.variants.split(",")) - set(VARIANTS))
+    if unknown:
+        print(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}", file=sys.stderr)
+        return 2
+    out = {"steps": args.steps, "every": args.every, "seed": args.seed, "variants": {}}
+    for v in args.variants.split(","):
+        out["variants"][v] = replay(v, args.steps, args.every, args.seed, Path(args.runs))
+        print(v, out["variants"][v]["probe"][-1], file=sys.stderr)
+    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
