@@ -32,7 +32,7 @@ def seeded(dataset) -> bool:
 
 
 # The digits table the claims read (dataset, budget): the published digits records' budget.
-DIGITS = ("digits", "cpu")
+DIGITS = ("digits", "paper")
 
 PAPER_EMD = {"gan": 0.3195, "masked_gan": 0.1328, "weighted_gan": 0.0891}  # masked/weighted paper §4.1
 
@@ -76,12 +76,12 @@ def _spread(rec):
 
 
 def code_spread(recs):
-    """Per model: the reversed codes' total variance and log-determinant over its runs (seed
-    order) — whether a PAG gap is the codes' scale or their shape."""
-    spreads = [sp for r in sorted(recs, key=lambda r: r["seed"]) if (sp := _spread(r))]
+    """Per model: the reversed codes' total variance and log-determinant over its runs (values in
+    seed order, `by_seed` keyed by seed) — whether a PAG gap is the codes' scale or their shape."""
+    spreads = [(r["seed"], sp) for r in sorted(recs, key=lambda r: r["seed"]) if (sp := _spread(r))]
     out = {}
     for key in ("total_variance", "log_det"):
-        v = [sp[key] for sp in spreads]
+        v = [sp[key] for _, sp in spreads]
         out[key] = (
             None
             if not v
@@ -90,6 +90,7 @@ def code_spread(recs):
                 "std": float(np.std(v, ddof=1)) if len(v) > 1 else None,
                 "seeds": len(v),
                 "values": v,
+                "by_seed": {str(s): sp[key] for s, sp in spreads},
             }
         )
     return out
@@ -269,6 +270,14 @@ def pag_tracks_quality(groups, dataset=DIGITS[0], budget=DIGITS[1], quality="fid
             for k in ("all_models", "gaussian_prior_models", "models", "verdict")
         }
     )
+    # what Eq. 2 ranks the fixed-Gaussian-prior models by: their reversed codes' total variance
+    scale = {m: code_spread(r)["total_variance"] for m, r in runs.items() if m in GAUSSIAN_PRIOR}
+    scale = {m: s["mean"] for m, s in scale.items() if s}
+    both = [m for m in scale if m in out["models"]]
+    out["codes_total_variance"] = {m: scale[m] for m in both}
+    out["pag_vs_codes_scale"] = (
+        _rank_correlation({m: (out["models"][m][VERDICT_CONVENTION], scale[m]) for m in both}) if both else None
+    )
     return out
 
 
@@ -306,6 +315,18 @@ def learned_prior_lowers_pag(groups):
             f"gan_{quality}": stat(runs.get("gan", []), quality),
             f"pgan_{quality}": stat(runs.get("pgan", []), quality),
             "codes": {m: code_spread(runs.get(m, [])) for m in ("gan", "pgan")},
+            "reversal_mse": {
+                m: {str(k): v for k, v in _by_seed(runs.get(m, []), "pag_reversal_mse").items()}
+                for m in ("gan", "pgan")
+            },
+            "pag_n_d": next(
+                (
+                    [int(r["metrics"]["pag_n"]), int(r["metrics"]["pag_d"])]
+                    for r in runs.get("gan", [])
+                    if "pag_n" in r.get("metrics", {})
+                ),
+                None,
+            ),
             "pag_tracks_codes_scale": _scale_rank(runs),
         }
     out["verdict"] = out["/".join(DIGITS)]["verdict"]  # the paper's image setting decides

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "## Published leaderboard", "## Install"
 
-DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --budget cpu --values fid,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
+DIGITS = "leaderboard --runs-dir leaderboard/runs --dataset digits --budget paper --values fid,is,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
 MNIST = "leaderboard --runs-dir leaderboard/runs --dataset mnist5k --budget cpu --values fid,is,kid,prd_precision,prd_recall,pag,pag_normalized --format md"
 EIGHT = "leaderboard --runs-dir leaderboard/runs --dataset eight_gaussians --budget paper --values emd,modes,hq,pag,pag_normalized --format md"
 
@@ -146,8 +146,9 @@ def study_pag() -> str:
     return (
         "With the faithful reversal, the secondary GAN trained to its convergence test and both "
         "conventions (studies/learned_prior_pag, [docs/models.md](docs/models.md#issue-15-experiments), "
-        "experiment (ii)), the same split: " + "; in ".join(["in " + arms[0], *arms[1:]]) + ". "
-        "Eq. 2's drop is the codes' scale: pgan's reversed codes are smaller and flatter than gan's, "
+        "experiment (ii); digits at the `cpu` budget, every test digit reversed for up to 1 000 steps): "
+        + "; in ".join(["in " + arms[0], *arms[1:]])
+        + ". There Eq. 2's drop is the codes' scale: every pgan seed's reversed codes are smaller and flatter than gan's, "
         "further from N(0, I), not closer — its generator's last steps are fitted to the codes its "
         "secondary GAN learned, which are themselves a little smaller than N(0, I)'s. "
         + (
@@ -159,6 +160,52 @@ def study_pag() -> str:
             f"they ended at a distance of {min(frechet):.2f}–{max(frechet):.2f}."
         )
     )
+
+
+def pag_quality_scale(p: dict, d: int) -> str:
+    """What Eq. 2 ranks the fixed-Gaussian-prior models by (claims.json: the Spearman ρ between
+    their mean pag and their reversed codes' mean total variance), and where the best FIDs sit."""
+    r, tv, models = p.get("pag_vs_codes_scale"), p.get("codes_total_variance") or {}, p["models"]
+    if not r or r["spearman_rho"] is None:
+        return ""
+    best = min(tv, key=lambda m: models[m]["fid"])
+    small = sorted(tv, key=tv.get)
+    return (
+        f"Eq. 2 orders these {r['n_models']} models as their reversed codes' mean total variance Σλ does "
+        f"(ρ = {r['spearman_rho']:.2f}): from {small[0]} ({tv[small[0]]:.2f}) to {small[-1]} ({tv[small[-1]]:.2f}; "
+        f"N(0, I): {d}), the best FID being {best}'s (Σλ = {tv[best]:.2f}); so here it tracks "
+        "sample quality through the codes' scale, and the normalized variant, which scores their closeness to "
+        "N(0, I), does not."
+    )
+
+
+def pag_scale(lp: dict) -> str:
+    """Why Eq. 2 decides as it does on a table: it ranks runs by their reversed codes' total
+    variance (claims.json: Spearman ρ and the codes' spread per seed, recovered from the records'
+    two PAG conventions); names the pgan seed whose codes are largest when it is above every gan
+    seed, with its reversal's fit."""
+    r, (n, d) = lp["pag_tracks_codes_scale"], lp["pag_n_d"]
+    tv = {m: lp["codes"][m]["total_variance"] for m in ("gan", "pgan")}
+    ld = {m: lp["codes"][m]["log_det"] for m in ("gan", "pgan")}
+    g, pg = tv["gan"]["by_seed"], tv["pgan"]["by_seed"]
+    below = sum(v < min(g.values()) for v in pg.values())
+    text = (
+        f"On this table Eq. 2 orders the {r['n_runs']} gan and pgan runs as their reversed codes' total variance "
+        f"Σλ does (Spearman ρ = {r['spearman_rho']:.2f}; at N = {n} it is ≈ N/2 · Σλ): pgan's codes have Σλ = "
+        f"{ms(tv['pgan'], 2)} against gan's {ms(tv['gan'], 2)} (N(0, I): {d}) and log-determinant "
+        f"{ms(ld['pgan'], 1)} against {ms(ld['gan'], 1)} (N(0, I): 0). {below} of {len(pg)} pgan seeds have "
+        f"smaller codes than every gan seed (Σλ {min(g.values()):.2f}–{max(g.values()):.2f})"
+    )
+    top = max(pg, key=pg.get)
+    if pg[top] > max(g.values()) and lp["verdict"] == "not significant":
+        mse = lp["reversal_mse"]["pgan"]
+        others = [v for s, v in mse.items() if s != top]
+        text += (
+            f"; seed {top}'s are the largest of all {r['n_runs']} runs (Σλ = {pg[top]:.2f}) and its reversal fits "
+            f"worst (mean squared error {mse[top]:.3f} against {min(others):.3f}–{max(others):.3f} for the other "
+            f"pgan seeds), which lifts pgan's Eq. 2 mean to gan's level"
+        )
+    return text + "."
 
 
 def study_aae() -> str:
@@ -178,7 +225,7 @@ def study_aae() -> str:
         )
     return (
         "On digits `paper` (studies/learned_prior_aae, [docs/models.md](docs/models.md#gans-and-learned-priors), "
-        '"Does the learned prior give better samples?"; the grid is filling): ' + "; ".join(parts) + ". "
+        '"Does the learned prior give better samples?"): ' + "; ".join(parts) + ". "
         "The paper trains its baseline with the condition too, which lpbench's aae cannot take, so the "
         "second comparison is the one in which the models differ by the learned prior alone."
     )
@@ -186,6 +233,10 @@ def study_aae() -> str:
 
 def render() -> str:
     """The section; run from the repository root (the printed commands use relative paths)."""
+    import claims
+
+    claims_digits = claims.DIGITS
+    digits_key = "/".join(claims_digits)
     c = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
     eight = rows(EIGHT)
     flow, glf = per_seed("vae_flow_prior"), per_seed("glf")
@@ -218,6 +269,11 @@ def render() -> str:
 
     dig = rows(DIGITS)
     fid = "fid [digits_cnn]"
+
+    def steps_d(m):
+        recs = claims.load(ROOT / "leaderboard" / "runs").get(claims_digits, {}).get(m, [])
+        return "/".join(str(n) for n in sorted({r["steps"] for r in recs}))
+
     models_d = {k: r for k, r in dig.items() if not k.startswith("ref:")}
     beaten_by_pca = sorted(k for k, r in models_d.items() if r[fid] > dig["ref:pca_gmm"][fid])
     beaten_by_gauss = sorted(k for k, r in models_d.items() if r[fid] > dig["ref:pixel_gaussian"][fid])
@@ -229,7 +285,7 @@ def render() -> str:
     e = c["masked_weighted_emd"]
     m = e["models"]
     g = c["glf_ordering"]
-    gd, ge, gm = g["digits/cpu"], g["eight_gaussians/paper"], g["mnist5k/cpu"]
+    gd, ge, gm = g[digits_key], g["eight_gaussians/paper"], g["mnist5k/cpu"]
     p = c["pag_tracks_quality"]
     a, gp = p["all_models"], p["gaussian_prior_models"]
     lp = c["learned_prior_lowers_pag"]
@@ -237,11 +293,11 @@ def render() -> str:
     pag_verdict = verdict(p["verdict"])
     if p["verdict"] == "not significant" and gp["spearman_rho"] > 0:
         pag_verdict += " (the right sign)"
-    lpd = lp["digits/cpu"]
+    lpd = lp[digits_key]
     pn = p["by_convention"]["pag_normalized"]
     gpn, an = pn["gaussian_prior_models"], pn["all_models"]
     lpdn, lpen = lpd["by_convention"]["pag_normalized"], lpe["by_convention"]["pag_normalized"]
-    aae = c["learned_prior_improves_samples"]["digits/cpu"]
+    aae = c["learned_prior_improves_samples"][digits_key]
     aae_is, aae_fid = aae["by_metric"]["is"], aae["by_metric"]["fid"]
 
     return f"""{START}
@@ -255,10 +311,10 @@ Each cell is the mean ± std over seeds with the 95 % t-interval of the mean in 
 (Student's t: with 3–5 seeds a bootstrap cannot reach its coverage). **rank** groups the models
 on the dataset's primary metric: rank 1 holds the best model and every model a Welch t-test
 cannot tell from it after Holm's correction over the models compared (α = 0.05); the rest are
-ranked the same way (`lpbench/stats.py`). The digits and eight-Gaussians model rows here have 3
-seeds (mnist5k's have 5), which leaves Welch's test about 2 degrees of freedom: a model whose seeds scatter widely cannot be told from the
-best, so rank 1 is wide. The published default is now 5 seeds (`leaderboard/reproduce.sh`);
-these model runs predate it and were not retrained. Rows marked **ref** are reference rows
+ranked the same way (`lpbench/stats.py`). The digits and mnist5k model rows have 5 seeds; the
+eight-Gaussians rows have 3 (they predate the 5-seed default and are replaced by issue 21's runs
+at the paper's scale), which leaves Welch's test about 2 degrees of freedom. At either count a
+model whose seeds scatter widely cannot be told from the best, so a rank-1 group can be wide. Rows marked **ref** are reference rows
 (`lpbench references`, 5 draws each, stored beside the runs under `references/`), scored by the
 same metric plugins on the same reference set and never ranked: **real_data**, held-out real
 samples, is each metric's floor at this sample size (FID and KID are biased at finite n;
@@ -274,13 +330,18 @@ and `leaderboard/report.html` is the report with every run's figures. Lower is b
 kid, emd, pag and pag_normalized; higher for prd precision/recall, modes and hq. **pag** is the
 PGAN paper's Eq. 2 (raw singular values: it grows with the number of reversed points N) and
 **pag_normalized** lpbench's size-normalized variant (issue 15 renamed them: the records'
-earlier `pag` is today's `pag_normalized`, their `pag_raw` today's `pag`). The published PAGs were
-computed before issue 15 — reversal by Adam, and σ = 1 also for the U(−1, 1)² prior of the
-eight-Gaussians GANs — and have not been recomputed.
+earlier `pag` is today's `pag_normalized`, their `pag_raw` today's `pag`). Digits' and mnist5k's
+PAGs reverse the test images with the PGAN paper's Algorithm 1 (plain gradient descent on
+½‖G(z) − x‖², η = 0.05; digits: all 360 for up to 1 000 steps, mnist5k: 128 for up to 300, the
+`cpu` cap) with σ from each model's own prior; the eight-Gaussians PAGs were computed before
+issue 15 — reversal by Adam, and σ = 1 also for the U(−1, 1)² prior of its GANs — and are not
+recomputed (that table is replaced last).
 
-**digits, `cpu` budget** (8×8 scikit-learn digits, 20 epochs, batch 128, the standardized
-InfoGAN conv nets, d = 10; scored on the 360 test images with the offline `digits_cnn`
-features). The `rae | gmm` row is the composite `rae_gmm`. The 360 test images are the whole
+**digits, `paper` budget** (8×8 scikit-learn digits, 1 437 train / 360 test; 300 epochs of batch
+256 — {steps_d("glf")} steps for glf, rae and the GANs, {steps_d("vae")} for the VAEs (the GLF paper doubles their
+epochs), {steps_d("wae_mmd")} for the WAEs (batch 100), {steps_d("two_stage_vae")} for two_stage_vae's two stages — with each
+paper's learning-rate schedule ([fidelity.md](docs/fidelity.md)); the standardized InfoGAN conv
+nets, d = 10; scored on the 360 test images with the offline `digits_cnn` features). The `rae | gmm` row is the composite `rae_gmm`. The 360 test images are the whole
 reference set, so real_data draws its held-out images from the train split there: it is the
 memorizer's procedure with another draw.
 
@@ -350,9 +411,9 @@ autoencoders](docs/models.md#autoencoders)). The learned code generators do not 
 <td><img src="leaderboard/runs/eight_gaussians/paper/glf/seed0/samples.png" width="240"><br>glf, seed 0</td>
 <td><img src="leaderboard/runs/eight_gaussians/paper/vae/seed0/samples.png" width="240"><br>vae, seed 0</td>
 </tr><tr>
-<td><img src="leaderboard/runs/digits/cpu/glf/seed0/samples.png" width="240"><br>glf, digits, seed 0</td>
-<td><img src="leaderboard/runs/digits/cpu/rae/seed0/priors/gmm/samples.png" width="240"><br>rae_gmm, digits, seed 0</td>
-<td><img src="leaderboard/runs/digits/cpu/vae/seed0/samples.png" width="240"><br>vae, digits, seed 0</td>
+<td><img src="leaderboard/runs/digits/paper/glf/seed0/samples.png" width="240"><br>glf, digits, seed 0</td>
+<td><img src="leaderboard/runs/digits/paper/rae/seed0/priors/gmm/samples.png" width="240"><br>rae_gmm, digits, seed 0</td>
+<td><img src="leaderboard/runs/digits/paper/vae/seed0/samples.png" width="240"><br>vae, digits, seed 0</td>
 </tr></table>
 
 ### Do the papers' claims hold here?
@@ -388,12 +449,14 @@ significant**. No model was tuned on its own: each dataset's settings are shared
 - **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g["verdict"])}
   ({tests_text(gd["tests"])}). Observed
   {" < ".join(gd["observed_order"])} (fid rae_gmm {ms(gd["fid"]["rae_gmm"])}, glf {ms(gd["fid"]["glf"])}, vae
-  {ms(gd["fid"]["vae"])}). rae_gmm beats vae significantly and glf is far ahead of vae in the mean, as in the paper, but
-  the paper's glf < rae_gmm is not borne out: the ex-post GMM is ahead of GLF's jointly trained
-  flow in the mean, not significantly. Our reading: on 8×8 digits with d = 10 a 10-component
-  full-covariance GMM fitted to convergence on the final codes is an excellent density model, while
-  GLF's flow chases codes that keep spreading (code std 2.1 → 2.6 between 20 and 60 epochs, seed 0)
-  without the paper's learning-rate decay; the budget (20 epochs) is far below the paper's. On
+  {ms(gd["fid"]["vae"])}). rae_gmm < vae: {gd["tests"][1]["verdict"]}, as in the paper; the paper's glf < rae_gmm:
+  {gd["tests"][0]["verdict"]}{" (reversed)" if gd["tests"][0]["verdict"] == "does not hold" else ""}. Measured why on
+  the same settings (studies/glf_ordering, [docs/models.md](docs/models.md#autoencoders), "Does
+  GLF's ordering hold?"): not the autoencoder — glf's and rae's decoder ceilings are level, and an
+  ex-post GMM on glf's codes scores as rae_gmm does — but the flow: on 1 437 training digits GLF's
+  flow (82 k parameters) fits its training codes better than the 10-component GMM (659) and
+  held-out codes far worse (NLL 16.4 against 37.9 nats; the GMM 20.7 against 21.0;
+  `studies/glf_ordering/overfit.py`). On
   mnist5k — real 28×28 digits with the paper's architecture, d = 20 and FID, 5 seeds each — the
   means order {" < ".join(gm["observed_order"])} (fid rae_gmm {ms(gm["fid"]["rae_gmm"], 2)}, glf
   {ms(gm["fid"]["glf"], 2)}, vae {ms(gm["fid"]["vae"], 2)}): {verdict(gm["verdict"])} ({tests_text(gm["tests"], 2)});
@@ -413,48 +476,39 @@ significant**. No model was tuned on its own: each dataset's settings are shared
   {gp["spearman_rho"]:.2f} ({p_text(gp["p_value"])}) over the {gp["n_models"]} models that sample from a fixed
   Gaussian prior, and {a["spearman_rho"]:.2f} ({p_text(a["p_value"])}) over all {a["n_models"]}. With the
   size-normalized `pag_normalized`: {gpn["spearman_rho"]:.2f} ({p_text(gpn["p_value"])}) and
-  {an["spearman_rho"]:.2f} ({p_text(an["p_value"])}), {verdict(pn["verdict"])}. With so few models neither
-  convention gives a significant correlation, and across all models PAG mostly measures how
-  non-Gaussian a model's codes are: glf and vae_flow_prior (flow priors) have the highest
-  normalized PAG (≈ 16 and 28) with good FID, because PAG compares the reversed codes with
-  N(0, I), which is not the distribution they sample from. PAG is a statement about
-  fixed-Gaussian-prior GANs, as the paper uses it.
+  {an["spearman_rho"]:.2f} ({p_text(an["p_value"])}), {verdict(pn["verdict"])}. {pag_quality_scale(p, lpd["pag_n_d"][1])} Across all models PAG mostly
+  measures how non-Gaussian a model's codes are: glf and vae_flow_prior (flow priors) have the
+  highest normalized PAG ({dig["glf"]["pag_normalized"]:.0f} and {dig["vae_flow_prior"]["pag_normalized"]:.0f}) with among the best FIDs, because
+  PAG compares the reversed codes with N(0, I), which is not the distribution they sample from.
+  PAG is a statement about fixed-Gaussian-prior models, as the paper uses it; with
+  {gp["n_models"]} such models the correlation rests on few points.
 - **The learned prior lowers PAG (PGAN paper §4.4)** — {verdict(lpd["verdict"])} on digits under the
   paper's Eq. 2 ({tests_text(lpd["tests"], 1)}): pgan's `pag` is {ms(lpd["pgan"], 1)} against its
-  own gan's {ms(lpd["gan"], 1)}. Under the size-normalized convention the verdict flips:
+  own gan's {ms(lpd["gan"], 1)}; the PAG of the prior pgan actually samples (`pag_learned`, reversed
+  through G∘h into z′) is {ms(lpd["pgan_learned"]["pag"], 1)}. Under the size-normalized convention:
   {verdict(lpdn["verdict"])} ({tests_text(lpdn["tests"])}; pgan {ms(lpdn["pgan"])} against gan
-  {ms(lpdn["gan"])}), and pgan's FID is worse too. Which to believe: at N = 360 reversed test
-  images Eq. 2's ½Σ(sᵢ²/σ² − 1 − ln sᵢ²/σ²) is dominated by ½Σsᵢ², the overall scale of the
-  codes, so "lower" there mostly says pgan's reversed codes are smaller; the normalized variant
-  compares their spread with N(0, I) and says they agree less. The paper's own PAG drop may be the
-  same scale effect. On eight Gaussians neither convention separates them: `pag` pgan
-  {ms(lpe["pgan"], 1)} against gan {ms(lpe["gan"], 1)}, {verdict(lpe["verdict"])} ({tests_text(lpe["tests"], 1)});
-  `pag_normalized` {ms(lpen["pgan"])} against {ms(lpen["gan"])}, {verdict(lpen["verdict"])}; and pgan's EMD is worse in
-  the mean ({ms(lpe["pgan_emd"])} against {ms(m["gan"]["emd"])}). These records predate issue 15's faithful
-  reversal (their pgan reversed with a per-pixel mean loss, a 32× smaller step than Algorithm 1's
-  on digits, leaving the codes at 0.15–0.66 of the prior's scale), σ from the prior (their
-  eight-Gaussians PAGs use σ = 1 for a U(−1, 1)² prior, an offset of 0.43 in `pag_normalized`) and
-  the PAG of the prior pgan samples (`pag_learned`, through G∘h); the secondary 4-layer code GAN
-  also collapses at this budget: the codes h(z′) it produces spread along about two directions
-  (principal standard deviations, seed 0: 0.45, 0.24, then ≤ 0.10) against all ten of the
-  reversed training codes (0.62 … 0.15), after 280 steps (20 epochs of 1437 codes, the budget's
-  `aux_epochs`). {study_pag()}
+  {ms(lpdn["gan"])}). pgan's FID is {ms(lpd["pgan_fid"])} against gan's {ms(lpd["gan_fid"])}. The two conventions
+  answer different questions: at N = 360 reversed test images Eq. 2's ½Σ(sᵢ²/σ² − 1 − ln sᵢ²/σ²)
+  is dominated by ½Σsᵢ², the overall scale of the codes, while the normalized variant compares
+  their spread with N(0, I). {pag_scale(lpd)} {study_pag()} On eight Gaussians (the radius-2 records, replaced
+  last) neither convention separates them: `pag` pgan {ms(lpe["pgan"], 1)} against gan {ms(lpe["gan"], 1)},
+  {verdict(lpe["verdict"])} ({tests_text(lpe["tests"], 1)}); `pag_normalized` {ms(lpen["pgan"])} against
+  {ms(lpen["gan"])}, {verdict(lpen["verdict"])}; pgan's EMD is worse in the mean ({ms(lpe["pgan_emd"])} against
+  {ms(m["gan"]["emd"])}). Those records predate issue 15's reversal and σ (Adam reversal; σ = 1 for a
+  U(−1, 1)² prior, an offset of 0.43 in `pag_normalized`).
 - **The learned prior gives better samples than the fixed prior (AAE paper §3)** — the paper
   reports aae_learned_prior's inception score above the same AAE's with a fixed prior:
   {verdict(aae_is["verdict"])} on digits ({tests_text(aae_is["tests"])}; IS [digits_cnn]
   aae_learned_prior {ms(aae_is["aae_learned_prior"])} against aae {ms(aae_is["aae"])}); by FID
   {verdict(aae_fid["verdict"])} ({ms(aae_fid["aae_learned_prior"])} against {ms(aae_fid["aae"])};
-  {tests_text(aae_fid["tests"])}). These records predate two corrections: issue 15 added the
-  paper's InfoGAN mutual-information term (unsupervised, a 10-way categorical code), and their code
-  generator was a plain MLP at PyTorch's default initialization, which maps N(0, I) to codes of
-  total variance 0.03 (N(0, I): 10), a near point mass. Traced on a digits `paper` run with the
-  same start: the latent discriminator separated those codes from the encoder's within 100 steps
-  and the decoder learned to draw from that small region, about one image per category
-  ([docs/models.md](docs/models.md#gans-and-learned-priors), "The code generator's start"). The
-  code generator now starts as the identity (z + f(z), f's output layer zero), so that at step 0
-  aae_learned_prior samples exactly aae's prior and the comparison isolates the learned prior, as
-  the paper's does; the republished digits `paper`
-  records (issue 21) test the claim with both corrections. {study_aae()}
+  {tests_text(aae_fid["tests"])}). aae_learned_prior trains as the paper does, with its InfoGAN
+  mutual-information term (unsupervised, a 10-way categorical code), and its code generator starts
+  as the identity (z + f(z, s), f's output layer zero), so that at step 0 it samples exactly aae's
+  prior and the comparison isolates the learned prior, as the paper's does (a plain MLP at
+  PyTorch's default initialization mapped N(0, I) to a near point mass, which the latent
+  discriminator separated from the encoder's codes within 100 steps:
+  [docs/models.md](docs/models.md#gans-and-learned-priors), "The code generator's start").
+  {study_aae()}
 
 """
 

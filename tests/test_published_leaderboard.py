@@ -86,7 +86,7 @@ def test_every_claim_verdict_carries_its_statistics():
     # eight Gaussians' seed draws the data both runs share: paired; digits' does not: Welch
     emd = claims["masked_weighted_emd"]["tests"]
     assert all(t["test"].startswith("paired") for t in emd)
-    assert all(t["test"] == "Welch t-test" for t in claims["glf_ordering"]["digits/cpu"]["tests"])
+    assert all(t["test"] == "Welch t-test" for t in claims["glf_ordering"]["digits/paper"]["tests"])
     pag = claims["pag_tracks_quality"]["gaussian_prior_models"]
     assert pag["test"].startswith("Spearman") and pag["p_value"] is not None
     readme = (ROOT / "README.md").read_text()
