@@ -115,9 +115,13 @@ def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp
     out = json.loads(out_file.read_text())["variants"]
     for v in ("gan", "masked"):
         assert out[v]["max_abs_d_loss_diff_vs_record"] == 0.0
+        # the replay stops where the smoke run stopped, so the run's saved generator is the replay's
+        assert out[v]["recorded_steps"] == 40 and out[v]["fakes_moved_after_replay"] < 1e-6
+    assert out["masked_critic"]["fakes_moved_after_replay"] is None  # not a recorded run
     rows = {v: out[v]["probe"] for v in out}
     assert [r["step"] for r in rows["masked"]] == [0, 9, 19, 29, 39]
     assert all(len(r["saturated"]) == 3 and len(r["spread"]) == 3 for r in rows["masked"])  # Table 1: three tanh layers
+    assert rows["masked"][0]["fakes_moved"] is None and all(r["fakes_moved"] > 0 for r in rows["masked"][1:])
     last = {v: rows[v][-1]["d_loss"] for v in rows}
     assert len(set(last.values())) == 4  # four different trainings
     assert study.main(["--variants", "masked,nope", "--runs", str(table), "--out", str(out_file)]) == 2

@@ -15,7 +15,9 @@ step by step) and trains it for --steps generator steps in four variants:
 Every --every steps, on a fixed probe (1 000 test points and 1 000 fakes of fixed plain-prior
 codes): per tanh layer of D the fraction of activations beyond |0.99| and the units' mean spread
 (standard deviation across the probe); D's output spread; D's mean probability on real and fake
-probe points. Writes critic_saturation.json beside this file.
+probe points; and how far the generator moved the probe's fakes since the previous row (mean
+distance), and, where the run's weights are here, how far the rest of the run moved them from the
+replay's last step. Writes critic_saturation.json beside this file.
 
     python studies/masked_weighted_emd/critic_saturation.py [--steps 1500] [--every 50]
 
@@ -123,17 +125,25 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
 
     rows = []
     step_fn = model.gan_step
+    last_fakes = {}
 
     def gan_step(*a, **kw):
         out = step_fn(*a, **kw)
         model._replay_step = getattr(model, "_replay_step", 0) + 1
         if model._replay_step % every == 0 or model._replay_step == 1:
             model.D.eval(), model.G.eval()
+            with torch.no_grad():
+                fakes = model.G(probe_z)
+            # how far the generator moved the probe's fakes since the last row: a constant critic
+            # passes it no gradient, but Adam rescales whatever gradient is left
+            moved = float((fakes - last_fakes["x"]).norm(dim=1).mean()) if last_fakes else None
+            last_fakes["x"] = fakes
             rows.append(
                 {
                     "step": model._replay_step - 1,
                     "d_loss": float(out[0].detach()),
                     **probe_stats(model, probe_real, probe_z),
+                    "fakes_moved": None if moved is None else round(moved, 6),
                 }
             )
             model.D.train(), model.G.train()
@@ -148,6 +158,15 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
     replayed = {row["step"]: row["d_loss"] for row in ctx.curves}
     common = sorted(set(recorded) & set(replayed))
     faithful = variant in ("gan", "masked")  # the other two are not the recorded run
+    to_final = None
+    if faithful and (runs / run / f"seed{seed}" / "model.pt").exists():
+        # how far the rest of the run (to its last step) moved the probe's fakes from the replay's
+        from lpbench.runner import load_model
+
+        final, _ = load_model(runs / run / f"seed{seed}")
+        final.G.eval(), model.G.eval()
+        with torch.no_grad():
+            to_final = round(float((final.G(probe_z) - model.G(probe_z)).norm(dim=1).mean()), 6)
     return {
         "replays": f"{run} seed {seed}",
         "mask_critic_fakes": mask_critic,
@@ -156,6 +175,8 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
             max(abs(recorded[s] - replayed[s]) for s in common) if faithful and common else None
         ),
         "last_d_loss_change_step": _last_change(ctx.curves),
+        "fakes_moved_after_replay": to_final,
+        "recorded_steps": rec.get("steps"),
         "probe": rows,
     }
 
@@ -176,7 +197,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--every", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--runs", default=str(RUNS), help="the table folder holding gan/ and masked_gan/ (default: the ns arm's)")
+    ap.add_argument(
+        "--runs", default=str(RUNS), help="the table folder holding gan/ and masked_gan/ (default: the ns arm's)"
+    )
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", default=str(HERE / "critic_saturation.json"))
     args = ap.parse_args(argv)
