@@ -122,6 +122,7 @@ def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp
     assert [r["step"] for r in rows["masked"]] == [0, 9, 19, 29, 39]
     assert all(len(r["saturated"]) == 3 and len(r["spread"]) == 3 for r in rows["masked"])  # Table 1: three tanh layers
     assert rows["masked"][0]["fakes_moved"] is None and all(r["fakes_moved"] > 0 for r in rows["masked"][1:])
+    assert all(r["critic_grad_masked"] > 0 and r["critic_grad_plain"] > 0 for r in rows["gan"])
     last = {v: rows[v][-1]["d_loss"] for v in rows}
     assert len(set(last.values())) == 4  # four different trainings
     assert study.main(["--variants", "masked,nope", "--runs", str(table), "--out", str(out_file)]) == 2

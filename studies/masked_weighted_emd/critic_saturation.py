@@ -15,7 +15,8 @@ step by step) and trains it for --steps generator steps in four variants:
 Every --every steps, on a fixed probe (1 000 test points and 1 000 fakes of fixed plain-prior
 codes): per tanh layer of D the fraction of activations beyond |0.99| and the units' mean spread
 (standard deviation across the probe); D's output spread; D's mean probability on real and fake
-probe points; and how far the generator moved the probe's fakes since the previous row (mean
+probe points; the norm of the critic's loss gradient against a masked and against a plain batch of
+probe fakes (critic_gradients); and how far the generator moved the probe's fakes since the previous row (mean
 distance), and, where the run's weights are here, how far the rest of the run moved them from the
 replay's last step. Writes critic_saturation.json beside this file.
 
@@ -99,6 +100,25 @@ def probe_stats(model, probe_real, probe_z) -> dict:
     }
 
 
+def critic_gradients(model, probe_real, probe_z, rate: float = 0.5) -> dict:
+    """The norm of the critic's loss gradient (over D's parameters) on 500 real probe points against
+    500 fakes of probe codes: the top `rate` of the 1 000 probe codes by D(G(z)) — the masked batch
+    the critic trains on — or the first 500 (a plain batch). Nothing is updated."""
+    import torch
+
+    n = len(probe_real) // 2
+    s = model.scores(probe_z)
+    top = probe_z[torch.argsort(s, descending=True)[: int(rate * len(probe_z))]][:n]
+    params = [q for q in model.D.parameters() if q.requires_grad]
+    out = {}
+    for name, z in (("masked", top), ("plain", probe_z[:n])):
+        with torch.enable_grad():
+            loss = model.d_loss(probe_real[:n], model.G(z).detach())
+            grads = torch.autograd.grad(loss, params)
+        out[f"critic_grad_{name}"] = round(float(torch.sqrt(sum((g * g).sum() for g in grads))), 8)
+    return out
+
+
 def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUNS) -> dict:
     import torch
 
@@ -143,6 +163,7 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
                     "step": model._replay_step - 1,
                     "d_loss": float(out[0].detach()),
                     **probe_stats(model, probe_real, probe_z),
+                    **critic_gradients(model, probe_real, probe_z, model.hp["rate"]),
                     "fakes_moved": None if moved is None else round(moved, 6),
                 }
             )
