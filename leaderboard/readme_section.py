@@ -9,6 +9,7 @@ measured on.
     python leaderboard/readme_section.py --check   # exit 1 if README.md's section differs
 """
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -51,20 +52,24 @@ def rows(args: str) -> dict:
     return out
 
 
-def per_seed(model: str) -> list[dict]:
-    """A model's metrics on eight Gaussians (paper budget), one dict per seed in seed order."""
+@functools.cache
+def published_runs() -> dict:
+    """{(dataset, budget): {label: [record, ...]}} of the published runs, read once per render."""
     import claims  # beside this file: the same record loading the claims use
 
-    recs = claims.load(ROOT / "leaderboard" / "runs").get(("eight_gaussians", "paper"), {}).get(model, [])
+    return claims.load(ROOT / "leaderboard" / "runs")
+
+
+def per_seed(model: str) -> list[dict]:
+    """A model's metrics on eight Gaussians (paper budget), one dict per seed in seed order."""
+    recs = published_runs().get(("eight_gaussians", "paper"), {}).get(model, [])
     return [r["metrics"] for r in sorted(recs, key=lambda r: r["seed"])]
 
 
 def prior_axis(dataset: str, budget: str, model: str) -> dict:
     """A model's decoder ceiling FID, its samples' gap to it (FID) and its training steps, over
     its seeds, from the run records (the prior axis: rae_gmm's are its gmm-prior records)."""
-    import claims
-
-    recs = claims.load(ROOT / "leaderboard" / "runs").get((dataset, budget), {}).get(model, [])
+    recs = published_runs().get((dataset, budget), {}).get(model, [])
     lacking = sorted(r["seed"] for r in recs if "ceiling" not in r or "gap" not in r)
     if not recs or lacking:
         raise SystemExit(
@@ -235,6 +240,8 @@ def render() -> str:
     """The section; run from the repository root (the printed commands use relative paths)."""
     import claims
 
+    published_runs.cache_clear()  # a render reads the records as they are now
+
     claims_digits = claims.DIGITS
     digits_key = "/".join(claims_digits)
     c = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
@@ -271,7 +278,7 @@ def render() -> str:
     fid = "fid [digits_cnn]"
 
     def steps_d(m):
-        recs = claims.load(ROOT / "leaderboard" / "runs").get(claims_digits, {}).get(m, [])
+        recs = published_runs().get(claims_digits, {}).get(m, [])
         return "/".join(str(n) for n in sorted({r["steps"] for r in recs}))
 
     models_d = {k: r for k, r in dig.items() if not k.startswith("ref:")}
