@@ -132,7 +132,7 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
 
     k = model.hp["critic_steps"]
     masked = model.train_latents  # the class's resampling (masked_gan: masked)
-    calls = {"n": 0}
+    calls = {"n": 0, "steps": 0}  # train_latents calls, generator steps done
 
     def split_latents(m: int):
         critic_call = calls["n"] % (k + 1) < k  # gan_step: k critic batches, then one generator batch
@@ -149,8 +149,9 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
 
     def gan_step(*a, **kw):
         out = step_fn(*a, **kw)
-        model._replay_step = getattr(model, "_replay_step", 0) + 1
-        if model._replay_step % every == 0 or model._replay_step == 1:
+        calls["steps"] += 1
+        done = calls["steps"]
+        if done % every == 0 or done == 1:
             model.D.eval(), model.G.eval()
             with torch.no_grad():
                 fakes = model.G(probe_z)
@@ -160,7 +161,7 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
             last_fakes["x"] = fakes
             rows.append(
                 {
-                    "step": model._replay_step - 1,
+                    "step": done - 1,
                     "d_loss": float(out[0].detach()),
                     **probe_stats(model, probe_real, probe_z),
                     **critic_gradients(model, probe_real, probe_z, model.hp["rate"]),
