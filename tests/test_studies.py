@@ -111,7 +111,8 @@ def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp
     spec.loader.exec_module(study)
     out_file = tmp_path / "cs.json"
     table = runs / "eight_gaussians" / "smoke"
-    assert study.main(["--steps", "40", "--every", "10", "--runs", str(table), "--out", str(out_file)]) == 0
+    args = ["--steps", "40", "--every", "10", "--release", "20", "--runs", str(table), "--out", str(out_file)]
+    assert study.main(args) == 0
     out = json.loads(out_file.read_text())["variants"]
     for v in ("gan", "masked"):
         assert out[v]["max_abs_d_loss_diff_vs_record"] == 0.0
@@ -124,5 +125,8 @@ def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp
     assert rows["masked"][0]["fakes_moved"] is None and all(r["fakes_moved"] > 0 for r in rows["masked"][1:])
     assert all(r["critic_grad_masked"] > 0 and r["critic_grad_plain"] > 0 for r in rows["gan"])
     last = {v: rows[v][-1]["d_loss"] for v in rows}
-    assert len(set(last.values())) == 4  # four different trainings
+    assert len(set(last.values())) == 5  # five different trainings
+    # masked_released is masked_gan's training until --release, its critic's fakes plain after it
+    before = [r for r in rows["masked_released"] if r["step"] < 20]
+    assert before == rows["masked"][: len(before)] and rows["masked_released"][-1] != rows["masked"][-1]
     assert study.main(["--variants", "masked,nope", "--runs", str(table), "--out", str(out_file)]) == 2

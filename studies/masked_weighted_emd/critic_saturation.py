@@ -5,12 +5,14 @@ places it acts — the critic's fake batches and the generator's batches.
 masked_gan `ns` seed 0 ended with a constant critic (s = 0.4985 on every point; its second and
 third tanh layers saturated), gan's did not. The replay rebuilds a run from its run.json (same
 seed, settings, data and batches: the replayed d_loss is compared with the record's curves.json
-step by step) and trains it for --steps generator steps in four variants:
+step by step) and trains it for --steps generator steps in five variants:
 
   gan               — the plain prior for both networks (gan's run);
   masked            — masked_gan as it ran: the top `rate` of the pre-sample by D(G(z)) for both;
   masked_critic     — the masked batches only in the critic's steps, the generator's plain;
-  masked_generator  — the masked batches only in the generator's step, the critic's plain.
+  masked_generator  — the masked batches only in the generator's step, the critic's plain;
+  masked_released   — masked_gan as it ran until step --release (300: its critic constant by then),
+                      the critic's fakes plain from there: whether the dead critic revives.
 
 Every --every steps, on a fixed probe (1 000 test points and 1 000 fakes of fixed plain-prior
 codes): per tanh layer of D the fraction of activations beyond |0.99| and the units' mean spread
@@ -35,11 +37,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RUNS = HERE / "ns" / "runs" / "eight_gaussians" / "paper"
-VARIANTS = {  # variant: (the run it replays, mask the critic's fakes, mask the generator's codes)
-    "gan": ("gan", False, False),
-    "masked": ("masked_gan", True, True),
-    "masked_critic": ("masked_gan", True, False),
-    "masked_generator": ("masked_gan", False, True),
+RELEASE = 300  # --release's default: masked_gan's critic is constant by then (logit spread 0.017 on the probe)
+# variant: (the run it replays, mask the critic's fakes, mask the generator's codes, the critic's
+# fakes plain again from generator step --release on)
+VARIANTS = {
+    "gan": ("gan", False, False, False),
+    "masked": ("masked_gan", True, True, False),
+    "masked_critic": ("masked_gan", True, False, False),
+    "masked_generator": ("masked_gan", False, True, False),
+    "masked_released": ("masked_gan", True, True, True),
 }
 
 
@@ -119,12 +125,12 @@ def critic_gradients(model, probe_real, probe_z, rate: float = 0.5) -> dict:
     return out
 
 
-def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUNS) -> dict:
+def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUNS, release_at: int = RELEASE) -> dict:
     import torch
 
     from lpbench.context import RunContext
 
-    run, mask_critic, mask_generator = VARIANTS[variant]
+    run, mask_critic, mask_generator, release = VARIANTS[variant]
     model, train, test, budget, rec = build(runs / run / f"seed{seed}")
     probe_g = torch.Generator().manual_seed(12345)  # the probe draws its own codes: it leaves training's RNG alone
     probe_real = test.x[torch.randperm(len(test), generator=probe_g)[:1000]]
@@ -137,7 +143,8 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
     def split_latents(m: int):
         critic_call = calls["n"] % (k + 1) < k  # gan_step: k critic batches, then one generator batch
         calls["n"] += 1
-        use_mask = mask_critic if critic_call else mask_generator
+        released = release and calls["steps"] >= release_at
+        use_mask = (mask_critic and not released) if critic_call else mask_generator
         return masked(m) if use_mask else model.noise(m)
 
     if model.train_resampling != "prior":
@@ -179,7 +186,7 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
     }
     replayed = {row["step"]: row["d_loss"] for row in ctx.curves}
     common = sorted(set(recorded) & set(replayed))
-    faithful = variant in ("gan", "masked")  # the other two are not the recorded run
+    faithful = variant in ("gan", "masked")  # the others are not the recorded run
     to_final = None
     if faithful and (runs / run / f"seed{seed}" / "model.pt").exists():
         # how far the rest of the run (to its last step) moved the probe's fakes from the replay's
@@ -220,6 +227,9 @@ def main(argv=None) -> int:
     ap.add_argument("--every", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
+        "--release", type=int, default=RELEASE, help="masked_released: the step its critic's fakes turn plain"
+    )
+    ap.add_argument(
         "--runs", default=str(RUNS), help="the table folder holding gan/ and masked_gan/ (default: the ns arm's)"
     )
     ap.add_argument("--variants", default=",".join(VARIANTS))
@@ -230,9 +240,9 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}", file=sys.stderr)
         return 2
-    out = {"steps": args.steps, "every": args.every, "seed": args.seed, "variants": {}}
+    out = {"steps": args.steps, "every": args.every, "seed": args.seed, "release": args.release, "variants": {}}
     for v in args.variants.split(","):
-        out["variants"][v] = replay(v, args.steps, args.every, args.seed, Path(args.runs))
+        out["variants"][v] = replay(v, args.steps, args.every, args.seed, Path(args.runs), args.release)
         print(v, out["variants"][v]["probe"][-1], file=sys.stderr)
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     return 0
