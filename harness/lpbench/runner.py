@@ -408,14 +408,13 @@ def _save_model(model, folder: Path) -> None:
     store.atomic_write_torch(folder / MODEL_FILE, state, what="model weights file")
 
 
-def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
-    """Rebuild a trained model from its run folder (for sampling and figures)."""
+def model_from_record(rec: dict, folder, plugins: Plugins | None = None):
+    """The untrained model a run record describes (its hyperparameters, architecture and latent
+    size; a run recorded before a hyperparameter existed gets the behaviour it had), built as
+    `lpbench run` builds it: seed the RNGs first for its initial weights."""
     from .api import ModelConfig
 
     plugins = plugins or get_plugins()
-    rec = records.read_record(folder)
-    if rec is None:
-        raise LpbenchError(f"{folder} holds no run.json")
     cfg = records.config_of(rec, folder, "hparams", "architecture", "latent_dim")
     ds_cls = plugins.get("dataset", rec["dataset"])
     model_cls = plugins.get("model", rec["model"])
@@ -431,6 +430,16 @@ def load_model(folder, registry: Registry | None = None, plugins: Plugins | None
         num_classes=ds_cls.num_classes,
     )
     model = model_cls(config)
+    model.name = rec["model"]
+    return model
+
+
+def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
+    """Rebuild a trained model from its run folder (for sampling and figures)."""
+    rec = records.read_record(folder)
+    if rec is None:
+        raise LpbenchError(f"{folder} holds no run.json")
+    model = model_from_record(rec, folder, plugins)
     path = Path(folder) / MODEL_FILE
     state = store.read_torch(path, what="model weights file", missing_ok=True)
     if state is None:

@@ -53,30 +53,18 @@ def build(folder: Path):
     """The model, its training data, budget and test split, rebuilt from a run folder's run.json
     as `lpbench run` builds them (seed_everything first, then the model: the same initial weights)."""
     from lpbench import records
-    from lpbench.api import Budget, ModelConfig
+    from lpbench.api import Budget
     from lpbench.context import seed_everything
     from lpbench.plugins import get_plugins
+    from lpbench.runner import model_from_record
 
     plugins = get_plugins()
     rec = records.read_record(folder)
-    cfg = rec["config"]
-    ds_cls = plugins.get("dataset", rec["dataset"])
-    model_cls = plugins.get("model", rec["model"])
     seed_everything(rec["seed"])
-    data = ds_cls(cfg["data"])
+    data = plugins.get("dataset", rec["dataset"])(rec["config"]["data"])
     train, test = data.load("train", seed=rec["seed"]), data.load("test", seed=rec["seed"])
-    model = model_cls(
-        ModelConfig(
-            hparams={**model_cls.defaults, **cfg["hparams"]},
-            architecture=cfg["architecture"],
-            latent_dim=cfg["latent_dim"],
-            data_kind=ds_cls.kind,
-            data_shape=tuple(ds_cls.shape),
-            num_classes=ds_cls.num_classes,
-        )
-    )
-    model.name = rec["model"]
-    budget = model.train_budget(Budget(**cfg["budget"]))
+    model = model_from_record(rec, folder, plugins)
+    budget = model.train_budget(Budget(**rec["config"]["budget"]))
     return model, train, test, budget, rec
 
 
