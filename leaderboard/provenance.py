@@ -21,18 +21,10 @@ LIBRARIES = ("lpbench", "torch", "torchvision", "numpy", "scipy", "scikit-learn"
 
 
 def machine() -> dict:
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
-    )
+    import os
+
+    from lpbench.bookkeeping import cpu_name
+
     mem = (
         next(
             (
@@ -45,9 +37,7 @@ def machine() -> dict:
         if Path("/proc/meminfo").exists()
         else None
     )
-    import os
-
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "gpu": None, "platform": platform.platform()}
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "memory_gib": mem, "gpu": None, "platform": platform.platform()}
 
 
 def versions() -> dict:
@@ -72,7 +62,10 @@ def groups(runs_dir) -> dict:
         end = max(datetime.fromisoformat(r["finished_at"]) for r in recs if r.get("finished_at"))
         envs = {
             json.dumps(
-                {k: r["environment"].get(k) for k in ("lpbench", "torch", "python", "platform", "device")},
+                {
+                    k: r["environment"].get(k)
+                    for k in ("lpbench", "torch", "python", "platform", "cpu", "cpu_capability", "device")
+                },
                 sort_keys=True,
             )
             for r in recs

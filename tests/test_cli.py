@@ -81,7 +81,8 @@ def test_run_records_everything_and_skips_on_rerun(cli, tmp_path):
     assert rec["config"]["hparams"]["likelihood"] == "gaussian"
     assert rec["config"]["architecture"]["name"] == "mlp_2d"
     assert rec["config"]["budget"]["batch_size"] == 500
-    assert {"lpbench", "torch", "python", "device", "plugins"} <= set(rec["environment"])
+    assert {"lpbench", "torch", "python", "device", "plugins", "cpu", "cpu_capability"} <= set(rec["environment"])
+    assert rec["environment"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
     for artifact in ("samples.png", "model.pt", "curves.json"):
         assert (folder / artifact).exists()
     assert (runs / "leaderboard" / "eight_gaussians" / "smoke.md").exists()

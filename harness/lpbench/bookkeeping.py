@@ -31,8 +31,22 @@ def describe(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+def cpu_name() -> str:
+    """The processor's model name (/proc/cpuinfo on Linux; what the platform reports elsewhere)."""
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        for line in info.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
 def environment(device: str, plugins) -> dict:
-    """What a result depends on besides its configuration: versions, platform, device, plugins."""
+    """What a result depends on besides its configuration: versions, platform, device, plugins,
+    and the CPU with the kernel set torch dispatches to on it (AVX2, AVX512 …): the same seed and
+    thread count give the same numbers bit for bit on the same kinds, and float-rounding
+    differences on others, which a GAN's training amplifies (a replay of an eight-Gaussians run
+    on another machine, docs/models.md)."""
     import torch
 
     from . import __version__
@@ -42,6 +56,8 @@ def environment(device: str, plugins) -> dict:
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "device": device,
         "cuda": torch.version.cuda if device.startswith("cuda") else None,
         "plugins": plugins.versions(),
