@@ -130,3 +130,46 @@ def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp
     before = [r for r in rows["masked_released"] if r["step"] < 20]
     assert before == rows["masked"][: len(before)] and rows["masked_released"][-1] != rows["masked"][-1]
     assert study.main(["--variants", "masked,nope", "--runs", str(table), "--out", str(out_file)]) == 2
+
+
+def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli, tmp_path):
+    """critic_saturation.critic_gradients: for D = w·h + b and the ns loss, w·∇_w L equals
+    −E_real σ(−D)(D − b) + E_fakes σ(D)(D − b) — computed here from D's outputs alone, without
+    autograd — so the reported cosine must have its sign, for the masked and the plain batch; and
+    the batches' mean probabilities are D's on the top half and on the first half of the codes."""
+    import importlib.util
+
+    import torch
+
+    runs = tmp_path / "runs"
+    res = cli(
+        *("run", "--models", "masked_gan", "--dataset", "eight_gaussians", "--budget", "smoke"),
+        *("--set", "*.loss=ns", "--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
+        *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
+    )
+    assert res.exit_code == 0, res.output
+    spec = importlib.util.spec_from_file_location(
+        "critic_saturation", ROOT / "studies/masked_weighted_emd/critic_saturation.py"
+    )
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    model, _, test, _, _ = study.build(runs / "eight_gaussians/smoke/masked_gan/seed0")
+    model.G.eval(), model.D.eval()
+    g = torch.Generator().manual_seed(3)
+    real = test.x[torch.randperm(len(test), generator=g)[:1000]]
+    z = model.base_prior(1000, g)
+    out = study.critic_gradients(model, real, z, rate=0.5)
+    b = study._output_layer(model).bias
+    with torch.no_grad():
+        s = model.scores(z)
+        batches = {"masked": z[torch.argsort(s, descending=True)[:500]], "plain": z[:500]}
+        d_real = model.D(real[:500]).flatten()
+        for name, codes in batches.items():
+            d_fake = model.D(model.G(codes)).flatten()
+            w_dot_grad = float(
+                -(torch.sigmoid(-d_real) * (d_real - b)).mean() + (torch.sigmoid(d_fake) * (d_fake - b)).mean()
+            )
+            assert abs(w_dot_grad) > 1e-6
+            assert (out[f"out_align_{name}"] > 0) == (w_dot_grad > 0), (name, out, w_dot_grad)
+            assert out[f"p_fake_{name}"] == pytest.approx(float(d_fake.sigmoid().mean()), abs=1e-5)
+    assert out["p_fake_masked"] >= out["p_fake_plain"]  # the top half by D's own score

@@ -18,9 +18,12 @@ Every --every steps, on a fixed probe (1 000 test points and 1 000 fakes of fixe
 codes): per tanh layer of D the fraction of activations beyond |0.99| and the units' mean spread
 (standard deviation across the probe); D's output spread; D's mean probability on real and fake
 probe points; the norm of the critic's loss gradient against a masked and against a plain batch of
-probe fakes (critic_gradients); and how far the generator moved the probe's fakes since the previous row (mean
-distance), and, where the run's weights are here, how far the rest of the run moved them from the
-replay's last step. Writes critic_saturation.json beside this file.
+probe fakes (critic_gradients), with D's mean probability on each of those fake batches and the
+cosine between the gradient of D's output layer and that layer's weights (positive: a descent step
+shrinks the layer, flattening D's output); the output layer's weight norm; and how far the
+generator moved the probe's fakes since the previous row (mean distance), and, where the run's
+weights are here, how far the rest of the run moved them from the replay's last step. Writes
+critic_saturation.json beside this file.
 
     python studies/masked_weighted_emd/critic_saturation.py [--steps 1500] [--every 50]
 
@@ -86,6 +89,7 @@ def probe_stats(model, probe_real, probe_z) -> dict:
             h.remove()
     n = len(probe_real)
     return {
+        "out_weight_norm": round(float(_output_layer(model).weight.detach().norm()), 6),
         "saturated": [round(float((a.abs() > 0.99).float().mean()), 4) for a in acts],
         "spread": [round(float(a.std(dim=0).mean()), 5) for a in acts],
         "out_spread": round(float(out.std()), 6),
@@ -94,22 +98,39 @@ def probe_stats(model, probe_real, probe_z) -> dict:
     }
 
 
+def _output_layer(model):
+    import torch
+
+    return [m for m in model.D.modules() if isinstance(m, torch.nn.Linear)][-1]
+
+
 def critic_gradients(model, probe_real, probe_z, rate: float = 0.5) -> dict:
-    """The norm of the critic's loss gradient (over D's parameters) on 500 real probe points against
-    500 fakes of probe codes: the top `rate` of the 1 000 probe codes by D(G(z)) — the masked batch
-    the critic trains on — or the first 500 (a plain batch). Nothing is updated."""
+    """The critic's loss gradient (over D's parameters) on 500 real probe points against 500 fakes
+    of probe codes: the top `rate` of the 1 000 probe codes by D(G(z)) — the masked batch the critic
+    trains on — or the first 500 (a plain batch). Per batch: the gradient's norm, D's mean
+    probability on its fakes, and the cosine between the output layer's weight gradient and its
+    weights. For D = w·h + b near a constant, that gradient is ≈ ½(E_fakes h − E_real h), so
+    w·grad ≈ ½(E_fakes D − E_real D): positive exactly when the fakes score above the real points,
+    and then a descent step shrinks w. Nothing is updated."""
     import torch
 
     n = len(probe_real) // 2
     s = model.scores(probe_z)
     top = probe_z[torch.argsort(s, descending=True)[: int(rate * len(probe_z))]][:n]
     params = [q for q in model.D.parameters() if q.requires_grad]
+    w = _output_layer(model).weight
+    at = next(i for i, q in enumerate(params) if q is w)
     out = {}
     for name, z in (("masked", top), ("plain", probe_z[:n])):
+        fakes = model.G(z).detach()
         with torch.enable_grad():
-            loss = model.d_loss(probe_real[:n], model.G(z).detach())
+            loss = model.d_loss(probe_real[:n], fakes)
             grads = torch.autograd.grad(loss, params)
         out[f"critic_grad_{name}"] = round(float(torch.sqrt(sum((g * g).sum() for g in grads))), 8)
+        with torch.no_grad():
+            out[f"p_fake_{name}"] = round(float(model.D(fakes).sigmoid().mean()), 5)
+            cos = torch.nn.functional.cosine_similarity(grads[at].flatten(), w.flatten(), dim=0)
+        out[f"out_align_{name}"] = round(float(cos), 5)
     return out
 
 
