@@ -90,25 +90,37 @@ def test_rae_decoder_l2_compares_the_two_decay_rules_seed_by_seed(cli, tmp_path)
     assert c["mean_diff"] == pytest.approx(sum(a[s]["gmm_fid"] - b[s]["gmm_fid"] for s in a) / 2)
 
 
-def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp_path):
-    """studies/masked_weighted_emd/critic_saturation.py rebuilds gan and masked_gan runs from their
-    run.json and replays their training with the critic measured: the faithful variants' d_loss
-    must equal the record's curves step for step, and the split variants differ from both."""
-    import importlib.util
-    import json
-
+def _ns_smoke_runs(cli, tmp_path, models: str):
+    """Smoke runs of the models on eight Gaussians at the paper's scale on the ns path."""
     runs = tmp_path / "runs"
     res = cli(
-        *("run", "--models", "gan,masked_gan", "--dataset", "eight_gaussians", "--budget", "smoke"),
+        *("run", "--models", models, "--dataset", "eight_gaussians", "--budget", "smoke"),
         *("--set", "*.loss=ns", "--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
         *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
     )
     assert res.exit_code == 0, res.output
+    return runs
+
+
+def _critic_saturation():
+    import importlib.util
+
     spec = importlib.util.spec_from_file_location(
         "critic_saturation", ROOT / "studies/masked_weighted_emd/critic_saturation.py"
     )
     study = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(study)
+    return study
+
+
+def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp_path):
+    """studies/masked_weighted_emd/critic_saturation.py rebuilds gan and masked_gan runs from their
+    run.json and replays their training with the critic measured: the faithful variants' d_loss
+    must equal the record's curves step for step, and the split variants differ from both."""
+    import json
+
+    runs = _ns_smoke_runs(cli, tmp_path, "gan,masked_gan")
+    study = _critic_saturation()
     out_file = tmp_path / "cs.json"
     table = runs / "eight_gaussians" / "smoke"
     args = ["--steps", "40", "--every", "10", "--release", "20", "--runs", str(table), "--out", str(out_file)]
@@ -137,22 +149,10 @@ def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli
     −E_real σ(−D)(D − b) + E_fakes σ(D)(D − b) — computed here from D's outputs alone, without
     autograd — so the reported cosine must have its sign, for the masked and the plain batch; and
     the batches' mean probabilities are D's on the top half and on the first half of the codes."""
-    import importlib.util
-
     import torch
 
-    runs = tmp_path / "runs"
-    res = cli(
-        *("run", "--models", "masked_gan", "--dataset", "eight_gaussians", "--budget", "smoke"),
-        *("--set", "*.loss=ns", "--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
-        *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
-    )
-    assert res.exit_code == 0, res.output
-    spec = importlib.util.spec_from_file_location(
-        "critic_saturation", ROOT / "studies/masked_weighted_emd/critic_saturation.py"
-    )
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    runs = _ns_smoke_runs(cli, tmp_path, "masked_gan")
+    study = _critic_saturation()
     model, _, test, _, _ = study.build(runs / "eight_gaussians/smoke/masked_gan/seed0")
     model.G.eval(), model.D.eval()
     g = torch.Generator().manual_seed(3)
