@@ -7,6 +7,13 @@ conv: the InfoGAN-style networks of the GLF paper (App. A, after Lucic et al. 20
   (LeakyReLU, scalar output, optional spectral norm).
 mlp: fully connected nets for 2-D data with the hidden widths named in the registry; the decoder's
   output is linear or, with ``decoder_output: tanh``, bounded to (−1, 1) (masked/weighted paper Table 1).
+
+Both take ``init``: ``torch`` (PyTorch's default initialization; an architecture without the key
+gets it) or ``normal_0.02`` — every conv, transposed-conv and linear weight drawn from N(0, 0.02²)
+and every bias zero, BatchNorm left at its defaults, as the GLF code initializes its InfoGAN nets
+(nalzok/flow-comparison, AE/convAE_infoGAN.py, initialize_weights). It applies to the encoder,
+decoder and discriminator alike, so every model on a dataset stays initialized the same way; the
+auxiliary nets (mlp: flows, code generators) keep their own.
 """
 
 from __future__ import annotations
@@ -14,15 +21,35 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+INITS = ("torch", "normal_0.02")
+
 
 def _act(name: str) -> nn.Module:
     return {"relu": nn.ReLU(), "lrelu": nn.LeakyReLU(0.2), "tanh": nn.Tanh()}[name]
 
 
-def _mlp(sizes, act: str, out_act: nn.Module | None = None, sn: bool = False) -> nn.Sequential:
+def _init_of(arch: dict) -> str:
+    init = arch.get("init", "torch")
+    if init not in INITS:
+        raise ValueError(f"architecture init must be one of {', '.join(INITS)}, got {init!r}")
+    return init
+
+
+def _layer(layer: nn.Module, init: str) -> nn.Module:
+    """A conv, transposed-conv or linear layer initialized as ``init`` says, before any spectral
+    norm wraps it (its power iteration starts from the initialized weight)."""
+    if init == "normal_0.02":
+        with torch.no_grad():
+            layer.weight.normal_(0.0, 0.02)
+            if layer.bias is not None:
+                layer.bias.zero_()
+    return layer
+
+
+def _mlp(sizes, act: str, out_act: nn.Module | None = None, sn: bool = False, init: str = "torch") -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        lin = nn.Linear(a, b)
+        lin = _layer(nn.Linear(a, b), init)
         layers.append(nn.utils.parametrizations.spectral_norm(lin) if sn else lin)
         if i < len(sizes) - 2:
             layers.append(_act(act))
@@ -46,7 +73,7 @@ def _image_side(shape) -> int:
 def encoder(arch: dict, shape, out_dim: int) -> nn.Module:
     """Data → out_dim (encoder; out_dim = 2·d for a Gaussian posterior)."""
     if arch["type"] == "mlp":
-        return _mlp([shape[0], *arch["encoder_hidden"], out_dim], arch.get("activation", "relu"))
+        return _mlp([shape[0], *arch["encoder_hidden"], out_dim], arch.get("activation", "relu"), init=_init_of(arch))
     return _ConvTrunk(arch, shape, out_dim, act="relu", norm_first=False, sn=False)
 
 
@@ -54,7 +81,12 @@ def discriminator(arch: dict, shape, out_dim: int = 1, spectral_norm: bool = Fal
     """Data → out_dim scores (no output activation: losses choose their own link)."""
     if arch["type"] == "mlp":
         hidden = arch.get("discriminator_hidden", arch["encoder_hidden"])
-        return _mlp([shape[0], *hidden, out_dim], arch.get("discriminator_activation", "relu"), sn=spectral_norm)
+        return _mlp(
+            [shape[0], *hidden, out_dim],
+            arch.get("discriminator_activation", "relu"),
+            sn=spectral_norm,
+            init=_init_of(arch),
+        )
     return _ConvTrunk(arch, shape, out_dim, act="lrelu", norm_first=False, sn=spectral_norm)
 
 
@@ -69,6 +101,7 @@ def decoder(arch: dict, latent_dim: int, shape) -> nn.Module:
             [latent_dim, *arch["decoder_hidden"], shape[0]],
             arch.get("activation", "relu"),
             out_act=nn.Tanh() if out == "tanh" else None,
+            init=_init_of(arch),
         )
     return _ConvDecoder(arch, latent_dim, shape)
 
@@ -79,7 +112,13 @@ class _ConvTrunk(nn.Module):
         c1, c2 = arch.get("conv_channels", [64, 128])
         fc = arch.get("fc_hidden", 1024)
         s = _image_side(shape)
-        wrap = nn.utils.parametrizations.spectral_norm if sn else (lambda m: m)
+        init = _init_of(arch)
+        sn_wrap = nn.utils.parametrizations.spectral_norm
+
+        def wrap(layer):
+            layer = _layer(layer, init)
+            return sn_wrap(layer) if sn else layer
+
         # BN fights spectral norm's Lipschitz bound, so an SN critic drops it.
         bn2d = (lambda n: nn.Identity()) if sn else nn.BatchNorm2d
         bn1d = (lambda n: nn.Identity()) if sn else nn.BatchNorm1d
@@ -109,19 +148,20 @@ class _ConvDecoder(nn.Module):
         fc = arch.get("fc_hidden", 1024)
         self.s = _image_side(shape)
         self.c2 = c2
+        init = _init_of(arch)
         self.fc = nn.Sequential(
-            nn.Linear(latent_dim, fc),
+            _layer(nn.Linear(latent_dim, fc), init),
             nn.BatchNorm1d(fc),
             nn.ReLU(),
-            nn.Linear(fc, c2 * self.s * self.s),
+            _layer(nn.Linear(fc, c2 * self.s * self.s), init),
             nn.BatchNorm1d(c2 * self.s * self.s),
             nn.ReLU(),
         )
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(c2, c1, 4, 2, 1),
+            _layer(nn.ConvTranspose2d(c2, c1, 4, 2, 1), init),
             nn.BatchNorm2d(c1),
             nn.ReLU(),
-            nn.ConvTranspose2d(c1, shape[0], 4, 2, 1),
+            _layer(nn.ConvTranspose2d(c1, shape[0], 4, 2, 1), init),
         )
 
     def logits(self, z):
