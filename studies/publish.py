@@ -1,7 +1,13 @@
 """What every study's analyze.py shares: reading a completed run's record, and publishing the
 results — write results.json, results.md and the tables into the docs page between the study's
 markers, or, with --check, write nothing and exit 1 when any of them differs from what the records
-give (tests/test_studies.py runs --check)."""
+give (tests/test_studies.py runs --check).
+
+Numbers computed from saved weights (a critic's scores, samples drawn from a generator) come out
+a few units in the last float32 place apart on machines whose float arithmetic differs (session
+12: 2·10⁻⁷ relative). A fresh number within FLOAT_TOLERANCE of the committed one keeps the
+committed value, so results.json, results.md and the docs block are the same on every machine,
+and a number that really moved still makes --check fail."""
 
 from __future__ import annotations
 
@@ -34,7 +40,39 @@ def with_block(page: str, block: str, study: str) -> str:
     return head + begin + block + end + tail
 
 
-def publish(folder: Path, res: dict, md: str, argv) -> int:
+# |fresh − committed| ≤ REL · max(|fresh|, |committed|) + ABS: float32 rounding, not a changed result
+# (ABS covers quantities near zero, such as the spread of a constant critic's scores, 6·10⁻⁸)
+FLOAT_TOLERANCE = {"rel": 1e-5, "abs": 1e-6}
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= FLOAT_TOLERANCE["rel"] * max(abs(a), abs(b)) + FLOAT_TOLERANCE["abs"]
+
+
+def stabilized(fresh, committed):
+    """``fresh`` with every float that lies within FLOAT_TOLERANCE of the committed results' value
+    at the same place replaced by the committed value; everything else as computed. Keys are
+    matched as JSON writes them (str), so a result keyed by ints or holding tuples keeps its types."""
+    if isinstance(fresh, bool) or committed is None:
+        return fresh
+    if isinstance(fresh, float) and isinstance(committed, (int, float)) and not isinstance(committed, bool):
+        return float(committed) if _close(fresh, committed) else fresh
+    if isinstance(fresh, dict) and isinstance(committed, dict):
+        return {k: stabilized(v, committed.get(str(k))) for k, v in fresh.items()}
+    if isinstance(fresh, (list, tuple)) and isinstance(committed, list) and len(fresh) == len(committed):
+        return type(fresh)(stabilized(v, c) for v, c in zip(fresh, committed))
+    return fresh
+
+
+def publish(folder: Path, res: dict, render, argv) -> int:
+    """Publish ``res`` and its tables, ``render(res)`` (markdown), computed after the floats within
+    tolerance of the committed results.json took the committed values."""
+    try:
+        committed = json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError):
+        committed = None
+    res = stabilized(res, committed)
+    md = render(res)
     outputs = {
         folder / "results.json": json.dumps(res, indent=1, sort_keys=True) + "\n",
         folder / "results.md": md,

@@ -173,3 +173,44 @@ def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli
             assert (out[f"out_align_{name}"] > 0) == (w_dot_grad > 0), (name, out, w_dot_grad)
             assert out[f"p_fake_{name}"] == pytest.approx(float(d_fake.sigmoid().mean()), abs=1e-5)
     assert out["p_fake_masked"] >= out["p_fake_plain"]  # the top half by D's own score
+
+
+def _publish_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("publish", ROOT / "studies/publish.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_published_numbers_are_stable_across_float_rounding_but_not_across_a_changed_result(tmp_path, capsys):
+    """studies/publish.py: a number recomputed from saved weights on a machine whose float
+    arithmetic differs (2·10⁻⁷ relative, session 12) keeps its committed value, so --check passes
+    and a rewrite changes nothing; a number that moved is written and fails --check."""
+    pub = _publish_module()
+    fresh = {"arms": {0: {"score": 0.4984652698, "spread": 5.96e-08, "n": 1000}}, "pair": (0.3422180123, "x")}
+    committed = {"arms": {"0": {"score": 0.4984652102, "spread": 1.19e-07, "n": 1000}}, "pair": [0.3422180105, "x"]}
+    s = pub.stabilized(fresh, committed)
+    assert s["arms"][0] == {"score": 0.4984652102, "spread": 1.19e-07, "n": 1000}  # int key and tuple kept
+    assert s["pair"] == (0.3422180105, "x")
+    assert pub.stabilized({"emd": 0.3471}, {"emd": 0.3472})["emd"] == 0.3471  # a changed result stays changed
+
+    page = tmp_path / "models.md"
+    begin, end = pub.markers("study")
+    page.write_text(f"intro\n{begin}old\n{end}outro\n")
+    pub.PAGE = page
+    folder = tmp_path / "study"
+    folder.mkdir()
+
+    def render(res):
+        return f"score {res['score']:.10f}\n"
+
+    assert pub.publish(folder, {"score": 0.4984652102}, render, []) == 0
+    written = {p: p.read_text() for p in (folder / "results.json", folder / "results.md", page)}
+    assert "score 0.4984652102" in written[page]
+    assert pub.publish(folder, {"score": 0.4984652698}, render, ["--check"]) == 0  # float rounding
+    assert pub.publish(folder, {"score": 0.4984652698}, render, []) == 0
+    assert {p: p.read_text() for p in written} == written  # nothing rewritten
+    assert pub.publish(folder, {"score": 0.4985}, render, ["--check"]) == 1  # a moved result
+    assert "stale" in capsys.readouterr().out

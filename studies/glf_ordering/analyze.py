@@ -135,7 +135,7 @@ def markdown(res: dict) -> str:
 
 def main(argv) -> int:
     res = analyse(collect())
-    return publish(HERE, res, markdown(res), argv)
+    return publish(HERE, res, markdown, argv)
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ OUTCOME = {
 
 def main(argv) -> int:
     res = analyse()
-    return publish(HERE, json.loads(json.dumps(res)), markdown(res), argv)
+    return publish(HERE, json.loads(json.dumps(res)), markdown, argv)
 
 
 if __name__ == "__main__":

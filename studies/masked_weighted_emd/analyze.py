@@ -197,7 +197,7 @@ def _critic_line(model: str, critic: dict) -> str:
 
 def main(argv) -> int:
     res = analyse()
-    return publish(HERE, json.loads(json.dumps(res)), markdown(res), argv)
+    return publish(HERE, json.loads(json.dumps(res)), markdown, argv)
 
 
 if __name__ == "__main__":
