@@ -7,8 +7,9 @@
 # A folder is copied when its run.json is new or changed in the worktree (git status against the
 # worktree's own commit) and its status is "completed": a record the worktree's commit already
 # holds is never copied back, so a worktree of an older commit cannot overwrite a newer record.
-# Running and failed runs stay where they are. The copy includes ignored files (weights), which
-# git keeps ignoring; `git add -f` the arms' model.pt (studies/masked_weighted_emd reads them).
+# Running and failed runs stay where they are. The copy includes ignored files (weights, checkpoints),
+# which git keeps ignoring — except the eight-Gaussians arms' model.pt, which .gitignore lets
+# through (studies/masked_weighted_emd reads them), so `git add <run folder>` commits them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=$PWD
