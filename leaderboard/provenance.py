@@ -84,6 +84,9 @@ def groups(runs_dir) -> dict:
             "first_started": start.isoformat(),
             "last_finished": end.isoformat(),
             "environment": [json.loads(e) for e in sorted(envs)],
+            # the CPUs the runs name (records before session 12 do not: float arithmetic differs
+            # between CPU makes, so a rerun elsewhere matches only to rounding)
+            "cpus": sorted({r["environment"].get("cpu") or "not recorded" for r in recs}),
         }
     return out
 
@@ -104,6 +107,8 @@ def main(runs_dir: Path, out_stem: Path) -> None:
         "",
         "## Machine",
         "",
+        "The machine this file was generated on; the CPUs each group's runs name are under Runs.",
+        "",
     ]
     lines += [f"- {k}: {v}" for k, v in info["machine"].items()]
     lines += ["", "## Libraries", ""] + [f"- {k} {v}" for k, v in info["libraries"].items()]
@@ -111,13 +116,13 @@ def main(runs_dir: Path, out_stem: Path) -> None:
         "",
         "## Runs",
         "",
-        "| group | runs | completed | wall clock (h) | Σ run time (s) | first started | last finished |",
-        "|---|---|---|---|---|---|---|",
+        "| group | runs | completed | wall clock (h) | Σ run time (s) | first started | last finished | CPU |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for g, v in info["groups"].items():
         lines.append(
             f"| {g} | {v['runs']} | {v['completed']} | {v['wall_clock_h']} | {v['run_seconds_total']} | "
-            f"{v['first_started']} | {v['last_finished']} |"
+            f"{v['first_started']} | {v['last_finished']} | {', '.join(v['cpus'])} |"
         )
     for key, title in (("failed", "Failed runs"), ("unfinished", "Runs not finished when the records were published")):
         items = [(g, f) for g, v in info["groups"].items() for f in v[key]]
