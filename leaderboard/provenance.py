@@ -84,9 +84,6 @@ def groups(runs_dir) -> dict:
             "first_started": start.isoformat(),
             "last_finished": end.isoformat(),
             "environment": [json.loads(e) for e in sorted(envs)],
-            # the CPUs the runs name (records before session 12 do not: float arithmetic differs
-            # between CPU makes, so a rerun elsewhere matches only to rounding)
-            "cpus": sorted({r["environment"].get("cpu") or "not recorded" for r in recs}),
         }
     return out
 
@@ -120,9 +117,12 @@ def main(runs_dir: Path, out_stem: Path) -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for g, v in info["groups"].items():
+        # the CPUs the runs name (records before session 12 do not: float arithmetic differs
+        # between CPU makes, so a rerun elsewhere matches only to rounding)
+        cpus = sorted({e["cpu"] or "not recorded" for e in v["environment"]})
         lines.append(
             f"| {g} | {v['runs']} | {v['completed']} | {v['wall_clock_h']} | {v['run_seconds_total']} | "
-            f"{v['first_started']} | {v['last_finished']} | {', '.join(v['cpus'])} |"
+            f"{v['first_started']} | {v['last_finished']} | {', '.join(cpus)} |"
         )
     for key, title in (("failed", "Failed runs"), ("unfinished", "Runs not finished when the records were published")):
         items = [(g, f) for g, v in info["groups"].items() for f in v[key]]
