@@ -35,22 +35,21 @@ def _init_of(arch: dict) -> str:
     return init
 
 
-def _layer(layer: nn.Module, init: str) -> nn.Module:
-    """A conv, transposed-conv or linear layer initialized as ``init`` says, before any spectral
-    norm wraps it (its power iteration starts from the initialized weight)."""
+def _layer(layer: nn.Module, init: str, sn: bool = False) -> nn.Module:
+    """A conv, transposed-conv or linear layer initialized as ``init`` says, then wrapped in
+    spectral norm if ``sn`` (its power iteration starts from the initialized weight)."""
     if init == "normal_0.02":
         with torch.no_grad():
             layer.weight.normal_(0.0, 0.02)
             if layer.bias is not None:
                 layer.bias.zero_()
-    return layer
+    return nn.utils.parametrizations.spectral_norm(layer) if sn else layer
 
 
 def _mlp(sizes, act: str, out_act: nn.Module | None = None, sn: bool = False, init: str = "torch") -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        lin = _layer(nn.Linear(a, b), init)
-        layers.append(nn.utils.parametrizations.spectral_norm(lin) if sn else lin)
+        layers.append(_layer(nn.Linear(a, b), init, sn))
         if i < len(sizes) - 2:
             layers.append(_act(act))
     if out_act is not None:
@@ -113,11 +112,9 @@ class _ConvTrunk(nn.Module):
         fc = arch.get("fc_hidden", 1024)
         s = _image_side(shape)
         init = _init_of(arch)
-        sn_wrap = nn.utils.parametrizations.spectral_norm
 
         def wrap(layer):
-            layer = _layer(layer, init)
-            return sn_wrap(layer) if sn else layer
+            return _layer(layer, init, sn)
 
         # BN fights spectral norm's Lipschitz bound, so an SN critic drops it.
         bn2d = (lambda n: nn.Identity()) if sn else nn.BatchNorm2d
