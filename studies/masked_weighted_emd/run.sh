@@ -13,7 +13,8 @@
 # Seed-major (the six runs of a seed, then the next seed), so that a grid cut off across sessions
 # still pairs the models seed by seed; within a seed gan in both arms first, so the first two runs
 # say whether the clipped critic trains the baseline at all (docs/models.md, the (i-b) rule).
-# Completed runs are skipped: rerunning resumes. ≈ 85–95 min per run on one core of this 2-core
+# ARMS, SEEDS and MODELS pick a part of the grid (one run per core per session: e.g.
+# `ARMS=ns SEEDS=1 MODELS=gan`). Completed runs are skipped: rerunning resumes. ≈ 85–95 min per run on one core of this 2-core
 # machine (≈ 45 CPU-h for both arms): a grid for several sessions, or a GPU (--device cuda).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,8 +32,9 @@ NS=(--set '*.loss=ns')
 TABLE1=(--set '*.loss=wgan' --set '*.critic_output=sigmoid' --set '*.optimizer=rmsprop')
 ARMS=${ARMS:-ns table1_clip0.1}
 SEEDS=${SEEDS:-0 1 2 3 4}
+MODELS=${MODELS:-gan masked_gan weighted_gan}
 for seed in $SEEDS; do
-  for model in gan masked_gan weighted_gan; do
+  for model in $MODELS; do
     for arm in $ARMS; do
       case "$arm" in
         ns) SETTINGS=("${NS[@]}") ;;
