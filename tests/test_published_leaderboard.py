@@ -76,16 +76,23 @@ def test_every_claim_verdict_carries_its_statistics():
     found = list(_verdicts(claims))
     assert len(found) >= 7
     for verdict, tests in found:
-        assert verdict in ("holds", "does not hold", "not significant")
+        assert verdict in ("holds", "does not hold", "not significant", "too few seeds", "not measured")
         for t in tests or []:
             assert t["test"] in ("Welch t-test", "paired t-test (by seed)")
+        if verdict == "not measured":  # a claim still filling up: some comparison has < 2 seeds
+            assert tests and any(t["p_value"] is None and min(t["n_a"], t["n_b"]) < 2 for t in tests)
+            continue
+        for t in tests or []:
             assert t["p_value"] is not None and t["effect_size"] is not None and "p_holm" in t
             assert t["verdict"] == (
                 "not significant" if t["p_holm"] >= 0.05 else "holds" if t["mean_diff"] < 0 else "does not hold"
             )
+        if tests:  # a verdict needs 5 seeds of every model it compares
+            assert (verdict == "too few seeds") == any(min(t["n_a"], t["n_b"]) < 5 for t in tests)
     # eight Gaussians' seed draws the data both runs share: paired; digits' does not: Welch
-    emd = claims["masked_weighted_emd"]["tests"]
-    assert all(t["test"].startswith("paired") for t in emd)
+    emd = claims["masked_weighted_emd"]
+    assert emd["verdict"] == emd["arms"][emd["verdict_arm"]]["verdict"]
+    assert all(t["test"].startswith("paired") for arm in emd["arms"].values() for t in arm["tests"])
     assert all(t["test"] == "Welch t-test" for t in claims["glf_ordering"]["digits/paper"]["tests"])
     pag = claims["pag_tracks_quality"]["gaussian_prior_models"]
     assert pag["test"].startswith("Spearman") and pag["p_value"] is not None
@@ -104,13 +111,20 @@ def test_claim_verdicts_follow_the_holm_corrected_tests(monkeypatch):
 
     from lpbench.stats import compare
 
-    clear = compare([1.0, 1.1, 0.9, 1.0], [3.0, 3.1, 2.9, 3.0])  # a far below b
-    noisy = compare([1.0, 2.0, 0.5], [1.2, 1.9, 1.4])  # a below b in the mean only
+    clear = compare([1.0, 1.1, 0.9, 1.0, 1.05], [3.0, 3.1, 2.9, 3.0, 3.05])  # a far below b
+    noisy = compare([1.0, 2.0, 0.5, 1.5, 0.8], [1.2, 1.9, 1.4, 1.1, 1.6])  # a below b in the mean only
     assert claims.decide([dict(clear)]) == "holds"
     assert claims.decide([dict(noisy)]) == "not significant"
     assert claims.decide([dict(clear), dict(noisy)]) == "not significant"
-    reversed_ = compare([3.0, 3.1, 2.9, 3.0], [1.0, 1.1, 0.9, 1.0])
+    reversed_ = compare([3.0, 3.1, 2.9, 3.0, 3.05], [1.0, 1.1, 0.9, 1.0, 1.05])
     assert claims.decide([dict(clear), dict(reversed_)]) == "does not hold"
     # Holm: two comparisons at p = 0.03 each are not both significant at α = 0.05 after correction
-    tests = [{"p_value": 0.03, "mean_diff": -1.0}, {"p_value": 0.04, "mean_diff": -1.0}]
+    tests = [
+        {"p_value": 0.03, "mean_diff": -1.0, "n_a": 5, "n_b": 5},
+        {"p_value": 0.04, "mean_diff": -1.0, "n_a": 5, "n_b": 5},
+    ]
     assert claims.decide(tests) == "not significant" and [t["p_holm"] for t in tests] == [0.06, 0.06]
+    # fewer than 5 seeds: the statistics are computed, the verdict waits; one seed: no test at all
+    four = [dict(compare([1.0, 1.1, 0.9, 1.0], [3.0, 3.1, 2.9, 3.0]))]
+    assert claims.decide(four) == "too few seeds" and four[0]["verdict"] == "holds" and "p_holm" in four[0]
+    assert claims.decide([dict(compare([1.0], [3.0]))]) == "not measured"
