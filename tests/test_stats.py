@@ -52,7 +52,10 @@ def test_rank_groups_split_where_the_tests_say():
     assert rank_groups([far[0], near_best[0], far[1], near_best[1]], higher_is_better=True) == [1, 2, 1, 2]
     # a row whose seeds scatter widely cannot be told from the best
     assert rank_groups([[1.0, 1.1, 0.9], [0.5, 9.0, 3.0]]) == [1, 1]
-    assert rank_groups([[1.0, 1.1], []]) == [1, None]
+    assert rank_groups([[1.0, 1.1, 1.2], []]) == [1, None]
+    # rows with fewer than 3 seeds are not placed, whatever their value, and open no rank
+    assert rank_groups([[0.1], [1.0, 1.1, 0.9], [9.0, 9.1]]) == [None, 1, None]
+    assert rank_groups([[0.1], [9.0, 9.2]]) == [None, None]
 
 
 def _record(root, model, seed, metrics, prior=None):
@@ -130,6 +133,22 @@ def test_terminal_table_has_the_rank_column_and_the_legend(board):
     disp = tables.display_frame(table)
     assert list(disp.columns[:2]) == ["rank", "model"] and list(disp["rank"]) == ["1", "1", "2", "ref"]
     assert "Welch" in tables.legend(table)
+
+
+def test_a_row_with_too_few_seeds_is_shown_unranked_in_every_view(board, tmp_path):
+    from lpbench.report import primary_chart
+
+    for s, v in enumerate([0.2, 0.3]):  # the best mean, but 2 seeds: no rank, and no rank group opened
+        _record(board, "two_seeds", s, {"emd": v})
+    table = tables.build(board, {"emd": False}, {"eight_gaussians": "emd"})[("eight_gaussians", "smoke")]
+    rows = table.set_index("model")
+    assert tables.rank_of(rows.loc["two_seeds", "rank"]) is None and rows.loc["best", "rank"] == 1
+    assert list(table["model"]) == ["best", "peer", "worse", "two_seeds", "real_data"]
+    assert list(tables.display_frame(table)["rank"]) == ["1", "1", "2", "–", "ref"]
+    _, cells, _, _ = tables.headline_view(table)
+    assert [c[0] for c in cells] == ["1", "1", "2", "–", "ref"]
+    assert json.loads(tables.render(table, "json"))[3]["rank"] is None
+    assert primary_chart(table, [0, 1, 2])  # the report's chart draws it too
 
 
 def test_a_kid_std_over_whole_set_subsets_is_not_shown(tmp_path):

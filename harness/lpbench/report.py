@@ -182,7 +182,7 @@ def _row_label(model, prior) -> str:
 
 def primary_chart(table, seeds) -> bytes:
     """The primary metric across models: one row per leaderboard row (its order), each seed a
-    dot, the mean with its 95 % t-interval as a bar; references in grey. Log scale when the means
+    dot, the mean with its 95 % t-interval as a bar; references in grey, rows with too few seeds to rank in black. Log scale when the means
     span more than 30× (one collapsed model would flatten every other row)."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -205,8 +205,9 @@ def primary_chart(table, seeds) -> bytes:
     y = np.arange(len(rows))[::-1]
     for yi, d, m, a, b in zip(y, data, means, lo, hi):
         ref = bool(d["reference"])
-        rank = d["rank"]
-        color = "0.55" if ref else ("tab:blue" if rank == 1 else "tab:orange" if rank == 2 else "tab:red")
+        rank = lb.rank_of(d["rank"])
+        # unranked rows (too few seeds) in black, references in grey
+        color = "0.55" if ref else {None: "black", 1: "tab:blue", 2: "tab:orange"}.get(rank, "tab:red")
         a = max(a, m / 1e3) if log else a  # a t-interval reaching below 0 has no place on a log axis
         ax.plot([a, b], [yi, yi], color=color, lw=4, alpha=0.45, solid_capstyle="butt")
         vals = np.asarray(per_seed.get((d["model"], d["prior"]), []), dtype=float)
@@ -214,7 +215,10 @@ def primary_chart(table, seeds) -> bytes:
             jitter = np.linspace(-0.2, 0.2, len(vals)) if len(vals) > 1 else np.zeros(1)
             ax.scatter(vals, yi + jitter, s=26, color=color, edgecolor="white", linewidth=0.6, zorder=3)
         ax.plot([m], [yi], marker="D", ms=7, color=color, markeredgecolor="black", markeredgewidth=0.8, zorder=4)
-    labels = [("ref · " if d["reference"] else f"{d['rank']} · ") + _row_label(d["model"], d["prior"]) for d in data]
+    labels = [
+        ("ref · " if d["reference"] else f"{lb.rank_of(d['rank']) or '–'} · ") + _row_label(d["model"], d["prior"])
+        for d in data
+    ]
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     if log:

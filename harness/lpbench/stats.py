@@ -107,16 +107,22 @@ def holm(p_values) -> list[float]:
     return adjusted
 
 
+# A row needs this many seeds to be ranked: with 1 there is no test, and with 2 Welch's test has at
+# most about 1 degree of freedom (t quantile 12.7 at α = 0.05), so it separates almost nothing.
+RANK_MIN_SEEDS = 3
+
+
 def rank_groups(samples: list, higher_is_better: bool = False) -> list[int | None]:
     """Rank group of each row (1 = statistically indistinguishable from the best row).
 
     samples: per row, its per-seed values. Rows are taken best mean first; the best remaining
     row opens a rank and every remaining row that a Welch t-test (Holm-corrected over the rows
-    compared in that step) cannot tell from it joins that rank; repeat on the rest. Rows with no
-    value get None; a row with fewer than 2 seeds is never told apart from the best.
+    compared in that step) cannot tell from it joins that rank; repeat on the rest. Rows with
+    fewer than RANK_MIN_SEEDS seeds get None: counted as level with the best, a one- or two-seed
+    row of any value would sit at rank 1.
     """
     rows = {i: _clean(s) for i, s in enumerate(samples)}
-    means = {i: sum(v) / len(v) for i, v in rows.items() if v}
+    means = {i: sum(v) / len(v) for i, v in rows.items() if len(v) >= RANK_MIN_SEEDS}
     groups: list[int | None] = [None] * len(samples)
     remaining = sorted(means, key=lambda i: -means[i] if higher_is_better else means[i])
     rank = 0
@@ -134,6 +140,6 @@ def rank_groups(samples: list, higher_is_better: bool = False) -> list[int | Non
 
 
 def _p_or_one(a, b) -> float:
-    """Welch p-value; 1 (cannot tell apart) when a side has fewer than 2 seeds."""
+    """Welch p-value (both sides have RANK_MIN_SEEDS seeds or more here)."""
     p = compare(a, b)["p_value"]
     return 1.0 if p is None else p

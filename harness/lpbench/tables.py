@@ -135,6 +135,14 @@ def _labels(df):
     return labels
 
 
+def rank_of(value) -> int | None:
+    """A table's rank cell as an int; None for an unranked row (a reference row, a row with too
+    few seeds: pandas' missing value, whose truth value is an error)."""
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def build(runs_dir, higher_is_better=None, primary=None, dataset=None, values=None) -> dict:
     """{(dataset, budget): DataFrame} with one row per model (and per reference row): each
     value's mean, std and t-interval over seeds (columns "<label>", "<label> std", "<label>
@@ -274,9 +282,7 @@ def display_frame(table):
     reference rows say so in the rank column."""
     import pandas as pd
 
-    ranks = [
-        "ref" if ref else ("–" if pd.isna(r) else str(int(r))) for r, ref in zip(table["rank"], table["reference"])
-    ]
+    ranks = ["ref" if ref else str(rank_of(r) or "–") for r, ref in zip(table["rank"], table["reference"])]
     disp = pd.DataFrame({"rank": ranks, "model": table["model"], "prior": table["prior"], "seeds": table["seeds"]})
     for label in table.attrs.get("metrics", []):
         disp[label] = [
@@ -353,7 +359,7 @@ def headline_view(table, values=None) -> tuple[list[str], list[list[str]], set, 
         title += f" — {', '.join(marked)} on {extractor} features"
     rows = []
     for r in table.itertuples(index=False):
-        rank = "ref" if r.reference else ("–" if r.rank is None or r.rank != r.rank else str(int(r.rank)))
+        rank = "ref" if r.reference else str(rank_of(r.rank) or "–")
         model = r.model if r.prior in ("native", REFERENCE) else f"{r.model} × {r.prior}"
         rows.append([rank, model, str(r.seeds)])
     best = set()
