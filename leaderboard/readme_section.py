@@ -377,10 +377,11 @@ Each cell is the mean ± std over seeds with the 95 % t-interval of the mean in 
 (Student's t: with 3–5 seeds a bootstrap cannot reach its coverage). **rank** groups the models
 on the dataset's primary metric: rank 1 holds the best model and every model a Welch t-test
 cannot tell from it after Holm's correction over the models compared (α = 0.05); the rest are
-ranked the same way (`lpbench/stats.py`). The digits and mnist5k model rows have 5 seeds; the
-eight-Gaussians tables are being filled across sessions, and each row shows its seeds: a row with
-fewer than 3 seeds has no rank (–): with 2, Welch's test has about one degree of freedom. A model whose seeds scatter widely cannot be
-told from the best either, so a rank-1 group can be wide. Rows marked **ref** are reference rows
+ranked the same way (`lpbench/stats.py`). The digits rows and mnist5k's GLF-comparison rows have 5
+seeds; mnist5k's other models and the eight-Gaussians tables are being filled across sessions,
+and each row shows its seeds. A row with fewer than 3 seeds has no rank (–): with 2, Welch's test
+has about one degree of freedom. A model whose seeds scatter widely cannot be told from the best
+either, so a rank-1 group can be wide. Rows marked **ref** are reference rows
 (`lpbench references`, 5 draws each, stored beside the runs under `references/`), scored by the
 same metric plugins on the same reference set and never ranked: **real_data**, held-out real
 samples, is each metric's floor at this sample size (FID and KID are biased at finite n;
