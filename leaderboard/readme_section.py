@@ -447,8 +447,8 @@ steps; two_stage_vae's is the highest ({ax["two_stage_vae"]["ceiling"]:.2f}).
 setting, §4.1: Table 1's MLPs with its tanh output, so the eight modes, std 0.02, lie on a circle
 of radius 0.8 inside (−1, 1)²; batch 500, lr 1e-4, 50 epochs of 100 000 points, i.e. 10 000
 steps; 1000 samples scored against 1000 test points; the real_data row is the real-vs-real EMD at
-that size). The autoencoders, as the GLF paper compares them; the GANs are tested in their own
-arms below. Issue 21 runs 3 seeds per model, filled across sessions; so far {seed_counts(eight)}.
+that size). This table holds the autoencoders; the GANs are tested in their own arms
+below. Issue 21 runs 3 seeds per model, filled across sessions; so far {seed_counts(eight)}.
 
 {table(EIGHT)}
 
@@ -458,7 +458,7 @@ arms below. Issue 21 runs 3 seeds per model, filled across sessions; so far {see
 decoder on its encoder's test codes, what a perfect prior would give; mean over the seeds that have
 one) separates the autoencoder from its prior — ceiling → samples: {"; ".join(f"{k} {c:.3f} → {v:.3f}" for k, (c, v, _) in sorted(ceil_e.items(), key=lambda kv: kv[1][0]))}{f" ({', '.join(no_ceil_e)}: none yet)" if no_ceil_e else ""}.
 The same rae decoder scores {e8("rae")} from N(0, I) and {e8("rae_gmm")} from the GMM fitted to its
-codes: on this data the prior decides.
+codes: with this autoencoder, the prior decides.
 
 **The GAN arms** (`studies/masked_weighted_emd`, issue 15's experiment (i):
 [docs/models.md](docs/models.md#issue-15-experiments)): gan, masked_gan and weighted_gan at the
