@@ -114,8 +114,8 @@ def claim_stats(tests, d=3) -> str:
     import claims
 
     if any(t["p_value"] is None for t in tests):
-        n = min(min(t["n_a"], t["n_b"]) for t in tests)
-        return f"{n} paired seed{'s' * (n != 1)} of the {claims.MIN_SEEDS} a verdict needs: no test yet"
+        counts = ", ".join(f"{t['comparison']} on {min(t['n_a'], t['n_b'])}" for t in tests)
+        return f"seeds so far: {counts}, of the {claims.MIN_SEEDS} a verdict needs; a test needs 2 in each"
     return tests_text(tests, d)
 
 
