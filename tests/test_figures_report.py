@@ -276,16 +276,19 @@ def test_sample_draws_new_samples_from_a_saved_run(cli, digits_run, tmp_path):
 
 
 def _report_runs(digits_run, tmp_path) -> Path:
-    """The real run, a second seed sharing its files, a failed run whose error holds markup,
+    """The real run, two more seeds sharing its files (three seeds: the row is ranked, so the
+    chart draws it in a rank colour, stats.RANK_MIN_SEEDS), a failed run whose error holds markup,
     and PRD curves saved by two runs."""
     runs = tmp_path / "runs"
     shutil.copytree(digits_run, runs)
     seed0 = runs / "digits/smoke/vae/seed0"
     seed1 = runs / "digits/smoke/vae/seed1"
-    shutil.copytree(seed0, seed1)
-    rec = read_json(seed1 / "run.json")
-    rec["seed"], rec["metrics"]["emd"] = 1, rec["metrics"]["emd"] * 1.1
-    (seed1 / "run.json").write_text(json.dumps(rec))
+    for seed in (1, 2):
+        folder = runs / f"digits/smoke/vae/seed{seed}"
+        shutil.copytree(seed0, folder)
+        rec = read_json(folder / "run.json")
+        rec["seed"], rec["metrics"]["emd"] = seed, rec["metrics"]["emd"] * (1 + 0.1 * seed)
+        (folder / "run.json").write_text(json.dumps(rec))
     failed = runs / "digits/smoke/evil/seed0"
     failed.mkdir(parents=True)
     (failed / "run.json").write_text(
@@ -340,9 +343,9 @@ def test_report_is_self_contained_and_escaped(cli, digits_run, tmp_path):
     srcs = [s.split('"', 1)[0] for s in page.split('src="')[1:]]
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
     n_figs = len(read_json(runs / "digits/smoke/vae/seed0/run.json")["artifacts"]) - 2  # minus model, curves
-    # two runs' figures, the primary-metric chart, one gallery card and one PRD plot for vae
-    # (both its seeds on it); none for "evil"
-    assert len(srcs) == 2 * n_figs + 3
+    # three runs' figures, the primary-metric chart, one gallery card and one PRD plot for vae
+    # (the two seeds with curves on it); none for "evil"
+    assert len(srcs) == 3 * n_figs + 3
     assert page.count('class="prd"') == 1 and page.count('class="chart"') == 1
     # every figure of the page names what it shows: model, dataset, budget, seed(s)
     alts = [a.split('"', 1)[0] for a in page.split('<img alt="')[1:]]
