@@ -19,7 +19,8 @@ from pathlib import Path
 
 from lpbench import records
 
-COMMANDS = Path(__file__).with_name("reproduce.sh")
+# reproduce.sh trains, then calls regenerate.sh for everything published: both are the commands
+COMMANDS = (Path(__file__).with_name("reproduce.sh"), Path(__file__).with_name("regenerate.sh"))
 LIBRARIES = ("lpbench", "torch", "torchvision", "numpy", "scipy", "scikit-learn", "POT", "torch-fidelity", "pandas")
 
 
@@ -95,7 +96,7 @@ def main(runs_dir: Path, out_stem: Path, *more: Path) -> None:
     every = groups(runs_dir)
     for extra in more:
         every.update(groups(extra, f" ({extra.as_posix()})"))
-    info = {"commands": COMMANDS.read_text(), "machine": machine(), "libraries": versions(), "groups": every}
+    info = {"commands": {f"leaderboard/{p.name}": p.read_text() for p in COMMANDS}, "machine": machine(), "libraries": versions(), "groups": every}
     out_stem.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     lines = [
         "# How the published leaderboard was produced",
@@ -104,12 +105,12 @@ def main(runs_dir: Path, out_stem: Path, *more: Path) -> None:
         + "".join(f" and `{p.as_posix()}`" for p in more)
         + ".",
         "",
-        "## Commands (`leaderboard/reproduce.sh`)",
+        "## Commands",
         "",
-        "```bash",
-        info["commands"].rstrip(),
-        "```",
-        "",
+    ]
+    for name, text in info["commands"].items():
+        lines += [f"`{name}`:", "", "```bash", text.rstrip(), "```", ""]
+    lines += [
         "## Machine",
         "",
         "The machine this file was generated on; the CPUs each group's runs name are under Runs.",

@@ -44,12 +44,6 @@ for seed in ${SEEDS//,/ }; do
 done
 lpbench references --dataset mnist5k --budget cpu --seeds $SEEDS --runs-dir $RUNS -q
 
-# 3. tables, report, the claims and the provenance, all from the run records
-lpbench leaderboard --runs-dir $RUNS --out leaderboard/tables
-# the figures leaderboard/runs publishes (the PRD plots are redrawn from prd_curve.json): a live runs
-# directory holds more, and the report would embed them all
-lpbench report --runs-dir $RUNS --out leaderboard/report.html --figures samples,density,curves_plot
-python leaderboard/claims.py $RUNS leaderboard/claims.json
-python leaderboard/provenance.py $RUNS leaderboard/PROVENANCE studies/masked_weighted_emd/{table1_clip0.1,ns}/runs
-# 4. the README's headline section (tables and the claims prose) from the tables and claims.json
-python leaderboard/readme_section.py
+# 3. tables, report, the claims, the provenance and the README's headline section, all from the
+# run records
+bash leaderboard/regenerate.sh
