@@ -96,7 +96,12 @@ def main(runs_dir: Path, out_stem: Path, *more: Path) -> None:
     every = groups(runs_dir)
     for extra in more:
         every.update(groups(extra, f" ({extra.as_posix()})"))
-    info = {"commands": {f"leaderboard/{p.name}": p.read_text() for p in COMMANDS}, "machine": machine(), "libraries": versions(), "groups": every}
+    info = {
+        "commands": {f"leaderboard/{p.name}": p.read_text() for p in COMMANDS},
+        "machine": machine(),
+        "libraries": versions(),
+        "groups": every,
+    }
     out_stem.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     lines = [
         "# How the published leaderboard was produced",
