@@ -470,7 +470,7 @@ each, r = 0.5, pre-samples of 1 000, in two arms that set the three models at on
 w ∝ s, clipped at 0.1 (at the WGAN paper's 0.01 it did not train the baseline — gan seed 0: EMD
 {clip001:.3f}, stuck at the origin — so the rule stated before the arm ran moved it to 0.1); and
 `ns`, the non-saturating path that the paper says gave similar results, s = D's probability. Five
-seeds per model are planned (≈ 100 CPU-min per run: `leaderboard/REPUBLISH.md`); so far
+seeds per model are planned (60–110 CPU-min per run, depending on the machine: `leaderboard/REPUBLISH.md`); so far
 `table1_clip0.1` {seed_counts(arms["table1_clip0.1"])}, `ns` {seed_counts(arms["ns"])}.
 
 {table(arm_table("table1_clip0.1"))}

@@ -13,9 +13,10 @@
 # Seed-major (the six runs of a seed, then the next seed), so that a grid cut off across sessions
 # still pairs the models seed by seed; within a seed gan in both arms first, so the first two runs
 # say whether the clipped critic trains the baseline at all (docs/models.md, the (i-b) rule).
-# ARMS, SEEDS and MODELS pick a part of the grid (one run per core per session: e.g.
-# `ARMS=ns SEEDS=1 MODELS=gan`). Completed runs are skipped: rerunning resumes. ≈ 85–95 min per run on one core of this 2-core
-# machine (≈ 45 CPU-h for both arms): a grid for several sessions, or a GPU (--device cuda).
+# ARMS, SEEDS and MODELS pick a part of the grid (one run per core: e.g. `ARMS=ns SEEDS=1
+# MODELS=gan`). Completed runs are skipped: rerunning resumes. ≈ 60–110 min per run (the CPU
+# varies) on one core of this 2-core machine, ≈ 45 CPU-h for both arms: a grid for several
+# sessions, or a GPU (--device cuda).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
