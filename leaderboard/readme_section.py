@@ -143,6 +143,11 @@ def ms(s, d=3):
     return f"{s['mean']:.{d}f} ± {s['std']:.{d}f}" if s.get("std") is not None else f"{s['mean']:.{d}f}"
 
 
+def count(n: int) -> str:
+    """an integer with thin groups of three, as the prose writes them: 10 000"""
+    return f"{n:,}".replace(",", " ")
+
+
 def verdict(v):
     return f"**{v}**"
 
@@ -310,6 +315,12 @@ def render() -> str:
     arms = {arm: rows(arm_table(arm)) for arm in ARMS}
     study = json.loads((ROOT / "studies" / "masked_weighted_emd" / "results.json").read_text())["arms"]
     clip001 = study["table1"]["rows"]["gan"]["emd"]["mean"]
+    two = json.loads((ROOT / "studies" / "two_stage_vae_collapse" / "replay.json").read_text())
+    two_recs = [entry["records"] for entry in two["seeds"].values()]
+
+    def two_last(variant, key="kl"):
+        """the replay's last value of `key` in `variant`, over its seeds: the largest"""
+        return max(entry["replays"][variant]["rows"][-1][key] for entry in two["seeds"].values())
 
     def e8(k, key="emd", d=3):
         """a value of the eight-Gaussians autoencoder table: mean, ± std where a row has 2 seeds or more"""
@@ -459,7 +470,14 @@ below. Issue 21 runs 3 seeds per model, filled across sessions; so far {seed_cou
 decoder on its encoder's test codes, what a perfect prior would give; mean over the seeds that have
 one) separates the autoencoder from its prior — ceiling → samples: {"; ".join(f"{k} {c:.3f} → {v:.3f}" for k, (c, v, _) in sorted(ceil_e.items(), key=lambda kv: kv[1][0]))}{f" ({', '.join(no_ceil_e)}: none yet)" if no_ceil_e else ""}.
 The same rae decoder scores {e8("rae")} from N(0, I) and {e8("rae_gmm")} from the GMM fitted to its
-codes: with this autoencoder, the prior decides.
+codes: with this autoencoder, the prior decides. two_stage_vae's ceiling is the circle's centre: its
+first stage does not encode (KL at most {max(r["max_kl_after_step_100"] for r in two_recs):.0e} nats after step 100, seeds
+{", ".join(two["seeds"])}) because its decoder scale γ ends the stage at {max(r["gamma_end"] for r in two_recs):.3f}, above the data's
+standard deviation per axis ({min(r["sigma"] for r in two_recs):.3f}), where encoding nothing is a linear Gaussian VAE's optimum
+(Lucas et al. 2019);
+Adam at Dai & Wipf's rate cannot take γ below {min(r["min_gamma_adam_bound"] for r in two_recs):.3f} in {count(two_recs[0]["first_stage_steps"])} steps. Replayed with γ
+frozen at 0.8σ the first stage encodes (KL {min(e["replays"]["below"]["rows"][-1]["kl"] for e in two["seeds"].values()):.2f} nats by step {count(two["steps"])}), at 1.2σ it does not
+({two_last("above"):.0e}): `studies/two_stage_vae_collapse` ([docs/models.md](docs/models.md#autoencoders)).
 
 **The GAN arms** (`studies/masked_weighted_emd`, issue 15's experiment (i):
 [docs/models.md](docs/models.md#issue-15-experiments)): gan, masked_gan and weighted_gan at the

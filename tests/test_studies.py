@@ -151,9 +151,11 @@ def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli
     the batches' mean probabilities are D's on the top half and on the first half of the codes."""
     import torch
 
+    from lpbench.runner import untrained_run
+
     runs = _ns_smoke_runs(cli, tmp_path, "masked_gan")
     study = _critic_saturation()
-    model, _, test, _, _ = study.build(runs / "eight_gaussians/smoke/masked_gan/seed0")
+    model, _, test, _, _ = untrained_run(runs / "eight_gaussians/smoke/masked_gan/seed0")
     model.G.eval(), model.D.eval()
     g = torch.Generator().manual_seed(3)
     real = test.x[torch.randperm(len(test), generator=g)[:1000]]
@@ -214,3 +216,64 @@ def test_published_numbers_are_stable_across_float_rounding_but_not_across_a_cha
     assert {p: p.read_text() for p in written} == written  # nothing rewritten
     assert pub.publish(folder, {"score": 0.4985}, render, ["--check"]) == 1  # a moved result
     assert "stale" in capsys.readouterr().out
+
+
+def _two_stage_replay():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("replay", ROOT / "studies/two_stage_vae_collapse/replay.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    return study
+
+
+def test_two_stage_replay_is_the_run_and_freezes_gamma_where_it_says(cli, tmp_path):
+    """studies/two_stage_vae_collapse/replay.py: its learned-γ variant must be the recorded first
+    stage step for step; the frozen variants hold γ at 0.8σ and 1.2σ of the data's largest
+    per-direction standard deviation; a run folder without a record is a clear error."""
+    import json
+    import math
+
+    runs = tmp_path / "runs"
+    res = cli(
+        *("run", "--models", "two_stage_vae", "--dataset", "eight_gaussians", "--budget", "smoke"),
+        *("--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
+        *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
+    )
+    assert res.exit_code == 0, res.output
+    folder = runs / "eight_gaussians" / "smoke" / "two_stage_vae"
+    study = _two_stage_replay()
+    out_file = tmp_path / "replay.json"
+    assert (
+        study.main(["--steps", "30", "--every", "10", "--seeds", "0", "--runs", str(folder), "--out", str(out_file)])
+        == 0
+    )
+    seed = json.loads(out_file.read_text())["seeds"]["0"]
+    rec = seed["records"]
+    assert rec["data_max_direction_variance"] == pytest.approx(0.32, rel=0.1)  # radius 0.8: 0.8²/2 per axis
+    assert rec["sigma"] == pytest.approx(math.sqrt(rec["data_max_direction_variance"]))
+    assert 0 < rec["min_gamma_adam_bound"] < 1 and rec["min_gamma_adam_bound"] <= rec["gamma_end"]
+    replays = seed["replays"]
+    assert replays["learned"]["max_abs_kl_diff_vs_record"] == 0.0
+    for variant, factor in (("below", 0.8), ("above", 1.2)):
+        gammas = {r["gamma"] for r in replays[variant]["rows"]}
+        assert len(gammas) == 1 and gammas.pop() == pytest.approx(factor * rec["sigma"], rel=1e-6)
+    assert len({r["gamma"] for r in replays["learned"]["rows"]}) > 1  # learned: γ moves
+    assert [r["step"] for r in replays["learned"]["rows"]] == [0, 10, 20, 29]
+    assert study.main(["--seeds", "7", "--runs", str(folder), "--out", str(out_file)]) == 2
+
+
+def test_two_stage_collapse_records_read_as_committed():
+    """The published replay.json's record block (what the committed runs' curves say) is what
+    replay.py reads from them now."""
+    import json
+
+    from lpbench.runner import untrained_run
+
+    study = _two_stage_replay()
+    committed = json.loads((ROOT / "studies/two_stage_vae_collapse/replay.json").read_text())
+    for seed, entry in committed["seeds"].items():
+        folder = study.RUNS / f"seed{seed}"
+        _model, train, *_ = untrained_run(folder)
+        now = study.from_records(folder, train)
+        assert now == pytest.approx(entry["records"], rel=1e-6)

@@ -434,6 +434,24 @@ def model_from_record(rec: dict, folder, plugins: Plugins | None = None):
     return model
 
 
+def untrained_run(folder, plugins: Plugins | None = None):
+    """A recorded run rebuilt before its first step, for studies that replay it: the model (its
+    initial weights: the RNGs seeded first, as `lpbench run` does), its training and test splits,
+    its budget and its record."""
+    from .api import Budget
+
+    plugins = plugins or get_plugins()
+    rec = records.read_record(folder)
+    if rec is None:
+        raise LpbenchError(f"{folder} holds no run.json")
+    seed_everything(rec["seed"])
+    data = plugins.get("dataset", rec["dataset"])(rec["config"]["data"])
+    train, test = data.load("train", seed=rec["seed"]), data.load("test", seed=rec["seed"])
+    model = model_from_record(rec, folder, plugins)
+    budget = model.train_budget(Budget(**rec["config"]["budget"]))
+    return model, train, test, budget, rec
+
+
 def load_model(folder, registry: Registry | None = None, plugins: Plugins | None = None):
     """Rebuild a trained model from its run folder (for sampling and figures)."""
     rec = records.read_record(folder)

@@ -52,25 +52,6 @@ VARIANTS = {
 }
 
 
-def build(folder: Path):
-    """The model, its training data, budget and test split, rebuilt from a run folder's run.json
-    as `lpbench run` builds them (seed_everything first, then the model: the same initial weights)."""
-    from lpbench import records
-    from lpbench.api import Budget
-    from lpbench.context import seed_everything
-    from lpbench.plugins import get_plugins
-    from lpbench.runner import model_from_record
-
-    plugins = get_plugins()
-    rec = records.read_record(folder)
-    seed_everything(rec["seed"])
-    data = plugins.get("dataset", rec["dataset"])(rec["config"]["data"])
-    train, test = data.load("train", seed=rec["seed"]), data.load("test", seed=rec["seed"])
-    model = model_from_record(rec, folder, plugins)
-    budget = model.train_budget(Budget(**rec["config"]["budget"]))
-    return model, train, test, budget, rec
-
-
 def probe_stats(model, probe_real, probe_z) -> dict:
     """The critic on a fixed probe: saturation and spread of each tanh layer, output spread, and
     D's mean probability on the real and the fake half."""
@@ -138,9 +119,10 @@ def replay(variant: str, steps: int, every: int, seed: int = 0, runs: Path = RUN
     import torch
 
     from lpbench.context import RunContext
+    from lpbench.runner import untrained_run
 
     run, mask_critic, mask_generator, release = VARIANTS[variant]
-    model, train, test, budget, rec = build(runs / run / f"seed{seed}")
+    model, train, test, budget, rec = untrained_run(runs / run / f"seed{seed}")
     probe_g = torch.Generator().manual_seed(12345)  # the probe draws its own codes: it leaves training's RNG alone
     probe_real = test.x[torch.randperm(len(test), generator=probe_g)[:1000]]
     probe_z = model.base_prior(1000, probe_g)
