@@ -128,3 +128,35 @@ def test_claim_verdicts_follow_the_holm_corrected_tests(monkeypatch):
     four = [dict(compare([1.0, 1.1, 0.9, 1.0], [3.0, 3.1, 2.9, 3.0]))]
     assert claims.decide(four) == "too few seeds" and four[0]["verdict"] == "holds" and "p_holm" in four[0]
     assert claims.decide([dict(compare([1.0], [3.0]))]) == "not measured"
+
+
+def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(monkeypatch):
+    """A samples' FID difference that the decoder ceilings carry is read as the autoencoder's, one
+    that the gaps above the ceiling carry as the prior's; the split's tests decide no verdict."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    for name in ("claims", "readme_section"):
+        sys.modules.pop(name, None)
+    import claims
+    import readme_section
+
+    def runs(ceilings, gaps):
+        return [
+            {"seed": s, "metrics": {"fid": c + g}, "ceiling": {"fid": c}, "gap": {"fid": g}}
+            for s, (c, g) in enumerate(zip(ceilings, gaps))
+        ]
+
+    noise = [0.0, 0.1, -0.1, 0.05, -0.05]
+    low, high = [1 + e for e in noise], [5 + e for e in noise]
+    same = [2 - e for e in noise]
+    autoencoder = claims._ceiling_split({"aae_learned_prior": runs(low, same), "aae": runs(high, same)}, "mnist5k")
+    assert autoencoder["ceiling_fid"]["test"]["verdict"] == "holds"
+    assert autoencoder["gap_fid"]["test"]["verdict"] == "not significant"
+    assert readme_section.where(autoencoder["ceiling_fid"]["test"], autoencoder["gap_fid"]["test"]) == "almost all in the autoencoder"
+    prior = claims._ceiling_split({"aae_learned_prior": runs(same, low), "aae": runs(same, high)}, "mnist5k")
+    assert prior["gap_fid"]["test"]["verdict"] == "holds"
+    assert readme_section.where(prior["ceiling_fid"]["test"], prior["gap_fid"]["test"]) == "almost all in the prior"
+    # records without a ceiling leave the split without a test
+    bare = [{"seed": s, "metrics": {"fid": 1.0}} for s in range(5)]
+    assert claims._ceiling_split({"aae_learned_prior": bare, "aae": bare}, "mnist5k")["gap_fid"]["test"]["p_value"] is None
