@@ -478,6 +478,7 @@ standard deviation per axis ({min(r["sigma"] for r in two_recs):.3f}), where enc
 Adam at Dai & Wipf's rate cannot take γ below {min(r["min_gamma_adam_bound"] for r in two_recs):.3f} in {count(two_recs[0]["first_stage_steps"])} steps. Replayed with γ
 frozen at 0.8σ the first stage encodes (KL {min(e["replays"]["below"]["rows"][-1]["kl"] for e in two["seeds"].values()):.2f} nats by step {count(two["steps"])}), at 1.2σ it does not
 ({two_last("above"):.0e}): `studies/two_stage_vae_collapse` ([docs/models.md](docs/models.md#autoencoders)).
+{glf_regularized_flow()}
 
 **The GAN arms** (`studies/masked_weighted_emd`, issue 15's experiment (i):
 [docs/models.md](docs/models.md#issue-15-experiments)): gan, masked_gan and weighted_gan at the
@@ -604,6 +605,42 @@ def where(ceil, gap) -> str:
     share = max(a, b) / (a + b)
     part = "in the autoencoder" if a > b else "in the prior"
     return f"{'almost all ' if share > 0.8 else 'mostly '}{part}"
+
+
+def glf_regularized_flow() -> str:
+    """Why glf_regularized's eight-Gaussians samples lie far above its ceiling, from
+    studies/glf_regularized_flow/results.json: its flow does not map the codes onto N(0, I); its
+    stale BatchNorm statistics are measured and ruled out; glf's flow is the control."""
+    runs = json.loads((ROOT / "studies" / "glf_regularized_flow" / "results.json").read_text())["runs"]
+    reg = [r for r in runs if r["model"] == "glf_regularized"]
+    ctl = [r for r in runs if r["model"] == "glf"]
+
+    def span(rs, state, key, d=2):
+        v = [x for r in rs for x in (r["states"][state][key] if isinstance(r["states"][state][key], list) else [r["states"][state][key]])]
+        lo, hi = min(v), max(v)
+        return f"{lo:.{d}f}" if f"{lo:.{d}f}" == f"{hi:.{d}f}" else f"{lo:.{d}f}–{hi:.{d}f}"
+
+    def mean(rs, key):
+        return sum(key(r) for r in rs) / len(rs)
+
+    seeds = ", ".join(str(r["seed"]) for r in reg)
+    text = (
+        f"glf_regularized's samples lie far above its ceiling for another reason: without GLF's stop-gradient "
+        f"the encoder shrinks its codes (per-dimension sd at most {max(max(r['codes_sd']) for r in reg):.0e}) and the "
+        f"flow's NLL falls through its log-determinant ({span(reg, 'recalibrated', 'logdet', 1)} nats) without mapping "
+        f"the codes onto N(0, I): their image has per-dimension sd {span(reg, 'recalibrated', 'image_sd')} against "
+        f"N(0, I)'s 1, so most of the noise the flow inverts at sampling lies outside the codes' image. Its "
+        f"BatchNorm running statistics are stale as well (the test codes' NLL is {span(reg, 'eval', 'nll', 1)} with "
+        f"them, {span(reg, 'recalibrated', 'nll', 1)} with statistics recomputed over the training codes), but "
+        f"recomputing them does not bring the samples nearer ({mean(reg, lambda r: r['states']['recalibrated']['emd']):.3f} "
+        f"against {mean(reg, lambda r: r['record_emd']):.3f}; ceiling {mean(reg, lambda r: r['ceiling_emd']):.3f}; seeds {seeds})"
+    )
+    if ctl:
+        text += (
+            f"; glf's flow maps its codes to sd {span(ctl, 'eval', 'image_sd')} "
+            f"(seeds {', '.join(str(r['seed']) for r in ctl)})"
+        )
+    return text + ": `studies/glf_regularized_flow` ([docs/models.md](docs/models.md#autoencoders))."
 
 
 def aae_other(claim) -> str:

@@ -277,3 +277,78 @@ def test_two_stage_collapse_records_read_as_committed():
         _model, train, *_ = untrained_run(folder)
         now = study.from_records(folder, train)
         assert now == pytest.approx(entry["records"], rel=1e-6)
+
+
+def _glf_regularized_flow():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("glf_regularized_flow", ROOT / "studies/glf_regularized_flow/measure.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    return study
+
+
+def test_glf_regularized_flow_redraws_the_scored_samples_in_three_flow_states(cli, tmp_path):
+    """studies/glf_regularized_flow/measure.py: in eval mode its samples are the run's scored
+    samples (the record's EMD exactly); recalibrated running statistics describe the training codes
+    (the test codes' NLL then matches batch statistics'); a folder without weights or a model
+    without a flow is a clear error."""
+    import json
+
+    runs = tmp_path / "runs"
+    res = cli(
+        *("run", "--models", "glf_regularized,vae", "--dataset", "eight_gaussians", "--budget", "smoke"),
+        *("--set", "data.radius=0.8", "--set", "architecture.decoder_output=tanh"),
+        *("--metrics", "emd", "--runs-dir", runs, "--threads", "1", "--quiet"),
+    )
+    assert res.exit_code == 0, res.output
+    folder = runs / "eight_gaussians" / "smoke" / "glf_regularized" / "seed0"
+    study = _glf_regularized_flow()
+    out_file = tmp_path / "results.json"
+    assert study.main([str(folder), "--out", str(out_file)]) == 0
+    r = json.loads(out_file.read_text())["runs"][0]
+    assert r["model"] == "glf_regularized" and len(r["codes_sd"]) == 2
+    states = r["states"]
+    assert set(states) == set(study.STATES) and states["eval"]["emd"] == r["record_emd"]
+    # the same flow in every state: one log-determinant up to BatchNorm's statistics, and the
+    # recalibrated statistics (over all training codes) give the test codes nearly the NLL that
+    # batch statistics over the test codes give
+    assert states["recalibrated"]["nll"] == pytest.approx(states["train"]["nll"], abs=0.5)
+    assert all(len(v["image_sd"]) == 2 and v["emd"] > 0 for v in states.values())
+    bn = r["batchnorm"]
+    assert bn["layers"] == len(bn["per_layer"]) > 0 and 0 <= bn["below_eps"] <= bn["layers"] and bn["eps"] == 1e-5
+    vae = runs / "eight_gaussians" / "smoke" / "vae" / "seed0"
+    assert study.main([str(vae), "--out", str(out_file)]) == 2
+    (folder / "model.pt").unlink()
+    assert study.main([str(folder), "--out", str(out_file)]) == 2
+
+
+def test_glf_regularized_flow_results_are_the_committed_runs():
+    """The published measurements belong to the committed records: each run's redrawn scored
+    samples give its record's EMD, and its ceiling is the record's."""
+    import json
+
+    committed = json.loads((ROOT / "studies/glf_regularized_flow/results.json").read_text())
+    assert {r["model"] for r in committed["runs"]} == {"glf_regularized", "glf"}
+    for r in committed["runs"]:
+        rec = json.loads(
+            (ROOT / "leaderboard/runs/eight_gaussians/paper" / r["model"] / f"seed{r['seed']}" / "run.json").read_text()
+        )
+        assert r["record_emd"] == rec["metrics"]["emd"] == r["states"]["eval"]["emd"]
+        assert r["ceiling_emd"] == rec["ceiling"]["emd"]
+
+
+def test_glf_regularized_flow_reruns_on_the_committed_weights():
+    """A fresh clone reruns the study on the committed weights (leaderboard/.gitignore lets the
+    eight-Gaussians glf and glf_regularized model.pt through) and gets the published numbers."""
+    import json
+
+    committed = json.loads((ROOT / "studies/glf_regularized_flow/results.json").read_text())
+    r = next(r for r in committed["runs"] if r["model"] == "glf_regularized")
+    folder = ROOT / "leaderboard/runs/eight_gaussians/paper/glf_regularized" / f"seed{r['seed']}"
+    now = _glf_regularized_flow().measure(folder)
+    assert now["record_emd"] == r["record_emd"] and now["states"]["eval"]["emd"] == r["record_emd"]
+    for state, v in r["states"].items():
+        for key in ("nll", "logdet", "emd"):
+            assert now["states"][state][key] == pytest.approx(v[key], rel=1e-3, abs=1e-4), (state, key)
+        assert now["states"][state]["image_sd"] == pytest.approx(v["image_sd"], rel=1e-3, abs=1e-5)
