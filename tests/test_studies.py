@@ -10,6 +10,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _study(rel: str):
+    """A study script (studies/<rel>) imported as a module, as its tests call it."""
+    import importlib.util
+
+    path = ROOT / "studies" / rel
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    return study
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.relative_to(ROOT) for p in (ROOT / "studies").glob("*/analyze.py")))
 def test_study_results_match_its_records(script):
@@ -21,7 +32,6 @@ def test_code_collapse_measures_the_codes_of_trained_glf_runs(cli, tmp_path):
     """studies/glf_ordering/code_collapse.py (docs/models.md, "glf_regularized: the codes
     collapse") reads trained glf and glf_regularized runs: per seed the held-out codes' principal
     standard deviations, their participation ratio, reconstruction error and flow NLL."""
-    import importlib.util
     import json
 
     runs = tmp_path / "runs"
@@ -40,9 +50,7 @@ def test_code_collapse_measures_the_codes_of_trained_glf_runs(cli, tmp_path):
         "--quiet",
     )
     assert res.exit_code == 0, res.output
-    spec = importlib.util.spec_from_file_location("code_collapse", ROOT / "studies/glf_ordering/code_collapse.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = _study("glf_ordering/code_collapse.py")
     out_file = tmp_path / "code_collapse.json"
     study.main(runs / "digits" / "smoke", out_file)
     out = json.loads(out_file.read_text())
@@ -61,7 +69,6 @@ def test_rae_decoder_l2_compares_the_two_decay_rules_seed_by_seed(cli, tmp_path)
     """studies/glf_ordering/rae_decoder_l2.py (docs/fidelity.md, rae) reads rae_gmm runs under
     both decoder_decay rules: FIDs from the records, paired by seed, and from the weights the
     penalty's parts and how often the decay's gradient outweighs the reconstruction's."""
-    import importlib.util
     import json
 
     dirs = {}
@@ -71,9 +78,7 @@ def test_rae_decoder_l2_compares_the_two_decay_rules_seed_by_seed(cli, tmp_path)
         args += ("--budget", "smoke", "--seeds", "0,1", "--metrics", "fid", "--runs-dir", dirs[decay], "--quiet")
         res = cli("run", *args)
         assert res.exit_code == 0, res.output
-    spec = importlib.util.spec_from_file_location("rae_decoder_l2", ROOT / "studies/glf_ordering/rae_decoder_l2.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = _study("glf_ordering/rae_decoder_l2.py")
     out_file = tmp_path / "rae_decoder_l2.json"
     study.main(dirs["all"] / "digits" / "smoke", dirs["deconv_kernels"] / "digits" / "smoke", out_file)
     out = json.loads(out_file.read_text())
@@ -103,14 +108,7 @@ def _ns_smoke_runs(cli, tmp_path, models: str):
 
 
 def _critic_saturation():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "critic_saturation", ROOT / "studies/masked_weighted_emd/critic_saturation.py"
-    )
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
-    return study
+    return _study("masked_weighted_emd/critic_saturation.py")
 
 
 def test_critic_saturation_replays_a_run_exactly_and_splits_the_masking(cli, tmp_path):
@@ -178,12 +176,7 @@ def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli
 
 
 def _publish_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("publish", ROOT / "studies/publish.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return _study("publish.py")
 
 
 def test_published_numbers_are_stable_across_float_rounding_but_not_across_a_changed_result(tmp_path, capsys):
@@ -219,12 +212,7 @@ def test_published_numbers_are_stable_across_float_rounding_but_not_across_a_cha
 
 
 def _two_stage_replay():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("replay", ROOT / "studies/two_stage_vae_collapse/replay.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
-    return study
+    return _study("two_stage_vae_collapse/replay.py")
 
 
 def test_two_stage_replay_is_the_run_and_freezes_gamma_where_it_says(cli, tmp_path):
@@ -280,12 +268,7 @@ def test_two_stage_collapse_records_read_as_committed():
 
 
 def _glf_regularized_flow():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("glf_regularized_flow", ROOT / "studies/glf_regularized_flow/measure.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
-    return study
+    return _study("glf_regularized_flow/measure.py")
 
 
 def test_glf_regularized_flow_redraws_the_scored_samples_in_three_flow_states(cli, tmp_path):
