@@ -421,12 +421,18 @@ def _ceiling_split(runs, dataset):
     out = {}
     for part, read in (("ceiling_fid", lambda r: r["ceiling"]["fid"]), ("gap_fid", lambda r: r["gap"]["fid"])):
         split = {
-            m: [{"seed": r["seed"], "metrics": {part: read(r)}} for r in runs.get(m, []) if r.get("ceiling") and r.get("gap")]
+            m: [
+                {"seed": r["seed"], "metrics": {part: read(r)}}
+                for r in runs.get(m, [])
+                if r.get("ceiling") and r.get("gap")
+            ]
             for m in ("aae", "aae_learned_prior")
         }
         test = comparison(split, "aae_learned_prior", "aae", part, dataset)
         if test["p_value"] is not None:
-            test["verdict"] = "not significant" if test["p_value"] >= ALPHA else "holds" if test["mean_diff"] < 0 else "does not hold"
+            test["verdict"] = (
+                "not significant" if test["p_value"] >= ALPHA else "holds" if test["mean_diff"] < 0 else "does not hold"
+            )
         out[part] = {m: stat(split[m], part) for m in split} | {"test": test}
     return out
 

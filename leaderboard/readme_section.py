@@ -616,7 +616,13 @@ def glf_regularized_flow() -> str:
     ctl = [r for r in runs if r["model"] == "glf"]
 
     def span(rs, state, key, d=2):
-        v = [x for r in rs for x in (r["states"][state][key] if isinstance(r["states"][state][key], list) else [r["states"][state][key]])]
+        v = [
+            x
+            for r in rs
+            for x in (
+                r["states"][state][key] if isinstance(r["states"][state][key], list) else [r["states"][state][key]]
+            )
+        ]
         lo, hi = min(v), max(v)
         return f"{lo:.{d}f}" if f"{lo:.{d}f}" == f"{hi:.{d}f}" else f"{lo:.{d}f}–{hi:.{d}f}"
 

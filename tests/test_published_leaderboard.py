@@ -153,10 +153,15 @@ def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(monkeypat
     autoencoder = claims._ceiling_split({"aae_learned_prior": runs(low, same), "aae": runs(high, same)}, "mnist5k")
     assert autoencoder["ceiling_fid"]["test"]["verdict"] == "holds"
     assert autoencoder["gap_fid"]["test"]["verdict"] == "not significant"
-    assert readme_section.where(autoencoder["ceiling_fid"]["test"], autoencoder["gap_fid"]["test"]) == "almost all in the autoencoder"
+    assert (
+        readme_section.where(autoencoder["ceiling_fid"]["test"], autoencoder["gap_fid"]["test"])
+        == "almost all in the autoencoder"
+    )
     prior = claims._ceiling_split({"aae_learned_prior": runs(same, low), "aae": runs(same, high)}, "mnist5k")
     assert prior["gap_fid"]["test"]["verdict"] == "holds"
     assert readme_section.where(prior["ceiling_fid"]["test"], prior["gap_fid"]["test"]) == "almost all in the prior"
     # records without a ceiling leave the split without a test
     bare = [{"seed": s, "metrics": {"fid": 1.0}} for s in range(5)]
-    assert claims._ceiling_split({"aae_learned_prior": bare, "aae": bare}, "mnist5k")["gap_fid"]["test"]["p_value"] is None
+    assert (
+        claims._ceiling_split({"aae_learned_prior": bare, "aae": bare}, "mnist5k")["gap_fid"]["test"]["p_value"] is None
+    )

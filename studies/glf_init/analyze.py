@@ -77,7 +77,9 @@ def analyse() -> dict:
             t = compare(per[init][a]["FID"], per[init][b]["FID"])
             t["comparison"] = f"{a} < {b}"
             tests.append(t)
-        order = sorted((m for m in MODELS if rows[init][m]["FID"]["mean"] is not None), key=lambda m: rows[init][m]["FID"]["mean"])
+        order = sorted(
+            (m for m in MODELS if rows[init][m]["FID"]["mean"] is not None), key=lambda m: rows[init][m]["FID"]["mean"]
+        )
         ordering[init] = {"tests": tests, "verdict": claims.decide(tests), "observed_order": order}
     return {
         "dataset": "mnist5k, cpu budget",
@@ -94,12 +96,18 @@ def markdown(res: dict) -> str:
     lines.append("|---|---|" + "---|" * len(COLUMNS))
     for m in MODELS:
         for init in INITS:
-            lines.append(f"| {m} | `{init}` | " + " | ".join(fmt_summary(res["rows"][init][m][c]) for c in COLUMNS) + " |")
+            lines.append(
+                f"| {m} | `{init}` | " + " | ".join(fmt_summary(res["rows"][init][m][c]) for c in COLUMNS) + " |"
+            )
     lines += ["", "| model | metric | normal_0.02 against torch |", "|---|---|---|"]
     for m in MODELS:
         for c, t in res["init_effect"][m].items():
             lines.append(f"| {m} | {c} | {fmt_test(t)} |")
-    lines += ["", "| init | observed order (FID) | glf < rae_gmm | rae_gmm < vae | the ordering |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| init | observed order (FID) | glf < rae_gmm | rae_gmm < vae | the ordering |",
+        "|---|---|---|---|---|",
+    ]
     for init, o in res["ordering"].items():
         tests = " | ".join(fmt_test(t) for t in o["tests"])
         lines.append(f"| `{init}` | {' < '.join(o['observed_order'])} | {tests} | **{o['verdict']}** |")
