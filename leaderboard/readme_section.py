@@ -607,6 +607,10 @@ def where(ceil, gap) -> str:
     return f"{'almost all ' if share > 0.8 else 'mostly '}{part}"
 
 
+def _as_list(v) -> list:
+    return v if isinstance(v, list) else [v]
+
+
 def glf_regularized_flow() -> str:
     """Why glf_regularized's eight-Gaussians samples lie far above its ceiling, from
     studies/glf_regularized_flow/results.json: its flow does not map the codes onto N(0, I); its
@@ -616,13 +620,8 @@ def glf_regularized_flow() -> str:
     ctl = [r for r in runs if r["model"] == "glf"]
 
     def span(rs, state, key, d=2):
-        v = [
-            x
-            for r in rs
-            for x in (
-                r["states"][state][key] if isinstance(r["states"][state][key], list) else [r["states"][state][key]]
-            )
-        ]
+        # a state's value is one number per run, or one per code dimension (image_sd)
+        v = [x for r in rs for x in _as_list(r["states"][state][key])]
         lo, hi = min(v), max(v)
         return f"{lo:.{d}f}" if f"{lo:.{d}f}" == f"{hi:.{d}f}" else f"{lo:.{d}f}–{hi:.{d}f}"
 
