@@ -127,6 +127,12 @@ def comparison(runs, a, b, metric, dataset):
 MIN_SEEDS = 5
 
 
+def direction(test, p):
+    """One comparison's reading at p-value p: "holds" when significant in the claimed direction
+    (a − b < 0), "does not hold" when significant the other way."""
+    return "not significant" if p >= ALPHA else "holds" if test["mean_diff"] < 0 else "does not hold"
+
+
 def decide(tests):
     """Holm-correct the comparisons of one claim (each says a < b) and give the verdict: holds when
     every one is significant in the claimed direction, does not hold when one is significant the
@@ -138,7 +144,7 @@ def decide(tests):
     for t, q in zip(tests, holm(ps)):
         t["p_holm"] = q
         t["significant"] = bool(q < ALPHA)
-        t["verdict"] = "not significant" if not t["significant"] else "holds" if t["mean_diff"] < 0 else "does not hold"
+        t["verdict"] = direction(t, q)
     if any(min(t["n_a"], t["n_b"]) < MIN_SEEDS for t in tests):
         return "too few seeds"
     if all(t["verdict"] == "holds" for t in tests):
@@ -430,9 +436,7 @@ def _ceiling_split(runs, dataset):
         }
         test = comparison(split, "aae_learned_prior", "aae", part, dataset)
         if test["p_value"] is not None:
-            test["verdict"] = (
-                "not significant" if test["p_value"] >= ALPHA else "holds" if test["mean_diff"] < 0 else "does not hold"
-            )
+            test["verdict"] = direction(test, test["p_value"])
         out[part] = {m: stat(split[m], part) for m in split} | {"test": test}
     return out
 

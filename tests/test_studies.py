@@ -175,6 +175,38 @@ def test_critic_gradients_output_alignment_has_the_sign_of_fakes_minus_reals(cli
     assert out["p_fake_masked"] >= out["p_fake_plain"]  # the top half by D's own score
 
 
+def test_masked_weighted_analysis_says_where_the_generated_points_lie(cli, tmp_path, monkeypatch):
+    """analyze.py's per-run block reads where a saved generator's points lie — their mean distance
+    from the centre and their mean point's — on the points the runner scores (its sampling seed):
+    with the generator made to return half its points at (0.6, 0) and half at (0, 0.8), those are
+    0.7 and ‖(0.3, 0.4)‖ = 0.5."""
+    import torch
+
+    import lpbench.runner
+
+    runs = _ns_smoke_runs(cli, tmp_path, "gan")
+    (runs / "eight_gaussians/smoke").rename(runs / "eight_gaussians/paper")  # the study reads the paper budget
+    load_model, seeds = lpbench.runner.load_model, []
+
+    def two_points(folder):
+        model, rec = load_model(folder)
+
+        def sample(n, generator):
+            seeds.append(generator.initial_seed())
+            return torch.tensor([[0.6, 0.0], [0.0, 0.8]]).repeat_interleave(n // 2, dim=0)
+
+        model.sample = sample
+        return model, rec
+
+    monkeypatch.setattr(lpbench.runner, "load_model", two_points)
+    c = _study("masked_weighted_emd/analyze.py")._critic_signal(runs, "gan")["0"]
+    assert seeds == [10_000]  # the runner's sampling seed for seed 0
+    assert c["mode_radius"] == 0.8
+    assert c["sample_radius_mean"] == pytest.approx(0.7)
+    assert c["sample_radius_std"] == pytest.approx(0.1, rel=0.01)
+    assert c["sample_centroid_norm"] == pytest.approx(0.5)
+
+
 def _publish_module():
     return _study("publish.py")
 

@@ -33,16 +33,20 @@ import claims  # noqa: E402  (leaderboard/claims.py: the tests every published c
 from publish import fmt_summary, fmt_test, publish  # noqa: E402  (studies/publish.py)
 
 MODELS = ("gan", "masked_gan", "weighted_gan")
-# arm → (its settings, the models it runs)
+# arm → (its settings, the models it runs); the two arms the claim reads are described once, in
+# claims.EMD_ARMS, with the `--set` patterns that make them here
 ARMS = {
-    "ns": ("the non-saturating GAN path (`'*.loss=ns'`): s = D's probability, w ∝ s", MODELS),
+    "ns": (f"{claims.EMD_ARMS['ns']} (`'*.loss=ns'`)", MODELS),
     "table1": (
         "the paper's Table 1 critic (`'*.loss=wgan'`, sigmoid output, RMSProp, clip 0.01): w ∝ s. "
         "Stopped after gan seed 0 by the pre-stated (i-b) rule: the clipped critic did not train the "
         "baseline, so masked_gan and weighted_gan are not run at this clip",
         ("gan",),
     ),
-    "table1_clip0.1": ("the same critic clipped at 0.1 (`'*.clip=0.1'`), the (i-b) rule's rerun: w ∝ s", MODELS),
+    "table1_clip0.1": (
+        f"{claims.EMD_ARMS['table1_clip0.1']} (table1's patterns with `'*.clip=0.1'`), the (i-b) rule's rerun",
+        MODELS,
+    ),
 }
 TABLE = ("eight_gaussians", "paper")
 
@@ -93,8 +97,9 @@ def _score(model, x):
 
 
 def _critic_signal(runs_dir: Path, model_name: str) -> dict:
-    """{seed: the saved critic's score spread over real and generated points, and the last logged
-    step at which d_loss changed by more than DEAD_LOSS} for every run of the model with its weights."""
+    """{seed: the saved critic's score spread over real and generated points, the last logged step
+    at which d_loss changed by more than DEAD_LOSS, and the generated points' distance from the
+    centre} for every run of the model with its weights."""
     import torch
     from eight_gaussians_paper import dataset
 
@@ -110,6 +115,7 @@ def _critic_signal(runs_dir: Path, model_name: str) -> dict:
         real = reference_subset(dataset(rec).load("test", seed=rec["seed"]), n)
         fake = model.sample(n, torch.Generator().manual_seed(rec["seed"] + 10_000))  # the runner's sampling seed
         s_real, s_fake = _score(model, real), _score(model, fake)
+        radius = fake.norm(dim=1)
         curves = json.loads((folder / "curves.json").read_text())
         # a constant critic leaves its loss constant: 0 on the WGAN paths, softplus(-c) + softplus(c)
         # (2 ln 2 at c = 0) on the ns path, so "moved" is a change between logged steps
@@ -122,6 +128,12 @@ def _critic_signal(runs_dir: Path, model_name: str) -> dict:
             "score_fake_range": float(s_fake.max() - s_fake.min()),
             "loss_last_moved_step": max(moved) if moved else None,
             "steps": curves[-1]["step"] + 1,
+            # where the samples lie, for runs that cover no mode: a blob's EMD to the ring of modes is
+            # set by its distance from the centre and its offset, which modes and hq do not show
+            "sample_radius_mean": float(radius.mean()),
+            "sample_radius_std": float(radius.std()),
+            "sample_centroid_norm": float(fake.mean(dim=0).norm()),
+            "mode_radius": rec["config"]["data"]["radius"],
         }
     return out
 
@@ -187,6 +199,8 @@ def _critic_line(model: str, critic: dict) -> str:
                 if moved is not None
                 else f"never changed by more than {DEAD_LOSS:g}"
             )
+            + f"; its samples lie {c['sample_radius_mean']:.2f} ± {c['sample_radius_std']:.2f} from the centre "
+            f"(the modes {c['mode_radius']:g}), their mean {c['sample_centroid_norm']:.2f} from it"
         )
     return (
         f"{model}'s critic, from its saved weights ({next(iter(critic.values()))['n']} held-out real and as many generated points): "
