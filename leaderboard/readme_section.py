@@ -136,6 +136,58 @@ def arm_samples(arm: str) -> str:
     return "; ".join(parts)
 
 
+# a run that puts fewer of its points near a mode (hq, %) has not learned the mixture: one
+# pixel-space Gaussian puts 1–2 % there, held-out real points 99 %
+LEARNED_HQ = 10.0
+
+
+def arm_reading(arm: str) -> str:
+    """What an arm's saved runs say about its verdict: whether any run learned the mixture, and, per
+    model, the samples' hq where the critic is constant at the end against where it lives."""
+    import claims
+
+    res = json.loads((ROOT / "studies" / "masked_weighted_emd" / "results.json").read_text())["arms"][arm]
+    runs = claims.load(ROOT / "studies" / "masked_weighted_emd" / arm / "runs").get(("eight_gaussians", "paper"), {})
+    return reading(res["critic"], {(m, str(r["seed"])): r["metrics"]["hq"] for m, recs in runs.items() for r in recs})
+
+
+def reading(critic: dict, hq: dict) -> str:
+    """arm_reading's sentence from results.json's critic block ({model: {seed: ...}}) and the runs'
+    hq ({(model, seed): %})."""
+    flat = {
+        (m, seed): max(c["score_real_range"], c["score_fake_range"]) < CONSTANT_SCORE
+        for m, by_seed in critic.items()
+        for seed, c in by_seed.items()
+    }
+    top = max(hq.values())
+    if top < LEARNED_HQ:
+        dead = sum(flat.values())
+        return (
+            f"no run learned the mixture (hq ≤ {top:.1f} % in all {len(hq)}; {dead} of {len(flat)} saved critics "
+            "constant at the end), so its EMDs rank clouds by where they lie, not modes found: its verdict compares "
+            "where the generators end once their critics stop, not what the priors do with a working critic"
+        )
+
+    def span(vals):
+        lo, hi = min(vals), max(vals)
+        return f"{lo:.0f} %" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} %"
+
+    parts = []
+    for m in critic:
+        dead = [hq[k] for k, f in flat.items() if k[0] == m and f and k in hq]
+        alive = [hq[k] for k, f in flat.items() if k[0] == m and not f and k in hq]
+        if dead and alive:
+            parts.append(
+                f"{m}'s hq is {span(dead)} in the {count(len(dead))} seed{'s' * (len(dead) != 1)} whose critic is "
+                f"constant at the end, {span(alive)} in the {count(len(alive))} where it lives"
+            )
+        elif dead:
+            parts.append(f"{m}'s critic is constant at the end in every seed (hq {span(dead)})")
+        else:
+            parts.append(f"{m}'s critic lives in every seed (hq {span(alive)})")
+    return "; ".join(parts)
+
+
 def claim_stats(tests, d=3) -> str:
     """The tests' clause, or how many seeds the claim has while it has too few to test."""
     import claims
@@ -571,7 +623,9 @@ verdict is **too few seeds** (**not measured** below 2, where no test exists). N
   {ms(e1["pixel_gaussian"])}. These runs replace the radius-2 records this claim was first read
   on, which departed from the paper in its critic (gradient penalty), its weights (min-max scaled
   within each pre-sample, not w ∝ s), its scale (a linear output at radius 2) and a step count
-  fitted to gan's EMD ([docs/models.md](docs/models.md#gans-and-learned-priors)).
+  fitted to gan's EMD ([docs/models.md](docs/models.md#gans-and-learned-priors)). Read from the
+  saved runs: with the paper's critic {arm_reading("table1_clip0.1")}. On the NS path
+  {arm_reading("ns")}.
 - **GLF ordering glf < rae_gmm < vae (FID)** — {verdict(g["verdict"])}
   ({tests_text(gd["tests"])}). Observed
   {" < ".join(gd["observed_order"])} (fid rae_gmm {ms(gd["fid"]["rae_gmm"])}, glf {ms(gd["fid"]["glf"])}, vae

@@ -165,3 +165,44 @@ def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(monkeypat
     assert (
         claims._ceiling_split({"aae_learned_prior": bare, "aae": bare}, "mnist5k")["gap_fid"]["test"]["p_value"] is None
     )
+
+
+def test_the_arms_reading_says_whether_any_run_learned_the_mixture(monkeypatch):
+    """readme_section.reading: an arm in which no run puts LEARNED_HQ % of its points near a mode is
+    read as comparing generators whose critics stopped; otherwise each model's hq is split between
+    the seeds whose saved critic is constant at the end and those where it lives."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("readme_section", None)
+    import readme_section
+
+    def critic(spread):
+        return {"score_real_range": spread, "score_fake_range": spread / 2}
+
+    flat, alive = critic(1e-7), critic(0.5)
+    stopped = readme_section.reading(
+        {"gan": {"0": flat, "1": alive}, "masked_gan": {"0": flat}},
+        {("gan", "0"): 2.0, ("gan", "1"): 3.5, ("masked_gan", "0"): 1.0},
+    )
+    assert stopped.startswith("no run learned the mixture (hq ≤ 3.5 % in all 3; 2 of 3 saved critics constant")
+    learned = readme_section.reading(
+        {
+            "gan": {"0": alive, "1": alive},
+            "masked_gan": {"0": flat, "1": alive, "2": flat},
+            "weighted_gan": {"0": flat},
+        },
+        {
+            ("gan", "0"): 98.2,
+            ("gan", "1"): 99.1,
+            ("masked_gan", "0"): 5.3,
+            ("masked_gan", "1"): 90.7,
+            ("masked_gan", "2"): 16.6,
+            ("weighted_gan", "0"): 40.0,
+        },
+    )
+    assert learned == (
+        "gan's critic lives in every seed (hq 98–99 %); masked_gan's hq is 5–17 % in the 2 seeds whose critic is "
+        "constant at the end, 91 % in the 1 where it lives; weighted_gan's critic is constant at the end in every "
+        "seed (hq 40 %)"
+    )
