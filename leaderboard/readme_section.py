@@ -94,15 +94,34 @@ def ceilings(dataset: str, budget: str, metric: str) -> dict:
 CONSTANT_SCORE = 1e-3
 
 
+def value_range(vals, d=2) -> str:
+    """ "lo–hi" of values at d decimals, one number where both round alike."""
+    lo, hi = f"{min(vals):.{d}f}", f"{max(vals):.{d}f}"
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def constant_critic(c: dict) -> bool:
+    return max(c["score_real_range"], c["score_fake_range"]) < CONSTANT_SCORE
+
+
+@functools.cache
+def arm_results(arm: str) -> tuple[dict, dict]:
+    """An arm's per-run block of studies/masked_weighted_emd/results.json ({model: {seed: ...}}: the
+    saved critic's score spread and where the generated points lie, from each run's weights) and its
+    run records ({model: [record, ...]}), read once per render."""
+    import claims
+
+    study = ROOT / "studies" / "masked_weighted_emd"
+    res = json.loads((study / "results.json").read_text())["arms"][arm]
+    return res["critic"], claims.load(study / arm / "runs").get(("eight_gaussians", "paper"), {})
+
+
 def arm_critics(arm: str) -> str:
-    """Which saved critics of an arm are constant at the end (studies/masked_weighted_emd/results.json:
-    the score's spread over held-out real and generated points, from each run's weights)."""
-    res = json.loads((ROOT / "studies" / "masked_weighted_emd" / "results.json").read_text())["arms"][arm]
+    """Which saved critics of an arm are constant at the end."""
     dead, alive = [], []
-    for model, by_seed in res["critic"].items():
+    for model, by_seed in arm_results(arm)[0].items():
         for seed, c in sorted(by_seed.items()):
-            flat = max(c["score_real_range"], c["score_fake_range"]) < CONSTANT_SCORE
-            (dead if flat else alive).append(f"{model} seed {seed}")
+            (dead if constant_critic(c) else alive).append(f"{model} seed {seed}")
     if not dead:
         return f"every saved critic still separates points ({', '.join(alive)})"
     text = f"constant at the end in {', '.join(dead)}"
@@ -110,26 +129,18 @@ def arm_critics(arm: str) -> str:
 
 
 def arm_samples(arm: str) -> str:
-    """Where each model's generated points lie in an arm (results.json, from each run's weights):
-    the range over seeds of their mean distance from the centre and of their mean's distance from
-    it, with the modes covered and hq at most, from the records."""
-    import claims
-
-    res = json.loads((ROOT / "studies" / "masked_weighted_emd" / "results.json").read_text())["arms"][arm]
-    runs = claims.load(ROOT / "studies" / "masked_weighted_emd" / arm / "runs").get(("eight_gaussians", "paper"), {})
-
-    def span(vals):
-        lo, hi = min(vals), max(vals)
-        return f"{lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f}–{hi:.2f}"
-
+    """Where each model's generated points lie in an arm: the range over seeds of their mean
+    distance from the centre and of their mean's distance from it, with the modes covered and hq at
+    most, from the records."""
+    critic, runs = arm_results(arm)
     parts = []
-    for model, by_seed in res["critic"].items():
+    for model, by_seed in critic.items():
         c = list(by_seed.values())
         metrics = [r["metrics"] for r in runs.get(model, [])]
         modes = max(m["modes"] for m in metrics)
         parts.append(
-            f"{model} at a mean distance {span([x['sample_radius_mean'] for x in c])} from the centre, their mean "
-            f"point {span([x['sample_centroid_norm'] for x in c])} from it, "
+            f"{model} at a mean distance {value_range([x['sample_radius_mean'] for x in c])} from the centre, their "
+            f"mean point {value_range([x['sample_centroid_norm'] for x in c])} from it, "
             + ("no mode" if modes == 0 else f"≤ {modes:g} of 8 modes")
             + f", hq ≤ {max(m['hq'] for m in metrics):.1f} %"
         )
@@ -144,21 +155,14 @@ LEARNED_HQ = 10.0
 def arm_reading(arm: str) -> str:
     """What an arm's saved runs say about its verdict: whether any run learned the mixture, and, per
     model, the samples' hq where the critic is constant at the end against where it lives."""
-    import claims
-
-    res = json.loads((ROOT / "studies" / "masked_weighted_emd" / "results.json").read_text())["arms"][arm]
-    runs = claims.load(ROOT / "studies" / "masked_weighted_emd" / arm / "runs").get(("eight_gaussians", "paper"), {})
-    return reading(res["critic"], {(m, str(r["seed"])): r["metrics"]["hq"] for m, recs in runs.items() for r in recs})
+    critic, runs = arm_results(arm)
+    return reading(critic, {(m, str(r["seed"])): r["metrics"]["hq"] for m, recs in runs.items() for r in recs})
 
 
 def reading(critic: dict, hq: dict) -> str:
     """arm_reading's sentence from results.json's critic block ({model: {seed: ...}}) and the runs'
     hq ({(model, seed): %})."""
-    flat = {
-        (m, seed): max(c["score_real_range"], c["score_fake_range"]) < CONSTANT_SCORE
-        for m, by_seed in critic.items()
-        for seed, c in by_seed.items()
-    }
+    flat = {(m, seed): constant_critic(c) for m, by_seed in critic.items() for seed, c in by_seed.items()}
     top = max(hq.values())
     if top < LEARNED_HQ:
         dead = sum(flat.values())
@@ -169,8 +173,7 @@ def reading(critic: dict, hq: dict) -> str:
         )
 
     def span(vals):
-        lo, hi = min(vals), max(vals)
-        return f"{lo:.0f} %" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} %"
+        return f"{value_range(vals, 0)} %"
 
     parts = []
     for m in critic:
@@ -704,9 +707,7 @@ def glf_regularized_flow() -> str:
 
     def span(rs, state, key, d=2):
         # a state's value is one number per run, or one per code dimension (image_sd)
-        v = [x for r in rs for x in _as_list(r["states"][state][key])]
-        lo, hi = min(v), max(v)
-        return f"{lo:.{d}f}" if f"{lo:.{d}f}" == f"{hi:.{d}f}" else f"{lo:.{d}f}–{hi:.{d}f}"
+        return value_range([x for r in rs for x in _as_list(r["states"][state][key])], d)
 
     def mean(rs, key):
         return sum(key(r) for r in rs) / len(rs)
