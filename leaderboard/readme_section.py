@@ -118,14 +118,35 @@ def arm_results(arm: str) -> tuple[dict, dict]:
 
 def arm_critics(arm: str) -> str:
     """Which saved critics of an arm are constant at the end."""
-    dead, alive = [], []
-    for model, by_seed in arm_results(arm)[0].items():
-        for seed, c in sorted(by_seed.items()):
-            (dead if constant_critic(c) else alive).append(f"{model} seed {seed}")
+    return critics(arm_results(arm)[0])
+
+
+def critics(critic: dict) -> str:
+    """arm_critics' clause from results.json's critic block ({model: {seed: ...}}), seeds grouped
+    by model: "constant at the end in gan (seeds 0–3) and masked_gan (seed 1); alive in …"."""
+    dead: dict = {}
+    alive: dict = {}
+    for model, by_seed in critic.items():
+        for seed, c in by_seed.items():
+            (dead if constant_critic(c) else alive).setdefault(model, []).append(int(seed))
+
+    def runs(groups):
+        parts = [f"{m} ({seeds_text(s)})" for m, s in groups.items()]
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
     if not dead:
-        return f"every saved critic still separates points ({', '.join(alive)})"
-    text = f"constant at the end in {', '.join(dead)}"
-    return text + (f"; alive in {', '.join(alive)}" if alive else "")
+        return f"every saved critic still separates points ({runs(alive)})"
+    return f"constant at the end in {runs(dead)}" + (f"; alive in {runs(alive)}" if alive else "")
+
+
+def seeds_text(seeds) -> str:
+    """ "seed 2", "seeds 0–4" for consecutive seeds, else "seeds 0, 2, 3"."""
+    s = sorted(seeds)
+    if len(s) == 1:
+        return f"seed {s[0]}"
+    if s == list(range(s[0], s[-1] + 1)):
+        return f"seeds {s[0]}–{s[-1]}"
+    return "seeds " + ", ".join(map(str, s))
 
 
 def arm_samples(arm: str) -> str:

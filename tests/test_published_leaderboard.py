@@ -206,3 +206,27 @@ def test_the_arms_reading_says_whether_any_run_learned_the_mixture(monkeypatch):
         "constant at the end, 91 % in the 1 where it lives; weighted_gan's critic is constant at the end in every "
         "seed (hq 40 %)"
     )
+
+
+def test_the_arms_critics_are_listed_by_model_with_their_seeds_grouped(monkeypatch):
+    """readme_section.critics: constant and living critics named per model, consecutive seeds as a range."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("readme_section", None)
+    import readme_section
+
+    flat = {"score_real_range": 1e-7, "score_fake_range": 0.0}
+    alive = {"score_real_range": 0.5, "score_fake_range": 0.2}
+    block = {
+        "gan": {str(s): flat for s in range(5)},
+        "masked_gan": {"0": flat, "1": alive, "2": flat, "3": flat},
+        "weighted_gan": {"0": alive},
+    }
+    assert readme_section.critics(block) == (
+        "constant at the end in gan (seeds 0–4) and masked_gan (seeds 0, 2, 3); "
+        "alive in masked_gan (seed 1) and weighted_gan (seed 0)"
+    )
+    assert readme_section.critics({"gan": {"1": alive, "0": alive}}) == (
+        "every saved critic still separates points (gan (seeds 0–1))"
+    )
