@@ -230,3 +230,24 @@ def test_the_arms_critics_are_listed_by_model_with_their_seeds_grouped(monkeypat
     assert readme_section.critics({"gan": {"1": alive, "0": alive}}) == (
         "every saved critic still separates points (gan (seeds 0–1))"
     )
+
+
+def test_the_arms_seed_sentence_says_complete_only_when_every_model_has_a_verdicts_seeds(monkeypatch):
+    """readme_section.arm_seeds: "planned … so far" with per-arm counts until every model of both
+    arms has claims.MIN_SEEDS seeds; reference rows do not count."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    sys.modules.pop("readme_section", None)
+    import claims
+    import readme_section
+
+    n = claims.MIN_SEEDS
+    full = {"gan": {"seeds": n}, "masked_gan": {"seeds": n}, "ref:real_data": {"seeds": 1}}
+    short = {"gan": {"seeds": n}, "masked_gan": {"seeds": n - 1}}
+    assert readme_section.arm_seeds({"a": full, "b": full}).startswith(f"Every model has {n} seeds in both arms (")
+    partial = readme_section.arm_seeds({"a": full, "b": short})
+    assert partial.startswith(f"{n} seeds per model are planned (")
+    assert partial.endswith(
+        f"so far `a` ({n} seeds: gan, masked_gan) and `b` ({n} seeds: gan; {n - 1} seeds: masked_gan)"
+    )
