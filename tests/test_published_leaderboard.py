@@ -251,3 +251,5 @@ def test_the_arms_seed_sentence_says_complete_only_when_every_model_has_a_verdic
     assert partial.endswith(
         f"so far `a` ({n} seeds: gan, masked_gan) and `b` ({n} seeds: gan; {n - 1} seeds: masked_gan)"
     )
+    assert readme_section.seeds_per_row(full) == str(n)  # the reference row's 1 is not a model's
+    assert readme_section.seeds_per_row(full, short) == f"{n - 1}–{n}"
