@@ -6,9 +6,27 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNS, TABLES = ROOT / "leaderboard" / "runs", ROOT / "leaderboard" / "tables"
 BLOCK = re.compile(r"<!-- \$ lpbench (leaderboard [^\n]*?) -->\n(.*?)<!-- end -->", re.S)
+
+
+@pytest.fixture
+def board(monkeypatch):
+    """The scripts beside the published leaderboard (claims, readme_section), imported afresh from
+    this checkout."""
+    import importlib
+    import sys
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
+    for name in ("claims", "readme_section"):
+        sys.modules.pop(name, None)
+    return SimpleNamespace(
+        claims=importlib.import_module("claims"), readme_section=importlib.import_module("readme_section")
+    )
 
 
 def _table_lines(text):
@@ -48,25 +66,18 @@ def test_readme_tables_are_the_output_of_the_commands_printed_with_them(cli, mon
         assert _table_lines(body) == _table_lines(res.output), f"{page} table for `lpbench {args}` is stale"
 
 
-def test_committed_claims_are_what_the_committed_run_records_give(monkeypatch):
+def test_committed_claims_are_what_the_committed_run_records_give(board):
     import json
-    import sys
 
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("claims", None)
-    import claims
+    claims = board.claims
 
     committed = json.loads((ROOT / "leaderboard" / "claims.json").read_text())
     assert json.loads(json.dumps(claims.main(RUNS, None))) == committed
 
 
-def test_readme_section_is_what_the_committed_records_and_claims_give(monkeypatch, capsys):
-    import sys
-
+def test_readme_section_is_what_the_committed_records_and_claims_give(monkeypatch, capsys, board):
     monkeypatch.chdir(ROOT)
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("readme_section", None)
-    import readme_section
+    readme_section = board.readme_section
 
     assert readme_section.main(["--check"]) == 0, capsys.readouterr().out
 
@@ -113,13 +124,8 @@ def test_every_claim_verdict_carries_its_statistics():
     assert "Holm" in section and "Welch" in section
 
 
-def test_claim_verdicts_follow_the_holm_corrected_tests(monkeypatch):
-    import sys
-
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("claims", None)
-    import claims
-
+def test_claim_verdicts_follow_the_holm_corrected_tests(board):
+    claims = board.claims
     from lpbench.stats import compare
 
     clear = compare([1.0, 1.1, 0.9, 1.0, 1.05], [3.0, 3.1, 2.9, 3.0, 3.05])  # a far below b
@@ -141,16 +147,10 @@ def test_claim_verdicts_follow_the_holm_corrected_tests(monkeypatch):
     assert claims.decide([dict(compare([1.0], [3.0]))]) == "not measured"
 
 
-def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(monkeypatch):
+def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(board):
     """A samples' FID difference that the decoder ceilings carry is read as the autoencoder's, one
     that the gaps above the ceiling carry as the prior's; the split's tests decide no verdict."""
-    import sys
-
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    for name in ("claims", "readme_section"):
-        sys.modules.pop(name, None)
-    import claims
-    import readme_section
+    claims, readme_section = board.claims, board.readme_section
 
     def runs(ceilings, gaps):
         return [
@@ -178,15 +178,11 @@ def test_the_aae_claim_splits_an_fid_difference_at_the_decoder_ceiling(monkeypat
     )
 
 
-def test_the_arms_reading_says_whether_any_run_learned_the_mixture(monkeypatch):
+def test_the_arms_reading_says_whether_any_run_learned_the_mixture(board):
     """readme_section.reading: an arm in which no run puts LEARNED_HQ % of its points near a mode is
     read as comparing generators whose critics stopped; otherwise each model's hq is split between
     the seeds whose saved critic is constant at the end and those where it lives."""
-    import sys
-
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("readme_section", None)
-    import readme_section
+    readme_section = board.readme_section
 
     def critic(spread):
         return {"score_real_range": spread, "score_fake_range": spread / 2}
@@ -219,13 +215,9 @@ def test_the_arms_reading_says_whether_any_run_learned_the_mixture(monkeypatch):
     )
 
 
-def test_the_arms_critics_are_listed_by_model_with_their_seeds_grouped(monkeypatch):
+def test_the_arms_critics_are_listed_by_model_with_their_seeds_grouped(board):
     """readme_section.critics: constant and living critics named per model, consecutive seeds as a range."""
-    import sys
-
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("readme_section", None)
-    import readme_section
+    readme_section = board.readme_section
 
     flat = {"score_real_range": 1e-7, "score_fake_range": 0.0}
     alive = {"score_real_range": 0.5, "score_fake_range": 0.2}
@@ -243,15 +235,10 @@ def test_the_arms_critics_are_listed_by_model_with_their_seeds_grouped(monkeypat
     )
 
 
-def test_the_arms_seed_sentence_says_complete_only_when_every_model_has_a_verdicts_seeds(monkeypatch):
+def test_the_arms_seed_sentence_says_complete_only_when_every_model_has_a_verdicts_seeds(board):
     """readme_section.arm_seeds: "planned … so far" with per-arm counts until every model of both
     arms has claims.MIN_SEEDS seeds; reference rows do not count."""
-    import sys
-
-    monkeypatch.syspath_prepend(str(ROOT / "leaderboard"))
-    sys.modules.pop("readme_section", None)
-    import claims
-    import readme_section
+    claims, readme_section = board.claims, board.readme_section
 
     n = claims.MIN_SEEDS
     full = {"gan": {"seeds": n}, "masked_gan": {"seeds": n}, "ref:real_data": {"seeds": 1}}
