@@ -32,8 +32,7 @@ def arm_seeds(arms: dict) -> str:
     import claims
 
     cost = "60–110 CPU-min per run, depending on the machine: `leaderboard/REPUBLISH.md`"
-    counts = {int(r["seeds"]) for t in arms.values() for k, r in t.items() if not k.startswith("ref:")}
-    if counts == {claims.MIN_SEEDS}:
+    if seeds_per_row(*arms.values()) == str(claims.MIN_SEEDS):
         return f"Every model has {claims.MIN_SEEDS} seeds in both arms ({cost})"
     so_far = " and ".join(f"`{arm}` ({seed_counts(t)})" for arm, t in arms.items())
     return f"{claims.MIN_SEEDS} seeds per model are planned ({cost}); so far {so_far}"
@@ -462,13 +461,13 @@ def render() -> str:
     ax = {m: prior_axis("mnist5k", "cpu", m) for m in ("glf", "rae", "rae_gmm", "vae", "wae_mmd", "two_stage_vae")}
     others_m = {k: r for k, r in mn.items() if k in MNIST5K_OTHERS}
     unrun_m = [m for m in MNIST5K_OTHERS if m not in others_m]
-    if unrun_m or seeds_per_row(mn) != "5":
+    if unrun_m or seeds_per_row(mn) != str(claims.MIN_SEEDS):
         mnist_seeds = (
             "The GLF comparison's six models, 5 seeds each; the other eight as far as the machine has run them so far "
             f"({seed_counts(others_m)}{'; not yet: ' + ', '.join(unrun_m) if unrun_m else ''}; `leaderboard/REPUBLISH.md`)."
         )
     else:
-        mnist_seeds = "Every model has 5 seeds."
+        mnist_seeds = f"Every model has {claims.MIN_SEEDS} seeds."
 
     def label_m(k):
         return "rae (its N(0, I) prior)" if k == "rae" else k
