@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lpbench import records
 from lpbench.evaluation import reference_subset
 from lpbench.registry import Registry
 from lpbench.runner import load_model
@@ -70,7 +71,8 @@ def main(runs: Path, out: Path | None):
     table, seeds_seen, n, first = {}, set(), 1000, None
     for model in PAPER:
         recs = [
-            json.loads(p.read_text()) for p in sorted((runs / "eight_gaussians/paper" / model).glob("seed*/run.json"))
+            records.upgrade(json.loads(p.read_text()))
+            for p in sorted((runs / "eight_gaussians/paper" / model).glob("seed*/run.json"))
         ]
         recs = [r for r in recs if r["status"] == "completed"]
         if not recs:
@@ -82,7 +84,10 @@ def main(runs: Path, out: Path | None):
         for m in ("emd", "modes", "hq"):
             v = np.array([r["metrics"][m] for r in recs])
             row[m] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "values": v.tolist()}
-        row["train_s"] = float(np.mean([r["timings"]["train_s"] for r in recs]))
+        known = [
+            r["timings"]["train_s"] for r in recs if r["timings"]["train_s"] is not None
+        ]  # None: resumed, not known
+        row["train_s"] = float(np.mean(known)) if known else None
         table[model] = row
     floor = noise_floor(sorted(seeds_seen) or [0, 1, 2], n, first)
     result = {

@@ -84,12 +84,24 @@ def groups(runs_dir, label: str = "") -> dict:
             "models": sorted({r["model"] for r in recs}),
             "seeds": sorted({r["seed"] for r in recs}),
             "wall_clock_h": round((end - start).total_seconds() / 3600, 2),
-            "run_seconds_total": round(sum((r.get("timings") or {}).get("total_s", 0) for r in recs)),
+            # a resumed run's earlier segments trained in processes its total_s does not count
+            "run_seconds_total": round(
+                sum(t.get("total_s", 0) + (t.get("train_s_before_resume") or 0) for t in map(_timings, recs))
+            ),
+            "time_partial": sorted(
+                f"{r['model']} seed {r['seed']}"
+                for r in recs
+                if "train_s_before_resume" in _timings(r) and _timings(r)["train_s_before_resume"] is None
+            ),
             "first_started": start.isoformat(),
             "last_finished": end.isoformat(),
             "environment": [json.loads(e) for e in sorted(envs)],
         }
     return out
+
+
+def _timings(rec: dict) -> dict:
+    return rec.get("timings") or {}
 
 
 def main(runs_dir: Path, out_stem: Path, *more: Path) -> None:
@@ -138,7 +150,15 @@ def main(runs_dir: Path, out_stem: Path, *more: Path) -> None:
             f"| {g} | {v['runs']} | {v['completed']} | {v['wall_clock_h']} | {v['run_seconds_total']} | "
             f"{v['first_started']} | {v['last_finished']} | {', '.join(cpus)} |"
         )
-    for key, title in (("failed", "Failed runs"), ("unfinished", "Runs not finished when the records were published")):
+    partial = (
+        "Runs resumed from a checkpoint that predates saving the time trained so far "
+        "(Σ run time counts only their last segment; their train s is not recorded)"
+    )
+    for key, title in (
+        ("failed", "Failed runs"),
+        ("unfinished", "Runs not finished when the records were published"),
+        ("time_partial", partial),
+    ):
         items = [(g, f) for g, v in info["groups"].items() for f in v[key]]
         if items:
             lines += ["", f"{title}:", ""] + [f"- {g}: {f}" for g, f in items]

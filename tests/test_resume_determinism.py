@@ -143,6 +143,8 @@ def test_run_killed_mid_training_resumes_from_its_checkpoint_with_identical_resu
     resumed = read_json(_folder(root / "c", model) / "run.json")
     assert resumed["status"] == "completed", resumed["error"]
     assert resumed["resumed_from_step"] == step
+    t = resumed["timings"]  # the killed process's seconds count too
+    assert t["train_s_before_resume"] > 0 and t["train_s"] == t["train_s_before_resume"] + t["train_s_this_process"]
     _exception(model)
     fresh = read_json(_folder(root / "a", model) / "run.json")
     assert resumed["metrics"] == fresh["metrics"]

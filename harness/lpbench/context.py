@@ -54,6 +54,10 @@ class RunContext:
         self.curves: list[dict] = []
         self._t0 = time.monotonic()
         self.resumed_from: int | None = None
+        # Seconds trained before this process, from the checkpoint it resumed (0 for a fresh run;
+        # None for a checkpoint written before lpbench saved it): a resumed run's train_s must
+        # count every segment, not only the last.
+        self.trained_before_s: float | None = 0.0
         # What the fit decided that the config does not show (e.g. each optimizer's learning-rate
         # schedule resolved to steps); the runner records it in run.json as "training".
         self.notes: dict = {}
@@ -149,7 +153,13 @@ class RunContext:
 
         # ctx.generator too: models may draw their noise from it, and a resumed run must draw
         # the same numbers as an uninterrupted one.
-        state = {**state, "curves": self.curves, "rng": rng_state(), "generator": self.generator.get_state()}
+        state = {
+            **state,
+            "curves": self.curves,
+            "rng": rng_state(),
+            "generator": self.generator.get_state(),
+            "train_s": self.trained_s(),
+        }
         atomic_write_torch(self.run_dir / CHECKPOINT, state, what="checkpoint")
         self.write_curves()
 
@@ -167,10 +177,16 @@ class RunContext:
         if generator is not None:
             self.generator.set_state(generator.cpu())
         self.resumed_from = int(state.get("step", 0))
+        self.trained_before_s = state.pop("train_s", None)
         return state
 
     def elapsed(self) -> float:
         return time.monotonic() - self._t0
+
+    def trained_s(self) -> float | None:
+        """Seconds of training so far, every resumed segment included; None when an earlier
+        segment's time was not saved."""
+        return None if self.trained_before_s is None else self.trained_before_s + self.elapsed()
 
 
 def autocast(device, precision: str):

@@ -51,6 +51,11 @@ def upgrade(rec):
         if isinstance(values, dict) and f"{prefix}pag_raw" in values:
             old = {k: values.pop(f"{prefix}{k}") for k, _ in _RENAMED_PAG if f"{prefix}{k}" in values}
             values.update({f"{prefix}{new}": old[k] for k, new in _RENAMED_PAG if k in old})
+    timings = rec.get("timings")
+    if "resumed_from_step" in rec and isinstance(timings, dict) and "train_s_this_process" not in timings:
+        # resumed before checkpoints saved the time trained so far: train_s holds only the last
+        # segment, so the whole training's time is not known
+        timings.update(train_s_this_process=timings.get("train_s"), train_s_before_resume=None, train_s=None)
     return rec
 
 
