@@ -8,6 +8,7 @@ import pytest
 
 from lpbench import records, tables
 from lpbench.stats import compare, holm, rank_groups, summary
+from lpbench.testing import completed_record
 
 T_975_2DF = 4.302652729911275  # Student's t, 97.5 % quantile, 2 degrees of freedom
 
@@ -60,19 +61,16 @@ def test_rank_groups_split_where_the_tests_say():
 
 def _record(root, model, seed, metrics, prior=None):
     folder = records.run_dir(root, "eight_gaussians", "smoke", model, seed)
-    rec = {
-        "model": model,
-        "dataset": "eight_gaussians",
-        "budget": "smoke",
-        "seed": seed,
-        "status": "completed",
-        "metrics": metrics,
-        "timings": {"train_s": 1.0},
-        "metric_provenance": {
+    rec = completed_record(
+        model,
+        seed,
+        metrics=metrics,
+        timings={"train_s": 1.0},
+        metric_provenance={
             k: {"metric": k, "extractor": "raw", "n_generated": 100, "n_reference": 100, "reference_split": "test"}
             for k in metrics
         },
-    }
+    )
     if prior:  # a reference row (lpbench.references)
         folder = root / "eight_gaussians" / "smoke" / "references" / model / f"seed{seed}"
         rec.update(prior=prior, reference=True)

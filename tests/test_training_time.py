@@ -11,6 +11,7 @@ import torch
 
 from lpbench import records
 from lpbench.context import CHECKPOINT, RunContext
+from lpbench.testing import completed_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,18 +47,15 @@ def test_a_checkpoint_without_the_time_leaves_the_training_time_unknown(tmp_path
 
 
 def _record(root, model, seed, timings, resumed=None):
-    rec = {
-        "model": model,
-        "dataset": "eight_gaussians",
-        "budget": "smoke",
-        "seed": seed,
-        "status": "completed",
-        "metrics": {"emd": 0.1},
-        "timings": timings,
-        "environment": {"cpu": "test cpu"},
-        "started_at": "2026-12-01T10:00:00+00:00",
-        "finished_at": "2026-12-01T11:00:00+00:00",
-    }
+    rec = completed_record(
+        model,
+        seed,
+        metrics={"emd": 0.1},
+        timings=timings,
+        environment={"cpu": "test cpu"},
+        started_at="2026-12-01T10:00:00+00:00",
+        finished_at="2026-12-01T11:00:00+00:00",
+    )
     if resumed is not None:
         rec["resumed_from_step"] = resumed
     records.write_record(records.run_dir(root, "eight_gaussians", "smoke", model, seed), rec)

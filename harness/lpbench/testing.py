@@ -10,6 +10,9 @@ test files are not importable modules). Nothing here imports torch until a helpe
   dist-info ``pip install`` would leave, so entry-point discovery finds them once ``root`` is on
   ``sys.path`` (and on ``PYTHONPATH`` for other processes).
 - ``toy_images(n)`` is a tiny image split a model fits in a few steps.
+- ``completed_record(model, seed, **fields)`` is a completed run's record (eight Gaussians, smoke
+  budget unless ``dataset``/``budget`` say otherwise) with the given fields, for code that reads
+  records without training.
 - ``make_idx_dataset(root, folder, rng)`` writes a small MNIST-format (IDX) dataset, so dataset
   code runs offline.
 - ``TINY_RUN``: ``lpbench run`` options for the smallest real run (eight Gaussians, smoke budget,
@@ -79,6 +82,10 @@ def install_fake_distribution(root, dist, modules: dict, entry_points: dict):
     allowed = os.environ.get(LOAD_PLUGINS_VAR)
     if allowed is not None:
         os.environ[LOAD_PLUGINS_VAR] = ",".join(filter(None, [allowed, *entry_points]))
+
+
+def completed_record(model: str, seed: int, dataset: str = "eight_gaussians", budget: str = "smoke", **fields) -> dict:
+    return {"model": model, "dataset": dataset, "budget": budget, "seed": seed, "status": "completed", **fields}
 
 
 def toy_images(n=128, labelled=False):
