@@ -84,9 +84,8 @@ def main(runs: Path, out: Path | None):
         for m in ("emd", "modes", "hq"):
             v = np.array([r["metrics"][m] for r in recs])
             row[m] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "values": v.tolist()}
-        known = [
-            r["timings"]["train_s"] for r in recs if r["timings"]["train_s"] is not None
-        ]  # None: resumed, not known
+        # None: a run resumed before checkpoints saved the time trained so far
+        known = [r["timings"]["train_s"] for r in recs if r["timings"]["train_s"] is not None]
         row["train_s"] = float(np.mean(known)) if known else None
         table[model] = row
     floor = noise_floor(sorted(seeds_seen) or [0, 1, 2], n, first)
