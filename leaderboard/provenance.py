@@ -88,10 +88,9 @@ def groups(runs_dir, label: str = "") -> dict:
             "run_seconds_total": round(
                 sum(t.get("total_s", 0) + (t.get("train_s_before_resume") or 0) for t in map(_timings, recs))
             ),
+            # records.upgrade gives a run resumed before checkpoints saved its time None here
             "time_partial": sorted(
-                f"{r['model']} seed {r['seed']}"
-                for r in recs
-                if "train_s_before_resume" in _timings(r) and _timings(r)["train_s_before_resume"] is None
+                f"{r['model']} seed {r['seed']}" for r in recs if _timings(r).get("train_s_before_resume", 0) is None
             ),
             "first_started": start.isoformat(),
             "last_finished": end.isoformat(),

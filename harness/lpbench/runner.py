@@ -293,17 +293,14 @@ def _execute(spec, opts, registry, plugins, resolved, metric_names, device, fold
     with autocast(ctx.device, budget.precision):  # evaluation below always runs in fp32
         model.fit(train.to(ctx.device), budget, ctx)
     this_process_s = time.perf_counter() - t0
-    record["timings"]["train_s"] = this_process_s
+    # the whole training's time; None when a resumed checkpoint predates saving it (0 before a fresh run)
+    before = ctx.trained_before_s
+    record["timings"]["train_s"] = None if before is None else before + this_process_s
     if ctx.notes:
         record["training"] = ctx.notes
     if ctx.resumed_from is not None:
         record["resumed_from_step"] = ctx.resumed_from
-        # train_s is the whole training's time; None when the checkpoint predates its saving
-        # (then only this process's part is known)
-        before = ctx.trained_before_s
-        record["timings"]["train_s_before_resume"] = before
-        record["timings"]["train_s"] = None if before is None else before + this_process_s
-        record["timings"]["train_s_this_process"] = this_process_s
+        record["timings"].update(train_s_before_resume=before, train_s_this_process=this_process_s)
     ctx.finish()
     _save_model(model, folder)
     record["artifacts"].update(model=MODEL_FILE, curves="curves.json")
